@@ -1,0 +1,1 @@
+"""Ordo: offline-first work order management for field teams."""

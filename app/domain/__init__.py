@@ -1,0 +1,51 @@
+"""Pure rules shared by client and server: no I/O, imports nothing of ours."""
+
+from app.domain.orders import (
+    DEFAULT_DUE,
+    DISPATCHER_FIELDS,
+    LIFECYCLE_FIELDS,
+    PRIORITY_RANK,
+    ChecklistKind,
+    ChecklistState,
+    Kind,
+    Priority,
+    Source,
+    completion_blockers,
+    default_due,
+    format_number,
+)
+from app.domain.states import (
+    OPEN,
+    REASON_REQUIRED,
+    TERMINAL,
+    TRANSITIONS,
+    Role,
+    Status,
+    is_legal,
+    next_statuses,
+    role_may_move,
+)
+
+__all__ = [
+    "DEFAULT_DUE",
+    "DISPATCHER_FIELDS",
+    "LIFECYCLE_FIELDS",
+    "OPEN",
+    "PRIORITY_RANK",
+    "REASON_REQUIRED",
+    "TERMINAL",
+    "TRANSITIONS",
+    "ChecklistKind",
+    "ChecklistState",
+    "Kind",
+    "Priority",
+    "Role",
+    "Source",
+    "Status",
+    "completion_blockers",
+    "default_due",
+    "format_number",
+    "is_legal",
+    "next_statuses",
+    "role_may_move",
+]

@@ -1,0 +1,171 @@
+"""Wire schemas of sync protocol v1 (shared/sync-protocol.md).
+
+Both sides parse and build bodies through these models, so the contract lives
+in one place. Unknown keys are ignored on input (forward compatible), and
+values are checked strictly enough that bad input is a 4xx, never a crash.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL = 1
+MAX_BATCH = 500
+MAX_PULL_LIMIT = 1000
+DEFAULT_PULL_LIMIT = 500
+
+
+class MutationType(StrEnum):
+    ORDER_CREATE = "order.create"
+    ORDER_UPDATE = "order.update"
+    ORDER_TRANSITION = "order.transition"
+    CHECKLIST_SET = "checklist.set"
+    NOTE_ADD = "note.add"
+    PHOTO_ADD = "photo.add"
+    TIME_ADD = "time.add"
+    PART_USE = "part.use"
+    SIGNATURE_ADD = "signature.add"
+    ENTRY_VOID = "entry.void"
+    CONFLICT_RESOLVE = "conflict.resolve"
+
+
+class ResultStatus(StrEnum):
+    APPLIED = "applied"
+    MERGED = "merged"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+
+
+class Entity(StrEnum):
+    WORK_ORDER = "work_order"
+    CHECKLIST_ITEM = "checklist_item"
+    NOTE = "note"
+    PHOTO = "photo"
+    TIME_LOG = "time_log"
+    PART_USAGE = "part_usage"
+    SIGNATURE = "signature"
+    CONFLICT = "conflict"
+    USER = "user"
+    PART = "part"
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ErrorInfo(_Wire):
+    code: str
+    message: str
+
+
+class ErrorBody(_Wire):
+    error: ErrorInfo
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """The protocol's error object, as a JSON-ready dict."""
+    return {"error": {"code": code, "message": message}}
+
+
+class Health(_Wire):
+    status: Literal["ok"] = "ok"
+    protocol: int = PROTOCOL
+
+
+class TokenRequest(_Wire):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=1024)
+    device_id: uuid.UUID
+
+
+class UserInfo(_Wire):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: str
+
+
+class TokenResponse(_Wire):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    user: UserInfo
+
+
+# --- push -----------------------------------------------------------------
+
+
+class Mutation(_Wire):
+    mid: int = Field(ge=1)
+    type: str = Field(min_length=1, max_length=64)
+    entity_id: uuid.UUID
+    # Args are checked per type by the server when it applies the mutation, so
+    # one malformed mutation is `rejected` without jamming the queue.
+    args: dict[str, Any] = Field(default_factory=dict)
+    base_seq: int | None = Field(default=None, ge=0)
+
+
+class PushRequest(_Wire):
+    protocol: int
+    device_id: uuid.UUID
+    mutations: list[Mutation]
+
+
+class MutationResult(_Wire):
+    mid: int
+    status: ResultStatus
+    seq: int | None = None
+    conflict_ids: list[uuid.UUID] | None = None
+    error: ErrorInfo | None = None
+
+
+class PushResponse(_Wire):
+    results: list[MutationResult]
+    last_mid: int
+
+
+# Args of the mutation types the first slice applies.
+
+
+class TransitionArgs(_Wire):
+    from_: str = Field(alias="from")
+    to: str
+    at: str
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class ChecklistSetArgs(_Wire):
+    item_id: uuid.UUID
+    value: Any = None
+    done: bool
+
+
+class NoteAddArgs(_Wire):
+    id: uuid.UUID
+    text: str = Field(min_length=1, max_length=10_000)
+    at: str
+
+
+# --- pull -----------------------------------------------------------------
+
+
+class Change(_Wire):
+    entity: str
+    id: str
+    seq: int
+    deleted: bool = False
+    reason: str | None = None
+    data: dict[str, Any] | None = None
+
+
+class PullResponse(_Wire):
+    changes: list[Change]
+    cursor: str | None
+    has_more: bool
+    last_mid: int
+    server_time: str
+    reset: bool = False

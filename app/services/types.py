@@ -1,0 +1,157 @@
+"""What services hand to views: plain frozen records, no ORM objects, no I/O.
+
+This module is the contract between `app/services` and `app/views`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, NewType, Protocol
+
+from app.domain import Priority, Status
+
+OrderId = NewType("OrderId", uuid.UUID)
+ItemId = NewType("ItemId", uuid.UUID)
+
+
+class ServiceError(Exception):
+    """A user-facing failure; `str(err)` is a message fit to show as is."""
+
+
+class SignInError(ServiceError):
+    """Sign-in failed: wrong credentials, unreachable or misbehaving server."""
+
+
+class InvalidInput(ServiceError):
+    """The user's input breaks a rule (empty note, illegal move, ...)."""
+
+
+class SyncState(StrEnum):
+    OFFLINE = "offline"
+    SYNCING = "syncing"
+    SYNCED = "synced"
+    ERROR = "error"  # the server answered, but not as the protocol says
+    NEVER = "never"  # signed in, no sync finished yet
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    state: SyncState
+    waiting: int  # mutations queued locally, not yet acknowledged by a pull
+    last_synced_at: datetime | None = None
+    message: str = ""  # why offline / what went wrong, for humans
+
+    def label(self) -> str:
+        """One short line for the always-visible indicator."""
+        parts: list[str] = []
+        if self.state is SyncState.OFFLINE:
+            parts.append("Offline")
+        elif self.state is SyncState.SYNCING:
+            parts.append("Syncing…")
+        elif self.state is SyncState.ERROR:
+            parts.append("Sync problem")
+        elif self.last_synced_at is not None:
+            parts.append(f"Synced at {self.last_synced_at.astimezone():%H:%M}")
+        else:
+            parts.append("Not synced yet")
+        if self.waiting:
+            parts.append(f"{self.waiting} waiting")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentUser:
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: str
+    server_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSummary:
+    id: OrderId
+    number: str
+    title: str
+    priority: Priority
+    status: Status
+    due_at: datetime | None
+    site_name: str
+    pending: bool  # has local changes not yet acknowledged by the server
+
+
+@dataclass(frozen=True, slots=True)
+class OrderGroups:
+    overdue: list[OrderSummary] = field(default_factory=list)
+    today: list[OrderSummary] = field(default_factory=list)
+    upcoming: list[OrderSummary] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItemView:
+    id: ItemId
+    position: int
+    label: str
+    kind: str
+    required: bool
+    value: Any
+    done: bool
+    unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteView:
+    id: uuid.UUID
+    text: str
+    at: datetime
+    author_name: str
+    pending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDetail:
+    summary: OrderSummary
+    description: str
+    kind: str
+    customer: dict[str, Any]
+    site: dict[str, Any]  # name, address, lat, lon
+    requires_signature: bool
+    checklist: list[ChecklistItemView]
+    notes: list[NoteView]  # oldest first
+    next_statuses: list[Status]  # legal moves the signed-in user may make
+    blockers: list[str]  # why completing is not allowed yet; empty when it is
+    rejections: list[str] = field(default_factory=list)  # server refusals of recent local changes
+
+
+class Services(Protocol):
+    """What the views may call. Implemented by `app.services.facade.Ordo`.
+
+    Every write returns at once after one local SQLite transaction (the change
+    and its queued mutation) and never touches the network. Listeners are
+    called (from any thread) after local data or the sync status changed.
+    """
+
+    def current_user(self) -> CurrentUser | None: ...
+    def default_server_url(self) -> str: ...
+
+    # Blocking network call: views run it off the UI event (page.run_thread).
+    def sign_in(self, *, server_url: str, username: str, password: str) -> CurrentUser: ...
+    def sign_out(self) -> None: ...
+
+    def list_orders(self) -> OrderGroups: ...
+    def get_order(self, order_id: OrderId) -> OrderDetail | None: ...
+    def get_order_by_number(self, number: str) -> OrderDetail | None: ...
+
+    def transition(self, order_id: OrderId, to: Status, *, reason: str | None = None) -> OrderDetail: ...
+    def set_checklist(
+        self, order_id: OrderId, item_id: ItemId, *, value: Any = None, done: bool
+    ) -> OrderDetail: ...
+    def add_note(self, order_id: OrderId, text: str) -> OrderDetail: ...
+
+    def sync_status(self) -> SyncStatus: ...
+    def sync_now(self) -> None: ...  # asks the background worker; returns at once
+    def add_listener(self, callback: Callable[[], None]) -> Callable[[], None]: ...  # returns unsubscribe
