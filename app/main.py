@@ -1,0 +1,64 @@
+"""Builds the client: settings, local store, services, then the first view. Assembly only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import flet as ft
+import httpx
+
+from app.services.facade import Ordo
+from app.settings import ClientSettings
+from app.store import LocalStore
+from app.views.app import mount
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def http_client_factory(*, timeout: float) -> Callable[[str], httpx.Client]:
+    """What the services call to reach a server; the one place a real httpx.Client is made."""
+
+    def make(server_url: str) -> httpx.Client:
+        return httpx.Client(base_url=server_url, timeout=timeout)
+
+    return make
+
+
+def open_store(*, settings: ClientSettings) -> LocalStore:
+    """Open (or create and migrate) the local database in `settings.data_dir`."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return LocalStore.open(settings.db_path)
+
+
+def build_services(*, settings: ClientSettings, store: LocalStore) -> Ordo:
+    """The services the views talk to, with the background sync worker running."""
+    return Ordo(
+        store=store,
+        client_factory=http_client_factory(timeout=settings.request_timeout),
+        clock=utc_now,
+        settings=settings,
+    )
+
+
+def run(*, settings: ClientSettings, web: bool, host: str, port: int) -> None:
+    """Serve the client until interrupted: the web view on host:port, or the desktop view."""
+    store = open_store(settings=settings)
+    services = build_services(settings=settings, store=store)
+
+    def flet_main(page: ft.Page) -> None:
+        mount(page, services=services, server_url=settings.server_url)
+
+    # The web view is served from the installed wheel: no CDN, works offline.
+    os.environ.setdefault("FLET_WEB_NO_CDN", "true")
+    try:
+        if web:
+            ft.run(flet_main, view=ft.AppView.WEB_BROWSER, host=host, port=port, no_cdn=True)
+        else:
+            ft.run(flet_main, view=ft.AppView.FLET_APP, no_cdn=True)
+    finally:
+        services.close()
+        store.close()

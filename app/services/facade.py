@@ -1,0 +1,287 @@
+"""`Ordo`: the one object views talk to. Implements app.services.types.Services."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from app.domain import Status
+from app.services import queries, writes
+from app.services.signin import normalize_url, request_token
+from app.services.types import (
+    CurrentUser,
+    InvalidInput,
+    ItemId,
+    OrderDetail,
+    OrderGroups,
+    OrderId,
+    SignInError,
+    SyncState,
+    SyncStatus,
+)
+from app.settings import ClientSettings
+from app.store import LocalStore
+from app.store.models import Order
+from app.store.outbox import count, sync_state
+from app.store.rows import clear_server_rows
+from app.sync.backoff import Backoff
+from app.sync.engine import SyncEngine, SyncReport
+from app.sync.errors import AuthExpired, NotSignedIn
+from app.sync.worker import SyncWorker, Waiter
+
+log = logging.getLogger(__name__)
+
+
+class Ordo:
+    def __init__(
+        self,
+        *,
+        store: LocalStore,
+        client_factory: Callable[[str], httpx.Client],
+        clock: Callable[[], datetime],
+        settings: ClientSettings,
+        start_worker: bool = True,
+        waiter: Waiter | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._store = store
+        self._client_factory = client_factory
+        self._clock = clock
+        self._settings = settings
+        self._engine_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._client: httpx.Client | None = None
+        self._engine: SyncEngine | None = None
+        self._listeners: list[Callable[[], None]] = []
+        self._listeners_lock = threading.Lock()
+        self.worker = SyncWorker(
+            store=store,
+            sync=self.sync_blocking,
+            backoff=Backoff(base=settings.backoff_base, cap=settings.backoff_cap, rng=rng or random.Random()),
+            interval=settings.sync_interval,
+            waiter=waiter,
+        )
+        self.worker.add_listener(lambda _status: self._notify())
+        if start_worker:
+            self.worker.start()
+
+    # --- session --------------------------------------------------------------
+
+    def _user_row(self) -> tuple[dict[str, Any] | None, str | None, str | None]:
+        with self._store.read() as s:
+            state = sync_state(s)
+            return state.user, state.access_token, state.server_url
+
+    def current_user(self) -> CurrentUser | None:
+        user, token, url = self._user_row()
+        if not user or not token or not url:
+            return None
+        return CurrentUser(
+            id=uuid.UUID(user["id"]),
+            username=user["username"],
+            display_name=user.get("display_name") or user["username"],
+            role=user["role"],
+            server_url=url,
+        )
+
+    def default_server_url(self) -> str:
+        _, _, url = self._user_row()
+        return url or self._settings.server_url
+
+    def sign_in(self, *, server_url: str, username: str, password: str) -> CurrentUser:
+        url = normalize_url(server_url)
+        with self._store.read() as s:
+            device_id = sync_state(s).device_id
+        try:
+            client = self._client_factory(url)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise SignInError(f"{server_url.strip()!r} is not a valid server address: {exc}") from exc
+        try:
+            token = request_token(client, url=url, username=username, password=password, device_id=device_id)
+        except BaseException:
+            client.close()
+            raise
+        new_user = token.user.model_dump(mode="json")
+        with self._store.transaction() as s:
+            state = sync_state(s)
+            old = state.user
+            other_user = old is not None and old.get("id") != new_user["id"]
+            other_server = bool(state.server_url) and state.server_url != url
+            waiting = count(s)
+            if other_user and waiting:
+                owner = (old or {}).get("username", "the previous user")
+                client.close()
+                raise SignInError(
+                    f"{waiting} change{'s' if waiting != 1 else ''} of {owner} "
+                    f"{'are' if waiting != 1 else 'is'} still waiting to be sent. "
+                    f"Sign in as {owner} on {state.server_url} and sync first."
+                )
+            if (other_user or other_server) and not waiting:
+                # Another user's (or server's) orders must not show; nothing of theirs is unsent.
+                clear_server_rows(s)
+                state.cursor = None
+            state.user = new_user
+            state.server_url = url
+            state.access_token = token.access_token
+            state.token_expires_at = self._clock() + timedelta(seconds=token.expires_in)
+        self._swap_client(client)
+        self.worker.poke()
+        self._notify()
+        user = self.current_user()
+        assert user is not None  # just stored
+        return user
+
+    def sign_out(self) -> None:
+        # The user and their data stay (so unsent changes are never lost); only the token goes.
+        with self._store.transaction() as s:
+            state = sync_state(s)
+            state.access_token = None
+            state.token_expires_at = None
+        self._notify()
+
+    def _swap_client(self, client: httpx.Client | None) -> None:
+        with self._engine_lock:
+            old = self._client
+            self._client = client
+            self._engine = (
+                None if client is None else SyncEngine(store=self._store, client=client, clock=self._clock)
+            )
+        if old is not None and old is not client:
+            old.close()
+
+    def _current_engine(self) -> SyncEngine:
+        _, token, url = self._user_row()
+        if not token or not url:
+            raise NotSignedIn("Sign in to sync.")
+        with self._engine_lock:
+            engine, client = self._engine, self._client
+        if engine is None or client is None or str(client.base_url).rstrip("/") != url:
+            # First sync since start (or the address changed): build the client for the stored server.
+            self._swap_client(self._client_factory(url))
+            with self._engine_lock:
+                engine = self._engine
+        assert engine is not None
+        return engine
+
+    def sync_blocking(self) -> SyncReport:
+        """One sync on the calling thread (the worker's); raises SyncError subclasses."""
+        # One sync at a time per device, even across a client swap after a new sign-in.
+        with self._sync_lock:
+            engine = self._current_engine()
+            try:
+                return engine.sync_once()
+            except AuthExpired:
+                # Keep everything; forgetting the token sends the user to sign in again.
+                self.sign_out()
+                raise
+
+    # --- reads ----------------------------------------------------------------
+
+    def _who(self) -> CurrentUser:
+        user = self.current_user()
+        if user is None:
+            raise InvalidInput("Sign in first.")
+        return user
+
+    def list_orders(self) -> OrderGroups:
+        user = self.current_user()
+        if user is None:
+            return OrderGroups()
+        with self._store.read() as s:
+            return queries.list_groups(
+                s, user_id=str(user.id), role=user.role, now=self._clock().astimezone()
+            )
+
+    def get_order(self, order_id: OrderId) -> OrderDetail | None:
+        user = self.current_user()
+        if user is None:
+            return None
+        with self._store.read() as s:
+            order = s.get(Order, str(order_id))
+            if order is None:
+                return None
+            return queries.detail_of(s, order, user_id=str(user.id), role=user.role, now=self._clock())
+
+    def get_order_by_number(self, number: str) -> OrderDetail | None:
+        with self._store.read() as s:
+            order_id = s.scalar(select(Order.id).where(Order.number == number.strip()))
+        return None if order_id is None else self.get_order(OrderId(uuid.UUID(order_id)))
+
+    # --- writes ---------------------------------------------------------------
+
+    def _after_write(self, order_id: OrderId) -> OrderDetail:
+        self.worker.poke()
+        self._notify()
+        detail = self.get_order(order_id)
+        assert detail is not None  # the write just touched it
+        return detail
+
+    def transition(self, order_id: OrderId, to: Status, *, reason: str | None = None) -> OrderDetail:
+        user = self._who()
+        with self._store.transaction() as s:
+            writes.transition(s, order_id=order_id, to=to, reason=reason, role=user.role, now=self._clock())
+        return self._after_write(order_id)
+
+    def set_checklist(
+        self, order_id: OrderId, item_id: ItemId, *, value: Any = None, done: bool
+    ) -> OrderDetail:
+        self._who()
+        with self._store.transaction() as s:
+            writes.set_checklist(
+                s, order_id=order_id, item_id=item_id, value=value, done=done, now=self._clock()
+            )
+        return self._after_write(order_id)
+
+    def add_note(self, order_id: OrderId, text: str) -> OrderDetail:
+        self._who()
+        with self._store.transaction() as s:
+            writes.add_note(s, order_id=order_id, text=text, now=self._clock())
+        return self._after_write(order_id)
+
+    # --- sync status and listeners -------------------------------------------
+
+    def sync_status(self) -> SyncStatus:
+        status = self.worker.status
+        if self.current_user() is None and status.state is not SyncState.ERROR:
+            return SyncStatus(
+                state=SyncState.NEVER,
+                waiting=status.waiting,
+                last_synced_at=status.last_synced_at,
+                message="Not signed in",
+            )
+        return status
+
+    def sync_now(self) -> None:
+        self.worker.poke()
+
+    def add_listener(self, callback: Callable[[], None]) -> Callable[[], None]:
+        with self._listeners_lock:
+            self._listeners.append(callback)
+
+        def unsubscribe() -> None:
+            with self._listeners_lock:
+                if callback in self._listeners:
+                    self._listeners.remove(callback)
+
+        return unsubscribe
+
+    def _notify(self) -> None:
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for callback in listeners:
+            try:
+                callback()
+            except Exception:  # one broken view must not break the others or the write
+                log.exception("listener failed")
+
+    def close(self) -> None:
+        self.worker.stop()
+        self._swap_client(None)

@@ -1,0 +1,37 @@
+"""The client's settings: one object, read once from ``ORDO_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path(user_data_dir("ordo"))
+
+
+class ClientSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDO_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    server_url: str = "http://127.0.0.1:8000"
+    # Seconds between background syncs when nothing pokes the worker.
+    sync_interval: float = Field(default=30.0, gt=0)
+    request_timeout: float = Field(default=15.0, gt=0)
+    # Exponential backoff after failed syncs: base * 2**attempt, capped, full jitter.
+    backoff_base: float = Field(default=1.0, gt=0)
+    backoff_cap: float = Field(default=300.0, gt=0)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "ordo.db"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> ClientSettings:
+    """The settings, built on first use (not at import) so tests can set the environment first."""
+    return ClientSettings()

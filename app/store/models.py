@@ -1,0 +1,197 @@
+"""SQLAlchemy models of the device's local database.
+
+Rows pulled from the server keep the wire row as last pulled in
+``server_data``: the re-base after a pull restores a row from it when the
+server refused a local change, then replays the still-queued mutations.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Boolean, Float, Integer, String, Text, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored as UTC ISO-8601 text, so they sort as text and never lose their zone."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the store keeps aware datetimes only")
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(value)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        Any: JSON(),
+    }
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), index=True, default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20), default="repair")
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    assignee_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    customer: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    site: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    asset: Mapped[str | None] = mapped_column(Text, nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    requires_signature: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(20), default="manual")
+    external_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    en_route_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    on_hold_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    cannot_complete_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+# Children carry order_id without a foreign key: a pull page may bring a child
+# before its order (and out-of-scope deletes remove children explicitly).
+class ChecklistItem(Base):
+    __tablename__ = "checklist_items"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(36), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    label: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20), default="check")
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    min: Mapped[float | None] = mapped_column(Float, nullable=True)
+    max: Mapped[float | None] = mapped_column(Float, nullable=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Note(Base):
+    __tablename__ = "notes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(36), index=True)
+    author_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime | None] = mapped_column(nullable=True)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    # None for a note made on this device and not pulled back yet.
+    server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Signature(Base):
+    __tablename__ = "signatures"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(36), index=True)
+    signer_name: Mapped[str] = mapped_column(Text, default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    signed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class User(Base):
+    """The directory, as pulled."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), default="")
+    display_name: Mapped[str] = mapped_column(Text, default="")
+    role: Mapped[str] = mapped_column(String(20), default="technician")
+    skills: Mapped[Any] = mapped_column(JSON, nullable=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Conflict(Base):
+    __tablename__ = "conflicts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str | None] = mapped_column(String(36), index=True, nullable=True)
+    entity: Mapped[str] = mapped_column(String(40), default="")
+    entity_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    field: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    mine: Mapped[Any] = mapped_column(JSON, nullable=True)
+    theirs: Mapped[Any] = mapped_column(JSON, nullable=True)
+    mid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    device_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    resolution: Mapped[Any] = mapped_column(JSON, nullable=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutboxEntry(Base):
+    """One queued mutation. Dropped only when a pull's ``last_mid`` covers it."""
+
+    __tablename__ = "outbox"
+
+    mid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(36), index=True)
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    base_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column()
+    # The last push result for this mutation (None: never answered).
+    result_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    result_error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Rejection(Base):
+    """A server refusal of a local change, kept after its outbox row is dropped, to show the user."""
+
+    __tablename__ = "rejections"
+
+    mid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    order_id: Mapped[str] = mapped_column(String(36), index=True)
+    type: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(64), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column()
+
+
+class SyncState(Base):
+    """The single row (id 1) of this installation's sync state."""
+
+    __tablename__ = "sync_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(36))
+    cursor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The last mid handed out on this device (the outbox counter).
+    last_mid: Mapped[int] = mapped_column(Integer, default=0)
+    # The server's last_mid as of the last pull applied.
+    acked_mid: Mapped[int] = mapped_column(Integer, default=0)
+    server_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    access_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The user whose data is on this device (kept after sign-out; the token says who is signed in).
+    user: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    last_synced_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -1,0 +1,72 @@
+"""The outbox: mutations queued on this device, in mid order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.store.models import OutboxEntry, SyncState
+
+
+def sync_state(session: Session) -> SyncState:
+    state = session.get(SyncState, 1)
+    if state is None:  # LocalStore.open always makes it; a missing row is a broken database
+        raise RuntimeError("the local database has no sync-state row")
+    return state
+
+
+def enqueue(
+    session: Session,
+    *,
+    type: str,
+    entity_id: str,
+    args: dict[str, Any],
+    base_seq: int | None,
+    created_at: datetime,
+) -> OutboxEntry:
+    """Queue one mutation with the next mid. Call inside the transaction that makes the change:
+    the counter lives in the sync-state row, so a rolled-back write leaves no gap."""
+    state = sync_state(session)
+    state.last_mid += 1
+    entry = OutboxEntry(
+        mid=state.last_mid,
+        type=type,
+        entity_id=entity_id,
+        args=args,
+        base_seq=base_seq,
+        created_at=created_at,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def queued(session: Session) -> list[OutboxEntry]:
+    return list(session.scalars(select(OutboxEntry).order_by(OutboxEntry.mid)))
+
+
+def unanswered(session: Session, *, limit: int) -> list[OutboxEntry]:
+    """Mutations that no push has answered yet, oldest first."""
+    stmt = select(OutboxEntry).where(OutboxEntry.result_status.is_(None)).order_by(OutboxEntry.mid)
+    return list(session.scalars(stmt.limit(limit)))
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+
+
+def pending_order_ids(session: Session) -> set[str]:
+    return set(session.scalars(select(OutboxEntry.entity_id).distinct()))
+
+
+def drop_acknowledged(session: Session, *, last_mid: int) -> list[OutboxEntry]:
+    """Remove and return the queued mutations the server says it has (mid <= last_mid)."""
+    gone = list(
+        session.scalars(select(OutboxEntry).where(OutboxEntry.mid <= last_mid).order_by(OutboxEntry.mid))
+    )
+    if gone:
+        session.execute(delete(OutboxEntry).where(OutboxEntry.mid <= last_mid))
+    return gone

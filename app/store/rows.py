@@ -1,0 +1,183 @@
+"""Rows pulled from the server: write them over local rows, delete them, restore them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from app.domain import LIFECYCLE_FIELDS
+from app.domain.protocol import Change, Entity
+from app.store.models import ChecklistItem, Conflict, Note, Order, Rejection, Signature, User
+
+_ORDER_TIMES = ("due_at", "created_at", "updated_at", *LIFECYCLE_FIELDS.values())
+
+
+def _time(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    at = datetime.fromisoformat(str(value))
+    if at.tzinfo is None:
+        raise ValueError(f"timestamp without a time zone: {value!r}")
+    return at
+
+
+def _order_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "number": data.get("number") or "",
+        "title": data.get("title") or "",
+        "description": data.get("description") or "",
+        "kind": data.get("kind") or "repair",
+        "priority": data.get("priority") or "normal",
+        "status": data["status"],
+        "status_reason": data.get("status_reason", data.get("reason")),
+        "assignee_id": data.get("assignee_id"),
+        "customer": data.get("customer") or {},
+        "site": data.get("site") or {},
+        "asset": data.get("asset"),
+        "requires_signature": bool(data.get("requires_signature", False)),
+        "source": data.get("source") or "manual",
+        "external_id": data.get("external_id"),
+    }
+    for name in _ORDER_TIMES:
+        values[name] = _time(data.get(name))
+    return values
+
+
+def _checklist_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "order_id": str(data["order_id"]),
+        "position": int(data.get("position") or 1),
+        "label": data.get("label") or "",
+        "kind": data.get("kind") or "check",
+        "required": bool(data.get("required", False)),
+        "value": data.get("value"),
+        "done": bool(data.get("done", False)),
+        "unit": data.get("unit"),
+        "min": data.get("min"),
+        "max": data.get("max"),
+    }
+
+
+def _note_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "order_id": str(data["order_id"]),
+        "author_id": data.get("author_id"),
+        "text": data.get("text") or "",
+        "at": _time(data.get("at")),
+        "voided": bool(data.get("voided", False)),
+    }
+
+
+def _signature_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "order_id": str(data["order_id"]),
+        "signer_name": data.get("signer_name") or "",
+        "sha256": data.get("sha256") or "",
+        "signed_at": _time(data.get("signed_at")),
+    }
+
+
+def _user_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "username": data.get("username") or "",
+        "display_name": data.get("display_name") or data.get("username") or "",
+        "role": data.get("role") or "technician",
+        "skills": data.get("skills"),
+    }
+
+
+def _conflict_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "order_id": data.get("order_id"),
+        "entity": data.get("entity") or "",
+        "entity_id": data.get("entity_id"),
+        "field": data.get("field"),
+        "mine": data.get("mine"),
+        "theirs": data.get("theirs"),
+        "mid": data.get("mid"),
+        "device_id": data.get("device_id"),
+        "status": data.get("status") or "open",
+        "resolution": data.get("resolution"),
+    }
+
+
+# entity -> (model, values from wire data, keeps server_data for re-basing)
+# Models typed Any here: every one has id and seq, which the ORM base type does not say.
+_KINDS: dict[str, tuple[Any, Any, bool]] = {
+    Entity.WORK_ORDER: (Order, _order_values, True),
+    Entity.CHECKLIST_ITEM: (ChecklistItem, _checklist_values, True),
+    Entity.NOTE: (Note, _note_values, True),
+    Entity.SIGNATURE: (Signature, _signature_values, False),
+    Entity.USER: (User, _user_values, False),
+    Entity.CONFLICT: (Conflict, _conflict_values, False),
+}
+
+
+def apply_change(session: Session, change: Change) -> bool:
+    """Write one pulled change over the local row. Returns False when it was skipped
+    (an entity this client does not keep, or older than the row already held)."""
+    kind = _KINDS.get(change.entity)
+    if kind is None:
+        return False
+    model, values_of, keeps_server_data = kind
+    row = session.get(model, change.id)
+    if row is not None and row.seq > change.seq:
+        return False  # never let an older version replace a newer one
+    if change.deleted:
+        if change.entity == Entity.WORK_ORDER:
+            delete_order(session, order_id=change.id)
+        elif row is not None:
+            session.delete(row)
+        return True
+    if change.data is None:
+        raise ValueError(f"{change.entity} {change.id}: a change that is not a delete needs data")
+    values = values_of(change.data)
+    if row is None:
+        row = model(id=change.id)
+        session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.seq = change.seq
+    if keeps_server_data:
+        row.server_data = dict(change.data)
+    session.flush()
+    return True
+
+
+def restore(session: Session, model: type[Order | ChecklistItem | Note], row_id: str) -> None:
+    """Put a row back to the server's version as last pulled (a local-only row goes away)."""
+    row = session.get(model, row_id)
+    if row is None:
+        return
+    if row.server_data is None:
+        session.delete(row)
+        session.flush()
+        return
+    values = {
+        Order: _order_values,
+        ChecklistItem: _checklist_values,
+        Note: _note_values,
+    }[model](row.server_data)
+    for name, value in values.items():
+        setattr(row, name, value)
+    session.flush()
+
+
+def delete_order(session: Session, *, order_id: str) -> None:
+    """Remove an order and every child of it this device keeps."""
+    children: tuple[Any, ...] = (ChecklistItem, Note, Signature)
+    for model in children:
+        session.execute(delete(model).where(model.order_id == order_id))
+    session.execute(delete(Conflict).where(Conflict.order_id == order_id))
+    session.execute(delete(Rejection).where(Rejection.order_id == order_id))
+    session.execute(delete(Order).where(Order.id == order_id))
+
+
+def clear_server_rows(session: Session) -> None:
+    """Forget every pulled row (reset, or another user's data); the outbox is not touched."""
+    for model in (ChecklistItem, Note, Signature, Conflict, User, Rejection, Order):
+        session.execute(delete(model))

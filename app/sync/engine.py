@@ -1,0 +1,217 @@
+"""The push/pull engine: one `sync_once()` pushes the outbox, then pulls until caught up."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import httpx
+from sqlalchemy.orm import Session
+
+from app.domain.protocol import (
+    DEFAULT_PULL_LIMIT,
+    MAX_BATCH,
+    PROTOCOL,
+    Entity,
+    Mutation,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    ResultStatus,
+)
+from app.store import LocalStore
+from app.store.models import OutboxEntry, Rejection
+from app.store.outbox import count, drop_acknowledged, sync_state, unanswered
+from app.store.rebase import rebase
+from app.store.rows import apply_change, clear_server_rows
+from app.sync.errors import NotSignedIn, ProtocolError
+from app.sync.http import parse, send, server_name
+
+PUSH_PATH = "/api/v1/sync/push"
+PULL_PATH = "/api/v1/sync/pull"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one sync_once did."""
+
+    push_requests: int = 0
+    pushed: int = 0
+    results: dict[str, int] = field(default_factory=dict)
+    pages: int = 0
+    changes: int = 0
+    dropped: int = 0
+    resets: int = 0
+
+
+def _cursor_behind(new: str, old: str | None) -> bool:
+    # Cursors are opaque; when both are numbers (a seq), refuse to go back.
+    if old is None:
+        return False
+    try:
+        return int(new) < int(old)
+    except ValueError:
+        return False
+
+
+class SyncEngine:
+    """Talks to one server through the httpx.Client it is given (it never builds one:
+    tests hand it a client over a MockTransport or a fault-injecting transport)."""
+
+    def __init__(self, *, store: LocalStore, client: httpx.Client, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.client = client
+        self.clock = clock
+        self._lock = threading.Lock()  # one sync at a time, whoever asks
+
+    def sync_once(self) -> SyncReport:
+        with self._lock:
+            with self.store.read() as s:
+                state = sync_state(s)
+                token, device_id = state.access_token, state.device_id
+            if not token:
+                raise NotSignedIn("Sign in to sync.")
+            push_requests, pushed, results = self._push(token=token, device_id=device_id)
+            pages, changes, dropped, resets = self._pull(token=token)
+            with self.store.transaction() as s:
+                sync_state(s).last_synced_at = self.clock()
+            return SyncReport(
+                push_requests=push_requests,
+                pushed=pushed,
+                results=dict(results),
+                pages=pages,
+                changes=changes,
+                dropped=dropped,
+                resets=resets,
+            )
+
+    # --- push ---------------------------------------------------------------
+
+    def _push(self, *, token: str, device_id: str) -> tuple[int, int, Counter[str]]:
+        requests, sent, results = 0, 0, Counter[str]()
+        while True:
+            with self.store.read() as s:
+                batch = unanswered(s, limit=MAX_BATCH)
+            if not batch:
+                break
+            body = PushRequest(
+                protocol=PROTOCOL,
+                device_id=uuid.UUID(device_id),
+                mutations=[
+                    Mutation(
+                        mid=e.mid,
+                        type=e.type,
+                        entity_id=uuid.UUID(e.entity_id),
+                        args=e.args,
+                        base_seq=e.base_seq,
+                    )
+                    for e in batch
+                ],
+            )
+            response = send(self.client, "POST", PUSH_PATH, token=token, json=body.model_dump(mode="json"))
+            requests += 1
+            sent += len(batch)
+            answer = parse(self.client, response, PushResponse)
+            answered = self._record(answer, mids={e.mid for e in batch})
+            results.update(answered.values())
+            # The server stops at a gap (or answered only part): pull, and push the rest next time.
+            if len(answered) < len(batch):
+                break
+        return requests, sent, results
+
+    def _record(self, answer: PushResponse, *, mids: set[int]) -> dict[int, str]:
+        """Write each result onto its outbox row. Rows stay queued until a pull acknowledges them."""
+        answered: dict[int, str] = {}
+        now = self.clock()
+        with self.store.transaction() as s:
+            for result in answer.results:
+                if result.mid not in mids:
+                    continue
+                entry = s.get(OutboxEntry, result.mid)
+                if entry is None:
+                    continue
+                entry.result_status = result.status.value
+                entry.result_error = result.error.model_dump() if result.error else None
+                answered[result.mid] = result.status.value
+                if result.status is ResultStatus.REJECTED:
+                    s.merge(
+                        Rejection(
+                            mid=entry.mid,
+                            order_id=entry.entity_id,
+                            type=entry.type,
+                            code=result.error.code if result.error else "rejected",
+                            message=result.error.message
+                            if result.error
+                            else "The server refused this change.",
+                            at=now,
+                        )
+                    )
+        return answered
+
+    # --- pull ---------------------------------------------------------------
+
+    def _pull(self, *, token: str) -> tuple[int, int, int, int]:
+        pages = changes = dropped = resets = 0
+        empty_resets = 0
+        while True:
+            with self.store.read() as s:
+                cursor = sync_state(s).cursor
+            params: dict[str, str | int] = {"limit": DEFAULT_PULL_LIMIT}
+            if cursor is not None:
+                params["cursor"] = cursor
+            response = send(self.client, "GET", PULL_PATH, token=token, params=params)
+            page = parse(self.client, response, PullResponse)
+            pages += 1
+            dropped += self._apply_page(page)
+            changes += len(page.changes)
+            if page.reset:
+                resets += 1
+                if not page.changes:
+                    # Re-pull from the beginning; a server that keeps answering only "reset" is broken.
+                    empty_resets += 1
+                    if empty_resets > 1:
+                        raise ProtocolError(f"{server_name(self.client)} keeps asking to reset the sync")
+                    continue
+            empty_resets = 0
+            if not page.has_more:
+                break
+            if page.cursor is None:
+                raise ProtocolError(f"{server_name(self.client)} says there is more but gives no cursor")
+            if not page.changes and page.cursor == cursor:
+                raise ProtocolError(f"{server_name(self.client)} says there is more but sends nothing new")
+        return pages, changes, dropped, resets
+
+    def _apply_page(self, page: PullResponse) -> int:
+        """Rows, cursor, dropping of acknowledged mutations and the re-base: one transaction."""
+        try:
+            with self.store.transaction() as s:
+                return self._apply_page_in(s, page)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ProtocolError(
+                f"{server_name(self.client)} sent a change this app cannot read ({exc}); nothing was changed"
+            ) from exc
+
+    def _apply_page_in(self, s: Session, page: PullResponse) -> int:
+        state = sync_state(s)
+        if page.reset:
+            clear_server_rows(s)
+            state.cursor = None
+        # Orders before their children, so a child's order is there when it is written.
+        for change in sorted(page.changes, key=lambda c: c.entity != Entity.WORK_ORDER):
+            apply_change(s, change)
+        gone = drop_acknowledged(s, last_mid=page.last_mid)
+        rebase(s, dropped=gone)
+        if page.cursor is not None and not _cursor_behind(page.cursor, state.cursor):
+            state.cursor = page.cursor
+        if count(s) == 0:
+            # Nothing queued: take the server's count as ours, so the next mid follows it
+            # without a gap and never repeats one the server already holds.
+            state.last_mid = page.last_mid
+            state.acked_mid = page.last_mid
+        else:
+            state.acked_mid = max(state.acked_mid, page.last_mid)
+        return len(gone)

@@ -1,0 +1,79 @@
+"""Requests to the server and the reading of its answers, mapped onto typed sync errors."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from app.domain.protocol import ErrorBody
+from app.sync.errors import AuthExpired, Offline, ProtocolError, ServerUnavailable
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def server_name(client: httpx.Client) -> str:
+    return str(client.base_url).rstrip("/") or "the server"
+
+
+def _server_message(response: httpx.Response) -> str:
+    try:
+        return ErrorBody.model_validate(response.json()).error.message
+    except (ValueError, ValidationError):
+        return ""
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
+
+
+def send(client: httpx.Client, method: str, path: str, *, token: str, **kwargs: Any) -> httpx.Response:
+    """One request; any answer but 200 becomes the matching SyncError."""
+    url = server_name(client)
+    try:
+        response = client.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+    except httpx.TimeoutException as exc:
+        raise Offline(f"Cannot reach {url}: timed out") from exc
+    except httpx.TransportError as exc:
+        raise Offline(f"Cannot reach {url}: {exc or type(exc).__name__}") from exc
+    except httpx.RequestError as exc:  # e.g. a body that fails to decode
+        raise ProtocolError(f"{url} did not answer like an Ordo server: {exc}") from exc
+    except RuntimeError as exc:
+        # The client was closed under us (a new sign-in replaced it): try again with the new one.
+        if client.is_closed:
+            raise Offline(f"Cannot reach {url}: the connection was closed") from exc
+        raise
+    code = response.status_code
+    if code == 200:
+        return response
+    detail = _server_message(response)
+    if code == 401:
+        raise AuthExpired("Your session has expired: sign in again to sync. Your changes are kept.")
+    if code == 429:
+        raise ServerUnavailable(f"{url} is busy (HTTP 429)", retry_after=_retry_after(response))
+    if code >= 500:
+        raise ServerUnavailable(f"{url} is unavailable (HTTP {code})", retry_after=_retry_after(response))
+    if code == 426:
+        raise ProtocolError(
+            f"This app is too old for {url}: update it to sync" + (f" ({detail})" if detail else "")
+        )
+    raise ProtocolError(f"{url} refused the sync (HTTP {code})" + (f": {detail}" if detail else ""))
+
+
+def parse(client: httpx.Client, response: httpx.Response, model: type[M]) -> M:
+    """The body as `model`, or ProtocolError naming the server."""
+    url = server_name(client)
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ProtocolError(f"{url} did not answer like an Ordo server (the answer is not JSON)") from exc
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise ProtocolError(
+            f"{url} did not answer like an Ordo server ({exc.error_count()} unexpected fields)"
+        ) from exc

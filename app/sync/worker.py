@@ -1,0 +1,169 @@
+"""The background sync worker: syncs when poked, every interval, and after failures on
+the backoff schedule, so it resumes by itself when the network returns."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from app.services.types import SyncState, SyncStatus
+from app.store import LocalStore
+from app.store.outbox import count, sync_state
+from app.sync.backoff import Backoff
+from app.sync.errors import AuthExpired, NotSignedIn, Offline, ServerUnavailable, SyncError
+
+log = logging.getLogger(__name__)
+
+
+class Waiter(Protocol):
+    """How the worker waits: tests inject one that never sleeps."""
+
+    def wait(self, timeout: float | None) -> bool:
+        """Block until poked (True) or `timeout` seconds passed (False); None waits for a poke."""
+        ...
+
+    def poke(self) -> None: ...
+
+
+class EventWaiter:
+    """The real waiter: a threading.Event."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def wait(self, timeout: float | None) -> bool:
+        poked = self._event.wait(timeout)
+        self._event.clear()
+        return poked
+
+    def poke(self) -> None:
+        self._event.set()
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        *,
+        store: LocalStore,
+        sync: Callable[[], object],
+        backoff: Backoff,
+        interval: float,
+        waiter: Waiter | None = None,
+    ) -> None:
+        self._store = store
+        self._sync = sync
+        self._backoff = backoff
+        self._interval = interval
+        self._waiter: Waiter = waiter or EventWaiter()
+        self._failures = 0
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[SyncStatus], None]] = []
+        self._status = self._make(SyncState.NEVER, "")
+
+    # --- control ------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="ordo-sync", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        """Ask for a sync soon (after a local write, or "Sync now"); returns at once."""
+        self._waiter.poke()
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._waiter.poke()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # --- status -------------------------------------------------------------
+
+    @property
+    def status(self) -> SyncStatus:
+        with self._lock:
+            current = self._status
+        # The waiting count changes with every local write: read it fresh.
+        return self._make(current.state, current.message)
+
+    def add_listener(self, callback: Callable[[SyncStatus], None]) -> Callable[[], None]:
+        with self._lock:
+            self._listeners.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._listeners:
+                    self._listeners.remove(callback)
+
+        return unsubscribe
+
+    def _make(self, state: SyncState, message: str) -> SyncStatus:
+        with self._store.read() as s:
+            waiting = count(s)
+            last = sync_state(s).last_synced_at
+        if state is SyncState.NEVER and last is not None:
+            state = SyncState.SYNCED
+        return SyncStatus(state=state, waiting=waiting, last_synced_at=last, message=message)
+
+    def _publish(self, state: SyncState, message: str = "") -> None:
+        status = self._make(state, message)
+        with self._lock:
+            self._status = status
+            listeners = list(self._listeners)
+        for callback in listeners:
+            try:
+                callback(status)
+            except Exception:  # a broken listener must not stop syncing
+                log.exception("sync status listener failed")
+
+    # --- the loop -----------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            timeout = self.run_once()
+            if self._stopping.is_set():
+                break
+            self._waiter.wait(timeout)
+
+    def run_once(self) -> float | None:
+        """One sync attempt; returns how long to wait before the next (None: until poked)."""
+        self._publish(SyncState.SYNCING, "")
+        try:
+            self._sync()
+        except NotSignedIn as exc:
+            self._failures = 0
+            self._publish(SyncState.NEVER, str(exc))
+            return None
+        except AuthExpired as exc:
+            # Retrying cannot help; the user signs in again (which pokes us).
+            self._failures = 0
+            self._publish(SyncState.ERROR, str(exc))
+            return None
+        except SyncError as exc:
+            state = SyncState.OFFLINE if isinstance(exc, Offline | ServerUnavailable) else SyncState.ERROR
+            self._publish(state, str(exc))
+            return self._retry_delay(exc)
+        except Exception as exc:  # a bug must not kill the worker; it is logged and retried
+            log.exception("sync failed")
+            self._publish(SyncState.ERROR, f"Sync failed: {exc}")
+            return self._retry_delay(None)
+        self._failures = 0
+        self._publish(SyncState.SYNCED, "")
+        return self._interval
+
+    def _retry_delay(self, exc: SyncError | None) -> float:
+        delay = self._backoff.delay(self._failures)
+        self._failures += 1
+        if isinstance(exc, ServerUnavailable) and exc.retry_after is not None:
+            delay = max(delay, min(exc.retry_after, self._backoff.cap))
+        return delay

@@ -1,0 +1,207 @@
+"""The legal next steps of an order: one big button for the natural one, a reason dialog where needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import flet as ft
+
+from app.domain import REASON_REQUIRED, Status
+from app.views.theme import MIN_TOUCH, STATUS_WORD
+from app.views.widgets import message_box, tagged
+
+# The step a technician usually takes next; it gets the one big button.
+NATURAL_NEXT: dict[Status, Status] = {
+    Status.NEW: Status.ASSIGNED,
+    Status.ASSIGNED: Status.EN_ROUTE,
+    Status.EN_ROUTE: Status.IN_PROGRESS,
+    Status.IN_PROGRESS: Status.COMPLETED,
+    Status.ON_HOLD: Status.IN_PROGRESS,
+    Status.COMPLETED: Status.CLOSED,
+    Status.CANNOT_COMPLETE: Status.ASSIGNED,
+}
+
+_ICON: dict[Status, ft.IconData] = {
+    Status.NEW: ft.Icons.PERSON_REMOVE_OUTLINED,
+    Status.ASSIGNED: ft.Icons.PERSON_ADD_ALT,
+    Status.EN_ROUTE: ft.Icons.DIRECTIONS_CAR,
+    Status.IN_PROGRESS: ft.Icons.PLAY_ARROW,
+    Status.ON_HOLD: ft.Icons.PAUSE,
+    Status.COMPLETED: ft.Icons.CHECK_CIRCLE,
+    Status.CANNOT_COMPLETE: ft.Icons.BLOCK,
+    Status.CLOSED: ft.Icons.LOCK,
+    Status.CANCELLED: ft.Icons.CANCEL,
+}
+
+MoveFn = Callable[[Status, str | None], str | None]  # returns an error message, or None when done
+
+
+def action_label(*, frm: Status, to: Status) -> str:
+    """The verb on the button: what the move means from here, not the state's name."""
+    if to is Status.IN_PROGRESS:
+        return {Status.ON_HOLD: "Resume work", Status.COMPLETED: "Reopen"}.get(frm, "Start work")
+    if to is Status.ASSIGNED:
+        return "Back to assigned" if frm is Status.EN_ROUTE else "Assign"
+    if to is Status.EN_ROUTE:
+        return "Back on the road" if frm is Status.ON_HOLD else "Start travel"
+    return {
+        Status.NEW: "Unassign",
+        Status.ON_HOLD: "Put on hold",
+        Status.COMPLETED: "Complete",
+        Status.CANNOT_COMPLETE: "Cannot complete",
+        Status.CLOSED: "Close",
+        Status.CANCELLED: "Cancel order",
+    }.get(to, STATUS_WORD[to])
+
+
+def primary_move(*, current: Status, moves: list[Status]) -> Status | None:
+    natural = NATURAL_NEXT.get(current)
+    if natural in moves:
+        return natural
+    plain = [m for m in moves if m not in REASON_REQUIRED and m is not Status.CANCELLED]
+    return plain[0] if plain else None
+
+
+@ft.component
+def StatusActions(
+    *, current: Status, moves: list[Status], blockers: list[str], on_move: MoveFn
+) -> ft.Control:
+    asking, set_asking = ft.use_state(None)  # the Status waiting for a reason
+    reason, set_reason = ft.use_state("")
+    reason_error, set_reason_error = ft.use_state("")
+
+    def close_dialog() -> None:
+        set_asking(None)
+        set_reason("")
+        set_reason_error("")
+
+    def confirm_reason() -> None:
+        if asking is None:
+            return
+        if not reason.strip():
+            set_reason_error("Say why, so the dispatcher knows what to do next.")
+            return
+        err = on_move(asking, reason.strip())
+        if err:
+            set_reason_error(err)
+            return
+        close_dialog()
+
+    def press(to: Status) -> None:
+        if to in REASON_REQUIRED:
+            set_asking(to)
+            return
+        on_move(to, None)
+
+    ft.use_dialog(
+        ft.AlertDialog(
+            modal=True,
+            title=ft.Text(f"{action_label(frm=current, to=asking)}: why?" if asking else ""),
+            content=ft.Column(
+                [
+                    tagged(
+                        "reason-input",
+                        ft.TextField(
+                            label="Reason",
+                            value=reason,
+                            autofocus=True,
+                            multiline=True,
+                            min_lines=2,
+                            on_change=lambda e: set_reason(e.control.value),
+                        ),
+                    ),
+                    *([message_box(identifier="reason-error", text=reason_error)] if reason_error else []),
+                ],
+                tight=True,
+                width=360,
+            ),
+            actions=[
+                ft.TextButton("Back", on_click=close_dialog, height=MIN_TOUCH),
+                tagged(
+                    "reason-confirm",
+                    ft.FilledButton(
+                        action_label(frm=current, to=asking) if asking else "OK",
+                        on_click=confirm_reason,
+                        height=MIN_TOUCH,
+                    ),
+                    button=True,
+                ),
+            ],
+            on_dismiss=lambda: close_dialog(),
+        )
+        if asking is not None
+        else None
+    )
+
+    if not moves:
+        return ft.Text("No further steps for you on this order.", italic=True)
+
+    main = primary_move(current=current, moves=moves)
+    completing_blocked = bool(blockers)
+    buttons: list[ft.Control] = []
+    if main is not None:
+        buttons.append(
+            tagged(
+                f"status-action-{main.value}",
+                ft.FilledButton(
+                    action_label(frm=current, to=main),
+                    icon=_ICON[main],
+                    on_click=lambda: press(main),
+                    height=56,
+                    expand=True,
+                    disabled=main is Status.COMPLETED and completing_blocked,
+                ),
+                label=action_label(frm=current, to=main),
+                button=True,
+                expand=True,  # the Row lays out the Semantics wrapper, not the button
+            )
+        )
+    others: list[ft.Control] = [
+        tagged(
+            f"status-action-{to.value}",
+            ft.OutlinedButton(
+                action_label(frm=current, to=to),
+                icon=_ICON[to],
+                on_click=lambda _e, to=to: press(to),
+                height=MIN_TOUCH,
+                disabled=to is Status.COMPLETED and completing_blocked,
+            ),
+            label=action_label(frm=current, to=to),
+            button=True,
+        )
+        for to in moves
+        if to is not main
+    ]
+    column: list[ft.Control] = []
+    if buttons:
+        column.append(ft.Row(buttons))
+    if others:
+        column.append(ft.Row(others, wrap=True, spacing=8, run_spacing=8))
+    if Status.COMPLETED in moves and completing_blocked:
+        column.append(_blockers(blockers))
+    return ft.Column(column, spacing=10)
+
+
+def _blockers(blockers: list[str]) -> ft.Control:
+    return tagged(
+        "completion-blockers",
+        ft.Container(
+            bgcolor=ft.Colors.AMBER_50,
+            border_radius=8,
+            padding=ft.Padding.all(12),
+            content=ft.Column(
+                [
+                    ft.Row(
+                        [
+                            ft.Icon(ft.Icons.LOCK_CLOCK, color=ft.Colors.AMBER_900, size=18),
+                            ft.Text("Before you can complete:", weight=ft.FontWeight.W_600),
+                        ],
+                        spacing=8,
+                    ),
+                    *[ft.Text(f"•  {b[:1].upper()}{b[1:]}") for b in blockers],
+                ],
+                spacing=4,
+            ),
+        ),
+        label="Before you can complete: " + "; ".join(blockers),
+    )

@@ -1,0 +1,88 @@
+"""The per-browser-session UI state: what the screens show, refreshed when services notify.
+
+Services call their listeners from worker threads; Flet's scheduler lives on
+the session's event loop, so every change is marshalled there with
+`page.run_task` before it touches observable state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import flet as ft
+
+from app.services.types import CurrentUser, OrderGroups, Services, SyncState, SyncStatus
+
+
+@ft.observable
+@dataclass
+class Session:
+    """Observable state of one signed-in (or not yet) browser session."""
+
+    services: Services = field(repr=False)
+    default_server_url: str = ""
+    user: CurrentUser | None = None
+    groups: OrderGroups = field(default_factory=OrderGroups)
+    sync: SyncStatus = field(default_factory=lambda: SyncStatus(state=SyncState.NEVER, waiting=0))
+    # Bumped on every notification so screens holding their own copy of an
+    # order (the detail screen) know to read it again.
+    revision: int = 0
+    # Set when a read from services failed; the screens show it instead of crashing.
+    problem: str = ""
+    width: float = 0.0  # of the browser window, for layouts that widen on tablets/desktops
+
+    def reload(self) -> None:
+        """Read everything the screens show from services (local reads only)."""
+        try:
+            self.user = self.services.current_user()
+            self.sync = self.services.sync_status()
+            self.groups = self.services.list_orders() if self.user is not None else OrderGroups()
+            self.problem = ""
+        except Exception as err:  # a broken local read must not take the UI down
+            self.problem = f"Could not read local data: {err}"
+        self.revision += 1
+
+    def attach(self, page: ft.Page) -> Callable[[], None]:
+        """Listen to services for this page; returns the unsubscribe function."""
+
+        async def on_loop() -> None:
+            self.reload()
+
+        def on_change() -> None:
+            # Called from any thread: hop onto this session's loop.
+            # RuntimeError: the session's loop is gone (the tab was closed).
+            with contextlib.suppress(RuntimeError):
+                page.run_task(on_loop)
+
+        return self.services.add_listener(on_change)
+
+
+# Screens find the session through this context rather than through globals,
+# so several browser tabs each get their own.
+SessionContext = ft.create_context(None)
+
+
+def use_session() -> Session:
+    session = ft.use_context(SessionContext)
+    if session is None:  # a programming error, not a user one
+        raise RuntimeError("screens must be rendered inside the Ordo app root")
+    return session
+
+
+def use_sign_in_guard(session: Session, *, signed_in: bool) -> None:
+    """Send the browser to the right screen when it is on one for the other side of sign-in.
+
+    Runs as an effect (never during render); deep links land here too.
+    """
+    page = ft.context.page
+    user_present = session.user is not None
+
+    def check() -> None:
+        if signed_in and not user_present:
+            page.navigate("/login")
+        elif not signed_in and user_present:
+            page.navigate("/orders")
+
+    ft.use_effect(check, [user_present])

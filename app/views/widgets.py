@@ -1,0 +1,126 @@
+"""Small building blocks shared by the screens: stable test ids, chips, due times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import flet as ft
+
+from app.domain import Priority, Status
+from app.views.theme import PRIORITY_ICON, PRIORITY_TONE, READABLE, STATUS_WORD, Tone, status_tone
+
+
+def tagged(identifier: str, content: ft.Control, *, label: str | None = None, **kw: object) -> ft.Control:
+    """Wrap `content` so it appears as `flt-semantics-identifier="<identifier>"`.
+
+    The id is the stable handle UI tests and assistive tools use; it never
+    changes with wording or layout.
+    """
+    return ft.Semantics(identifier=identifier, label=label, content=content, **kw)
+
+
+def _chip(*, text: str, tone: Tone, icon: ft.IconData | None, label: str) -> ft.Control:
+    row: list[ft.Control] = []
+    if icon is not None:
+        row.append(ft.Icon(icon, size=14, color=tone.fg))
+    row.append(ft.Text(text, size=12, weight=ft.FontWeight.W_600, color=tone.fg))
+    return ft.Semantics(
+        label=label,
+        container=True,
+        exclude_semantics=True,
+        content=ft.Container(
+            content=ft.Row(row, spacing=4, tight=True),
+            bgcolor=tone.bg,
+            border_radius=8,
+            padding=ft.Padding.symmetric(horizontal=8, vertical=3),
+        ),
+    )
+
+
+def priority_chip(priority: Priority) -> ft.Control:
+    word = priority.value.capitalize()
+    return _chip(
+        text=word,
+        tone=PRIORITY_TONE[priority],
+        icon=PRIORITY_ICON[priority],
+        label=f"Priority {priority.value}",
+    )
+
+
+def status_chip(status: Status) -> ft.Control:
+    word = STATUS_WORD[status]
+    return _chip(text=word, tone=status_tone(status), icon=None, label=f"Status {word}")
+
+
+def pending_mark() -> ft.Control:
+    return ft.Semantics(
+        label="Waiting to sync",
+        exclude_semantics=True,
+        content=ft.Row(
+            [
+                ft.Icon(ft.Icons.CLOUD_UPLOAD_OUTLINED, size=16, color=ft.Colors.ORANGE_800),
+                ft.Text("Waiting to sync", size=12, color=ft.Colors.ORANGE_900),
+            ],
+            spacing=4,
+            tight=True,
+        ),
+    )
+
+
+def due_text(due_at: datetime | None, *, now: datetime) -> str:
+    """'Due 14:30' today, 'Due Tue 26 Nov 09:00' otherwise, in local time."""
+    if due_at is None:
+        return "No due time"
+    local = due_at.astimezone()
+    today = now.astimezone().date()
+    if local.date() == today:
+        return f"Due {local:%H:%M}"
+    if local.year == today.year:
+        return f"Due {local:%a %d %b %H:%M}"
+    return f"Due {local:%d %b %Y %H:%M}"
+
+
+def section_header(*, title: str, count: int, tone: str | None = None) -> ft.Control:
+    return ft.Semantics(
+        header=True,
+        label=f"{title}, {count} orders",
+        exclude_semantics=True,
+        content=ft.Container(
+            padding=ft.Padding.only(left=4, top=12, bottom=4),
+            content=ft.Row(
+                [
+                    ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_MEDIUM, color=tone),
+                    ft.Container(
+                        content=ft.Text(str(count), size=12, weight=ft.FontWeight.BOLD),
+                        bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+                        border_radius=10,
+                        padding=ft.Padding.symmetric(horizontal=8, vertical=2),
+                    ),
+                ],
+                spacing=8,
+            ),
+        ),
+    )
+
+
+def message_box(*, identifier: str, text: str, error: bool = True) -> ft.Control:
+    """A clear message in words, with an icon; `identifier` lets tests read it."""
+    fg = ft.Colors.ERROR if error else ft.Colors.ON_SURFACE_VARIANT
+    icon = ft.Icons.ERROR_OUTLINE if error else ft.Icons.INFO_OUTLINE
+    return ft.Container(
+        padding=ft.Padding.symmetric(vertical=4),
+        content=ft.Row(
+            [
+                ft.Icon(icon, color=fg, size=18),
+                tagged(identifier, ft.Text(text, color=fg), live_region=True, expand=True),
+            ],
+            spacing=8,
+            vertical_alignment=ft.CrossAxisAlignment.START,
+            wrap=False,
+        ),
+    )
+
+
+def side_padding(width: float, *, least: float = 12) -> float:
+    """Horizontal padding that keeps content READABLE px wide on big windows, `least` on phones."""
+    return max(least, (width - READABLE) / 2)

@@ -1,0 +1,113 @@
+"""Push and pull (sync-protocol.md). Checks run in the protocol's order:
+413 body size (middleware), 400 not JSON at all, 401 (CurrentUser), 403,
+then the body's content: 426, 413 batch, 422."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import ValidationError
+
+from app.domain.protocol import MAX_BATCH, PROTOCOL, PullResponse, PushRequest, PushResponse
+from server_stub import policy
+from server_stub.api.deps import ClockDep, CurrentUser, DbDep, JsonBody, SettingsDep
+from server_stub.api.errors import ApiError
+from server_stub.security import Principal
+from server_stub.sync.cursor import BadCursor
+from server_stub.sync.pull import pull
+from server_stub.sync.push import push
+
+router = APIRouter(prefix="/sync", tags=["sync"])
+
+PUSH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}},
+    }
+}
+
+
+def _may_sync(principal: Principal) -> None:
+    if not policy.may_sync(principal.user):
+        raise ApiError(403, "forbidden", "this account may not sync")
+
+
+def _check_push_envelope(body: Any, *, device_id: str) -> PushRequest:
+    if not isinstance(body, dict):
+        raise ApiError(422, "validation_failed", "the body must be a JSON object")
+    sent_device = body.get("device_id")
+    try:
+        sent = str(uuid.UUID(sent_device)) if isinstance(sent_device, str) else None
+    except ValueError:
+        sent = None
+    if sent is not None and sent != device_id:
+        raise ApiError(403, "wrong_device", "device_id differs from the device this token was issued to")
+    protocol = body.get("protocol")
+    if isinstance(protocol, int) and not isinstance(protocol, bool) and protocol != PROTOCOL:
+        raise ApiError(
+            426, "protocol_not_supported", f"this server speaks protocol {PROTOCOL}, not {protocol}"
+        )
+    mutations = body.get("mutations")
+    if isinstance(mutations, list) and len(mutations) > MAX_BATCH:
+        raise ApiError(
+            413, "batch_too_large", f"at most {MAX_BATCH} mutations per push, got {len(mutations)}"
+        )
+    try:
+        return PushRequest.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ApiError(422, "validation_failed", f"{where}: {first['msg']}") from None
+
+
+@router.post(
+    "/push",
+    response_model=PushResponse,
+    response_model_exclude_none=True,
+    openapi_extra=PUSH_BODY,
+    responses={400: {}, 401: {}, 403: {}, 413: {}, 422: {}, 426: {}},
+)
+def push_route(body: JsonBody, principal: CurrentUser, db: DbDep, clock: ClockDep) -> PushResponse:
+    # FastAPI resolves dependencies in parameter order: JSON parsing (400) runs
+    # before authentication, everything else about the body after it.
+    _may_sync(principal)
+    request = _check_push_envelope(body, device_id=principal.device_id)
+    return push(
+        db=db,
+        user_id=principal.user.id,
+        device_id=principal.device_id,
+        mutations=request.mutations,
+        now=clock.now,
+    )
+
+
+@router.get(
+    "/pull",
+    response_model=PullResponse,
+    response_model_exclude_none=True,
+    responses={400: {}, 401: {}, 403: {}},
+)
+def pull_route(
+    principal: CurrentUser,
+    db: DbDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> PullResponse:
+    _may_sync(principal)
+    # Over the maximum is clamped, not refused: the page just comes smaller.
+    size = min(limit or settings.pull_default_limit, settings.pull_max_limit)
+    try:
+        return pull(
+            db=db,
+            user_id=principal.user.id,
+            device_id=principal.device_id,
+            cursor=cursor,
+            limit=size,
+            now=clock.now,
+        )
+    except BadCursor as exc:
+        raise ApiError(400, "bad_cursor", str(exc)) from None

@@ -1,0 +1,112 @@
+"""`ordo-server`: run, migrate and seed the central server."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from server_stub.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if args.data_dir is not None:
+        overrides["data_dir"] = Path(args.data_dir)
+    if args.database_url is not None:
+        overrides["database_url"] = args.database_url
+    return Settings(**overrides)
+
+
+def _where(settings: Settings) -> str:
+    url = settings.database_url
+    return url.split("@")[-1] if "@" in url else url  # never print a password
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from server_stub.migrate import migrate
+
+    settings = _settings(args)
+    migrate(settings.database_url)
+    print(f"Database is up to date: {_where(settings)}")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from server_stub.migrate import migrate
+    from server_stub.seed import DEMO_ORG, seed_demo
+
+    if not args.demo:
+        print("Nothing to seed: pass --demo for the demo organisation.", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+    migrate(settings.database_url)
+    report = seed_demo(database_url=settings.database_url, now=datetime.now(UTC))
+    if report.created:
+        print(f"Seeded {DEMO_ORG!r}: {report.users} users, {report.orders} orders in {_where(settings)}")
+        print("Sign in as dispatcher / demo-dispatcher, or tech1…tech5 / demo-tech.")
+    else:
+        print(f"{DEMO_ORG!r} is already in {_where(settings)}; nothing changed.")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server_stub.main import create_app
+    from server_stub.migrate import migrate
+
+    settings = _settings(args)
+    migrate(settings.database_url)
+    app = create_app(settings)
+    print(f"Ordo server on http://{args.host}:{args.port} (database: {_where(settings)})", flush=True)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal
+    # to whatever handler was there before; with ours there, the process ends
+    # normally (exit 0) instead of dying by the signal it was asked to stop with.
+    received: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, _frame: received.append(signum))
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    print("Ordo server stopped.", flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ordo-server", description="The Ordo central server.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", help="folder for the SQLite database (default: $ORDO_SERVER_DATA_DIR)")
+        p.add_argument("--database-url", help="SQLAlchemy URL; overrides DATABASE_URL and --data-dir")
+
+    run = sub.add_parser("run", help="migrate the database, then serve the API")
+    common(run)
+    run.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    run.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    run.set_defaults(func=cmd_run)
+
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    common(migrate)
+    migrate.set_defaults(func=cmd_migrate)
+
+    seed = sub.add_parser("seed", help="migrate, then create demo data (once; a second run changes nothing)")
+    common(seed)
+    seed.add_argument(
+        "--demo", action="store_true", help="the demo organisation: 1 dispatcher, 5 technicians"
+    )
+    seed.set_defaults(func=cmd_seed)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Assembles the server application; nothing else happens here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+
+from app.domain.protocol import PushRequest
+from server_stub.api.errors import BodyLimitMiddleware, install_error_handlers
+from server_stub.api.routes import auth, health, sync
+from server_stub.clock import Clock, SystemClock
+from server_stub.db import open_database
+from server_stub.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """A server app over `settings.database_url` (already migrated: see server_stub.migrate)."""
+    db = open_database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.dispose()
+
+    app = FastAPI(title="Ordo server", version="1", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = db
+    app.state.clock = clock or SystemClock()
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (health, auth, sync):
+        api.include_router(module.router)
+    app.include_router(api)
+    install_error_handlers(app)
+    # Pull pages compress well (sync-protocol.md: gzip accepted).
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    _document_push_body(app)
+    return app
+
+
+def _document_push_body(app: FastAPI) -> None:
+    """Push reads its body itself (so auth runs first); put its schema back into OpenAPI."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            extra = PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(extra.pop("$defs", {}))
+            components["PushRequest"] = extra
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn server_stub.main:app_from_env --factory`."""
+    return create_app(get_settings())

@@ -1,0 +1,136 @@
+"""Text of the demo organisation: sites, customers, people, jobs, checklists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.domain import ChecklistKind, Kind
+
+C = ChecklistKind
+
+TECHNICIANS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("tech1", "Alex Novak", ("hvac", "electrical")),
+    ("tech2", "Bea Lindqvist", ("plumbing", "hvac")),
+    ("tech3", "Chidi Okafor", ("electrical", "fire_safety")),
+    ("tech4", "Dario Rossi", ("elevators", "electrical")),
+    ("tech5", "Eun-ji Park", ("plumbing", "fire_safety", "hvac")),
+]
+
+SITES: list[dict[str, Any]] = [
+    {
+        "name": "Harbour View Offices",
+        "address": "12 Quay Street, Harbourside",
+        "lat": 51.4545,
+        "lon": -2.5970,
+    },
+    {
+        "name": "Northgate Shopping Centre",
+        "address": "1 Northgate, City North",
+        "lat": 51.4700,
+        "lon": -2.5900,
+    },
+    {"name": "St. Anne's Clinic", "address": "44 Church Lane, Old Town", "lat": 51.4510, "lon": -2.5800},
+    {"name": "Riverside Primary School", "address": "3 Mill Road, Riverside", "lat": 51.4420, "lon": -2.6050},
+    {
+        "name": "Parkway Data Centre",
+        "address": "Unit 7, Parkway Business Park",
+        "lat": 51.5020,
+        "lon": -2.5480,
+    },
+    {"name": "Greenfield Apartments", "address": "90 Elm Avenue, Greenfield", "lat": 51.4630, "lon": -2.5610},
+    {"name": "City Library", "address": "2 College Green", "lat": 51.4530, "lon": -2.6010},
+    {"name": "Westside Logistics Hub", "address": "Dock Road 15, Avonmouth", "lat": 51.5030, "lon": -2.6900},
+    {"name": "Hotel Meridian", "address": "5 Victoria Square", "lat": 51.4560, "lon": -2.6110},
+    {"name": "Brookfield Sports Hall", "address": "Brook Lane 8, Brookfield", "lat": 51.4800, "lon": -2.5300},
+    {"name": "Town Hall", "address": "Corn Street 1, Old Town", "lat": 51.4550, "lon": -2.5930},
+    {"name": "Lakeside Care Home", "address": "27 Lakeside Drive", "lat": 51.4300, "lon": -2.5700},
+]
+
+CUSTOMERS: list[dict[str, str]] = [
+    {"name": "Harbour Properties Ltd", "contact": "Maya Chen, +44 117 496 0101"},
+    {"name": "Northgate Retail Group", "contact": "Tom Becker, facilities@northgate.example"},
+    {"name": "Avon Health Trust", "contact": "Dr. Priya Shah, +44 117 496 0144"},
+    {"name": "City Council Estates", "contact": "estates@council.example"},
+    {"name": "Parkway Hosting", "contact": "NOC desk, +44 117 496 0199"},
+    {"name": "Greenfield Housing Co-op", "contact": "Sam Ortiz, +44 117 496 0120"},
+    {"name": "Meridian Hotels", "contact": "Lena Fischer, ops@meridian.example"},
+    {"name": "Westside Logistics", "contact": "Shift lead, +44 117 496 0177"},
+]
+
+TITLES: dict[Kind, list[tuple[str, str]]] = {
+    Kind.REPAIR: [
+        (
+            "Air handling unit tripping",
+            "AHU-2 trips its breaker roughly twice a day; tenants report warm offices.",
+        ),
+        ("Leaking pipe in plant room", "Water on the plant room floor below the hot water return line."),
+        (
+            "Lift stuck between floors",
+            "Passenger lift stops between floors 2 and 3; reset works for a few hours.",
+        ),
+        ("Emergency lighting fault", "Fault indicator on the emergency lighting panel, east stairwell."),
+        ("Boiler low pressure", "Boiler 1 locks out on low pressure every morning."),
+        ("Automatic door not closing", "Main entrance sliding door stays open; draught and security issue."),
+    ],
+    Kind.MAINTENANCE: [
+        ("Quarterly HVAC service", "Filters, belts, drain pans and controls of all rooftop units."),
+        ("Annual boiler service", "Combustion analysis, safety devices, flue inspection."),
+        ("Generator load test", "Monthly load test of the standby generator, 1 hour at 50 % load."),
+        ("Water tank cleaning", "Drain, clean and disinfect the cold water storage tank."),
+        ("Fire pump weekly run", "Churn test of the sprinkler fire pump."),
+    ],
+    Kind.INSPECTION: [
+        ("Fire alarm inspection", "Six-monthly test of detectors, call points and sounders."),
+        ("Legionella risk check", "Temperature checks at sentinel outlets, shower head descaling."),
+        ("Electrical safety inspection", "Periodic inspection of distribution boards and RCDs."),
+        ("Roof and gutter inspection", "Check roof membrane, gutters and downpipes after storms."),
+        ("Gas safety check", "Landlord gas safety check of appliances and flues."),
+    ],
+    Kind.INSTALLATION: [
+        ("Install EV charging point", "Two 7 kW wall boxes in the staff car park, new sub-main."),
+        ("Install split AC unit", "New split unit for the server room, 5 kW cooling."),
+        ("Fit new water heater", "Replace the failed 80 l water heater in the staff kitchen."),
+        ("Install access control reader", "Card reader and door strike on the back office door."),
+        ("Mount smart thermostats", "Replace four old thermostats with networked ones."),
+    ],
+}
+
+# (label, kind, required, unit, min, max)
+Item = tuple[str, ChecklistKind, bool, str | None, float | None, float | None]
+
+_COMMON: list[Item] = [
+    ("Site made safe and area cordoned", C.CHECK, True, None, None, None),
+    ("Photos of the work area taken", C.CHECK, False, None, None, None),
+    ("Customer briefed on the outcome", C.CHECK, False, None, None, None),
+    ("Remarks for the customer", C.TEXT, False, None, None, None),
+]
+
+CHECKLISTS: dict[Kind, list[Item]] = {
+    Kind.REPAIR: [
+        *_COMMON,
+        ("Fault found and cause noted", C.TEXT, True, None, None, None),
+        ("Function test after repair", C.PASS_FAIL, True, None, None, None),
+        ("Supply voltage", C.NUMBER, False, "V", 207.0, 253.0),
+    ],
+    Kind.MAINTENANCE: [
+        *_COMMON,
+        ("Filters replaced", C.CHECK, True, None, None, None),
+        ("System pressure", C.NUMBER, True, "bar", 1.0, 2.5),
+        ("Flow temperature", C.NUMBER, False, "°C", 55.0, 80.0),
+        ("Overall condition", C.PASS_FAIL, False, None, None, None),
+    ],
+    Kind.INSPECTION: [
+        *_COMMON,
+        ("Visual inspection", C.PASS_FAIL, True, None, None, None),
+        ("Measured value within limits", C.PASS_FAIL, True, None, None, None),
+        ("Insulation resistance", C.NUMBER, False, "MΩ", 1.0, 500.0),
+        ("Defects found", C.TEXT, False, None, None, None),
+    ],
+    Kind.INSTALLATION: [
+        *_COMMON,
+        ("Installed per drawing", C.CHECK, True, None, None, None),
+        ("Commissioning test", C.PASS_FAIL, True, None, None, None),
+        ("Serial number of the new unit", C.TEXT, True, None, None, None),
+        ("Earth loop impedance", C.NUMBER, False, "Ω", 0.0, 1.44),
+    ],
+}

@@ -1,0 +1,44 @@
+"""The server's one settings object, read from the environment once.
+
+Variables are `ORDO_SERVER_*` (e.g. `ORDO_SERVER_DATA_DIR`), apart from the
+client's `ORDO_*`, so one shell can configure both without crosstalk.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDO_SERVER_", extra="ignore")
+
+    data_dir: Path = Path("./ordo-server-data")
+    # Plain DATABASE_URL is honoured too, as hosting platforms set it that way.
+    database_url_override: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("database_url", "ORDO_SERVER_DATABASE_URL", "DATABASE_URL"),
+    )
+    token_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    pull_default_limit: int = Field(default=500, ge=1)
+    pull_max_limit: int = Field(default=1000, ge=1)
+    # Sign-in throttling (sync-protocol.md, Identity).
+    login_window_seconds: int = 15 * 60
+    login_max_failures_per_user: int = 10
+    login_max_failures_per_address: int = 50
+
+    @property
+    def database_url(self) -> str:
+        if self.database_url_override:
+            return self.database_url_override
+        return f"sqlite:///{(self.data_dir / 'ordo.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of the running process; tests build `Settings(...)` themselves."""
+    return Settings()

@@ -1,0 +1,101 @@
+"""The pull feed: every row change in the caller's scope, in seq order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from app.domain.protocol import Change, Entity, PullResponse
+from server_stub import policy, serialize
+from server_stub.db import Database
+from server_stub.models import ChecklistItem, Conflict, Device, Note, User, WorkOrder
+from server_stub.sync.cursor import decode, encode
+from server_stub.timeutil import to_wire
+
+# entity -> (model, serializer)
+_ENTITIES: dict[Entity, tuple[Any, Callable[[Any], dict[str, Any]]]] = {
+    Entity.WORK_ORDER: (WorkOrder, serialize.work_order),
+    Entity.CHECKLIST_ITEM: (ChecklistItem, serialize.checklist_item),
+    Entity.NOTE: (Note, serialize.note),
+    Entity.CONFLICT: (Conflict, serialize.conflict),
+    Entity.USER: (User, serialize.user),
+}
+
+
+def _scope_queries(user: User, *, after: int) -> list[Select[Any]]:
+    """One (entity, id, seq) query per entity, each limited to `user`'s scope.
+
+    Scope lives in policy.visible_orders; children follow their order. When
+    scope entry/exit lands, this is where re-sent children and tombstones join.
+    """
+    visible = policy.visible_orders(user)
+    orders = select(WorkOrder.id).where(visible)
+    queries: list[Select[Any]] = [
+        select(
+            literal(Entity.WORK_ORDER.value).label("entity"),
+            WorkOrder.id.label("id"),
+            WorkOrder.seq.label("seq"),
+        ).where(visible, WorkOrder.seq > after),
+        select(literal(Entity.CHECKLIST_ITEM.value), ChecklistItem.id, ChecklistItem.seq).where(
+            ChecklistItem.order_id.in_(orders), ChecklistItem.seq > after
+        ),
+        select(literal(Entity.NOTE.value), Note.id, Note.seq).where(
+            Note.order_id.in_(orders), Note.seq > after
+        ),
+        select(literal(Entity.USER.value), User.id, User.seq).where(
+            User.org_id == user.org_id, User.seq > after
+        ),
+    ]
+    conflicts = select(literal(Entity.CONFLICT.value), Conflict.id, Conflict.seq).where(Conflict.seq > after)
+    if policy.sees_all_conflicts(user):
+        all_orders = select(WorkOrder.id).where(WorkOrder.org_id == user.org_id)
+        conflicts = conflicts.where(Conflict.order_id.in_(all_orders))
+    else:
+        conflicts = conflicts.where(Conflict.user_id == user.id)
+    queries.append(conflicts)
+    return queries
+
+
+def _load(session: Session, page: Sequence[Any]) -> list[Change]:
+    wanted: dict[Entity, list[str]] = {}
+    for row in page:
+        wanted.setdefault(Entity(row.entity), []).append(row.id)
+    data: dict[tuple[Entity, str], dict[str, Any]] = {}
+    for entity, ids in wanted.items():
+        model, to_data = _ENTITIES[entity]
+        for obj in session.execute(select(model).where(model.id.in_(ids))).scalars():
+            data[(entity, obj.id)] = to_data(obj)
+    return [
+        Change(entity=row.entity, id=row.id, seq=row.seq, data=data[(Entity(row.entity), row.id)])
+        for row in page
+    ]
+
+
+def pull(
+    *, db: Database, user_id: str, device_id: str, cursor: str | None, limit: int, now: Callable[[], datetime]
+) -> PullResponse:
+    """One page of changes after `cursor` (raises cursor.BadCursor for a bad one)."""
+    after = decode(cursor)
+    with db.read() as session:
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            # One snapshot for the id query and the row loads, so data matches its seq.
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        user = session.get(User, user_id)
+        if user is None:
+            raise LookupError(f"user {user_id} vanished during a pull")
+        feed = union_all(*_scope_queries(user, after=after)).subquery()
+        rows = session.execute(select(feed).order_by(feed.c.seq).limit(limit + 1)).all()
+        page = rows[:limit]
+        changes = _load(session, page)
+        device = session.get(Device, device_id)
+        return PullResponse(
+            changes=changes,
+            cursor=encode(page[-1].seq if page else after),
+            has_more=len(rows) > limit,
+            last_mid=device.last_mid if device else 0,
+            server_time=to_wire(now()) or "",
+        )

@@ -1,0 +1,89 @@
+"""The push loop: ledger, last_mid and one transaction per mutation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import update
+
+from app.domain.protocol import ErrorInfo, Mutation, MutationResult, PushResponse, ResultStatus
+from server_stub.db import Database
+from server_stub.models import Device, LedgerEntry, User
+from server_stub.sync.apply import Context, Rejected, apply
+from server_stub.timeutil import to_db
+
+
+def push(
+    *, db: Database, user_id: str, device_id: str, mutations: list[Mutation], now: Callable[[], datetime]
+) -> PushResponse:
+    """Apply `mutations` in mid order; stop at the first gap.
+
+    Each mutation's effect, its ledger row and the device's new last_mid are
+    written in one transaction, so a crash never applies a mutation without
+    remembering it (or the reverse).
+    """
+    results: list[MutationResult] = []
+    last_mid = 0
+    for m in mutations:
+        with db.write() as session, session.begin():
+            # Lock the device row first: concurrent pushes from one device queue here.
+            session.execute(
+                update(Device).where(Device.device_id == device_id).values(last_mid=Device.last_mid)
+            )
+            device = session.get(Device, device_id, populate_existing=True)
+            if device is None:
+                raise LookupError(f"device {device_id} has no row although a token is bound to it")
+            last_mid = device.last_mid
+            if m.mid <= device.last_mid:
+                entry = session.get(LedgerEntry, (device_id, m.mid))
+                results.append(_stored(entry, mid=m.mid))
+                continue
+            if m.mid > device.last_mid + 1:
+                break  # a gap: this and everything after it wait for the missing mids
+            user = session.get(User, user_id)
+            if user is None:
+                raise LookupError(f"user {user_id} vanished during a push")
+            moment = now()
+            ctx = Context(session=session, user=user, device_id=device_id, mid=m.mid, now=moment)
+            try:
+                with session.begin_nested():
+                    result = apply(ctx, m)
+            except Rejected as exc:
+                result = MutationResult(
+                    mid=m.mid,
+                    status=ResultStatus.REJECTED,
+                    error=ErrorInfo(code=exc.code, message=exc.message),
+                )
+            session.add(
+                LedgerEntry(
+                    device_id=device_id,
+                    mid=m.mid,
+                    type=m.type,
+                    entity_id=str(m.entity_id),
+                    user_id=user_id,
+                    status=result.status.value,
+                    result=result.model_dump(mode="json", exclude_none=True),
+                    created_at=to_db(moment),
+                )
+            )
+            device.last_mid = last_mid = m.mid
+            results.append(result)
+    if not mutations or last_mid == 0:
+        with db.read() as session:
+            device = session.get(Device, device_id)
+            last_mid = device.last_mid if device else 0
+    return PushResponse(results=results, last_mid=last_mid)
+
+
+def _stored(entry: LedgerEntry | None, *, mid: int) -> MutationResult:
+    if entry is None:
+        # Only possible if the ledger was pruned; the mutation was settled long ago.
+        return MutationResult(
+            mid=mid,
+            status=ResultStatus.REJECTED,
+            error=ErrorInfo(
+                code="unknown_mutation", message="this mutation was settled but its result is gone"
+            ),
+        )
+    return MutationResult.model_validate(entry.result)

@@ -1,0 +1,39 @@
+"""`ordo-server` commands, called in-process (the real process is in test_process.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server_stub.cli import main
+from server_stub.testing import database_url_for, read_order
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["seed", "--help"], ["migrate", "--help"]])
+def test_help_everywhere(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 0
+    assert "usage: ordo-server" in capsys.readouterr().out
+
+
+def test_seed_twice_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["seed", "--demo", "--data-dir", str(tmp_path)]) == 0
+    assert "60 orders" in capsys.readouterr().out
+    assert main(["seed", "--demo", "--data-dir", str(tmp_path)]) == 0
+    assert "nothing changed" in capsys.readouterr().out
+    order = read_order(database_url=database_url_for(tmp_path), number="WO-000060")
+    assert order is not None and len(order["checklist"]) >= 3
+    assert read_order(database_url=database_url_for(tmp_path), number="WO-000061") is None
+
+
+def test_seed_without_demo_explains(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["seed", "--data-dir", str(tmp_path)]) == 2
+    assert "--demo" in capsys.readouterr().err
+
+
+def test_migrate_creates_the_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate", "--data-dir", str(tmp_path / "new")]) == 0
+    assert (tmp_path / "new" / "ordo.db").exists()
+    assert "up to date" in capsys.readouterr().out

@@ -1,0 +1,83 @@
+"""The demo organisation: counts, checklists, dates, and seeding twice."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from server_stub.db import Database, open_database
+from server_stub.migrate import migrate
+from server_stub.models import ChecklistItem, User, WorkOrder
+from server_stub.seed import seed_demo
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def test_demo_seed(database_url: str, db: Database) -> None:
+    report = seed_demo(database_url=database_url, now=NOW)
+    assert (report.created, report.users, report.orders) == (True, 6, 60)
+    with db.read() as session:
+        users = {u.username: u for u in session.execute(select(User)).scalars()}
+        orders = list(session.execute(select(WorkOrder)).scalars())
+        items = list(session.execute(select(ChecklistItem)).scalars())
+    assert set(users) == {"dispatcher", "tech1", "tech2", "tech3", "tech4", "tech5"}
+    assert users["dispatcher"].role == "dispatcher"
+    assert all(users[f"tech{i}"].role == "technician" and users[f"tech{i}"].skills for i in range(1, 6))
+    assert len(orders) == 60
+    assigned = Counter(o.assignee_id for o in orders if o.status == "assigned")
+    assert assigned == {users[f"tech{i}"].id: 10 for i in range(1, 6)}
+    others = Counter(o.status for o in orders if o.status != "assigned")
+    assert set(others) == {"new", "in_progress", "completed"} and sum(others.values()) == 10
+    assert all(o.assignee_id is None for o in orders if o.status == "new")
+    assert all(o.assignee_id is not None for o in orders if o.status != "new")
+    assert {o.kind for o in orders} == {"repair", "maintenance", "inspection", "installation"}
+    assert len({o.priority for o in orders}) == 4
+    assert 6 <= sum(o.requires_signature for o in orders) <= 18
+    by_order: dict[str, list[ChecklistItem]] = {}
+    for item in items:
+        by_order.setdefault(item.order_id, []).append(item)
+    for order in orders:
+        checklist = by_order[order.id]
+        assert 3 <= len(checklist) <= 6
+        assert any(i.required for i in checklist)
+        assert sorted(i.position for i in checklist) == list(range(1, len(checklist) + 1))
+        if order.status == "completed":
+            assert all(i.done for i in checklist) and not order.requires_signature
+    assert len({i.kind for i in items}) == 4
+    naive_now = NOW.replace(tzinfo=None)
+    end_of_today = (
+        NOW.astimezone().replace(hour=23, minute=59, second=59).astimezone(UTC).replace(tzinfo=None)
+    )
+    for i in range(1, 6):
+        dues = [o.due_at for o in orders if o.assignee_id == users[f"tech{i}"].id and o.status == "assigned"]
+        assert any(d < naive_now for d in dues), "some overdue"
+        assert any(naive_now <= d <= end_of_today for d in dues), "some due today"
+        assert any(d > end_of_today for d in dues), "some upcoming"
+    numbers = sorted(o.number for o in orders)
+    assert numbers[0] == "WO-000001" and numbers[-1] == "WO-000060"
+
+
+def test_seeding_twice_changes_nothing(database_url: str, db: Database) -> None:
+    seed_demo(database_url=database_url, now=NOW)
+    again = seed_demo(database_url=database_url, now=NOW + timedelta(hours=1))
+    assert again.created is False
+    with db.read() as session:
+        assert session.execute(select(func.count()).select_from(WorkOrder)).scalar_one() == 60
+        assert session.execute(select(func.count()).select_from(User)).scalar_one() == 6
+
+
+def test_seed_is_deterministic(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    titles = []
+    for name in ("one", "two"):
+        url = f"sqlite:///{tmp_path / name / 'ordo.db'}"
+        migrate(url)
+        seed_demo(database_url=url, now=NOW)
+        database = open_database(url)
+        with database.read() as session:
+            titles.append(
+                session.execute(select(WorkOrder.id, WorkOrder.title).order_by(WorkOrder.number)).all()
+            )
+        database.dispose()
+    assert titles[0] == titles[1]

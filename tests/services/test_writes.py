@@ -1,0 +1,212 @@
+"""Writes through the facade: validated by app.domain, one local transaction, queued, shown at once."""
+
+import uuid
+from datetime import timedelta
+
+import httpx
+import pytest
+from store.kit import T0
+
+from app.domain import Status
+from app.services.types import InvalidInput
+from app.store.outbox import queued
+from app.sync import AuthExpired, SyncError
+
+
+def _ids(rig):
+    return uuid.UUID(rig.order), uuid.UUID(rig.item), uuid.UUID(rig.optional_item)
+
+
+def _outbox(rig):
+    with rig.ordo._store.read() as s:
+        return [(e.mid, e.type, e.base_seq) for e in queued(s)]
+
+
+def test_start_tick_note_complete_all_show_at_once_as_pending(signed_in):
+    rig = signed_in
+    order, item, _ = _ids(rig)
+    detail = rig.ordo.transition(order, Status.IN_PROGRESS)
+    assert detail.summary.status is Status.IN_PROGRESS and detail.summary.pending
+    assert Status.COMPLETED in detail.next_statuses
+    assert detail.blockers == ["required checklist item not done: Check seal"]
+    detail = rig.ordo.set_checklist(order, item, done=True)
+    assert detail.blockers == [] and detail.checklist[0].done
+    detail = rig.ordo.add_note(order, "  Seal replaced  ")
+    assert [(n.text, n.pending, n.author_name) for n in detail.notes] == [("Seal replaced", True, "You")]
+    detail = rig.ordo.transition(order, Status.COMPLETED)
+    assert detail.summary.status is Status.COMPLETED
+    assert _outbox(rig) == [
+        (1, "order.transition", 1),
+        (2, "checklist.set", 2),
+        (3, "note.add", 1),
+        (4, "order.transition", 1),
+    ]
+    groups = rig.ordo.list_orders()
+    assert [s.pending for s in groups.today] == [True]
+    assert rig.ordo.sync_status().waiting == 4
+
+
+@pytest.mark.parametrize(
+    ("to", "reason", "says"),
+    [
+        (Status.COMPLETED, None, "cannot move from assigned to completed"),
+        (Status.CANCELLED, None, "Only a dispatcher"),
+        (Status.NEW, None, "Only a dispatcher"),
+        (Status.ON_HOLD, None, "A reason is required for on hold"),
+        (Status.ON_HOLD, "   ", "A reason is required"),
+        ("flying", None, "Unknown status"),
+    ],
+)
+def test_illegal_transitions_are_refused_and_nothing_is_queued(signed_in, to, reason, says):
+    order, _, _ = _ids(signed_in)
+    with pytest.raises(InvalidInput, match=says):
+        signed_in.ordo.transition(order, to, reason=reason)
+    assert _outbox(signed_in) == []
+    assert signed_in.ordo.get_order(order).summary.status is Status.ASSIGNED
+
+
+def test_completing_with_a_required_item_open_is_refused(signed_in):
+    order, _, _ = _ids(signed_in)
+    signed_in.ordo.transition(order, Status.IN_PROGRESS)
+    with pytest.raises(
+        InvalidInput, match="Cannot complete yet: required checklist item not done: Check seal"
+    ):
+        signed_in.ordo.transition(order, Status.COMPLETED)
+    assert len(_outbox(signed_in)) == 1
+
+
+def test_on_hold_with_a_reason_keeps_it(signed_in):
+    order, _, _ = _ids(signed_in)
+    signed_in.ordo.transition(order, Status.ON_HOLD, reason=" waiting for parts ")
+    with signed_in.ordo._store.read() as s:
+        assert queued(s)[0].args["reason"] == "waiting for parts"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t", "x" * 10_001])
+def test_empty_or_huge_notes_are_refused(signed_in, text):
+    order, _, _ = _ids(signed_in)
+    with pytest.raises(InvalidInput, match="note"):
+        signed_in.ordo.add_note(order, text)
+    assert _outbox(signed_in) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "done", "says"),
+    [("abc", True, "is not a number"), (True, True, "enter a number"), (None, True, "enter a value")],
+)
+def test_number_items_need_numbers(signed_in, value, done, says):
+    order, _, number_item = _ids(signed_in)
+    with pytest.raises(InvalidInput, match=says):
+        signed_in.ordo.set_checklist(order, number_item, value=value, done=done)
+
+
+def test_number_item_accepts_a_typed_reading(signed_in):
+    order, _, number_item = _ids(signed_in)
+    detail = signed_in.ordo.set_checklist(order, number_item, value="2,5", done=True)
+    assert detail.checklist[1].value == 2.5 and detail.checklist[1].done
+
+
+def test_unknown_order_or_item(signed_in):
+    order, _, _ = _ids(signed_in)
+    with pytest.raises(InvalidInput, match="not on this device"):
+        signed_in.ordo.add_note(uuid.uuid4(), "hello")
+    with pytest.raises(InvalidInput, match="not part of the order"):
+        signed_in.ordo.set_checklist(order, uuid.uuid4(), done=True)
+
+
+def test_writes_need_a_signed_in_user(rig):
+    with pytest.raises(InvalidInput, match="Sign in first"):
+        rig.ordo.add_note(uuid.UUID(rig.order), "hello")
+
+
+def test_writes_work_offline_and_never_touch_the_network(signed_in):
+    rig = signed_in
+    rig.server.requests.clear()
+
+    def cut(request):
+        raise httpx.ConnectError("offline", request=request)
+
+    rig.server.fault = cut
+    rig.ordo.add_note(uuid.UUID(rig.order), "offline note")
+    assert rig.server.requests == []
+
+
+def test_listeners_hear_writes_until_they_unsubscribe(signed_in):
+    order, _, _ = _ids(signed_in)
+    heard = []
+    unsubscribe = signed_in.ordo.add_listener(lambda: heard.append(1))
+    signed_in.ordo.add_note(order, "one")
+    assert heard == [1]
+    unsubscribe()
+    signed_in.ordo.add_note(order, "two")
+    assert heard == [1]
+
+
+def test_a_rejected_change_shows_on_the_order_and_is_undone(signed_in):
+    rig = signed_in
+    order, _, _ = _ids(rig)
+    rig.ordo.transition(order, Status.IN_PROGRESS)
+    rig.server.verdicts = {
+        1: {"status": "rejected", "error": {"code": "reassigned", "message": "Order was reassigned"}}
+    }
+    rig.ordo.sync_blocking()
+    detail = rig.ordo.get_order(order)
+    assert detail.rejections == ["Order was reassigned"]
+    assert detail.summary.status is Status.ASSIGNED and not detail.summary.pending
+    rig.clock.advance(days=8)
+    assert rig.ordo.get_order(order).rejections == []  # old news
+
+
+def test_sync_acknowledges_and_empties_the_outbox(signed_in):
+    rig = signed_in
+    order, item, _ = _ids(rig)
+    rig.ordo.transition(order, Status.IN_PROGRESS)
+    rig.ordo.set_checklist(order, item, done=True)
+    rig.ordo.sync_blocking()
+    assert _outbox(rig) == []
+    assert rig.ordo.sync_status().waiting == 0
+    assert rig.ordo.get_order(order).summary.pending is False
+
+
+def test_garbage_or_500_during_sync_loses_nothing(signed_in):
+    rig = signed_in
+    order, _item, _ = _ids(rig)
+    rig.ordo.transition(order, Status.IN_PROGRESS)
+    rig.ordo.add_note(order, "precious")
+    before = rig.ordo.get_order(order)
+    for answer in (
+        httpx.Response(500, text="boom"),
+        httpx.Response(200, text="{not json"),
+        httpx.Response(200, json={"results": "?"}),
+    ):
+        rig.server.fault = lambda _r, a=answer: a
+        with pytest.raises(SyncError, match=r"unavailable|Ordo server"):
+            rig.ordo.sync_blocking()
+        assert rig.ordo.get_order(order) == before
+        assert len(_outbox(rig)) == 2
+
+
+def test_expired_session_signs_out_but_keeps_everything(signed_in):
+    rig = signed_in
+    order, _, _ = _ids(rig)
+    rig.ordo.add_note(order, "keep me")
+    rig.server.fault = lambda _r: httpx.Response(
+        401, json={"error": {"code": "unauthorized", "message": "x"}}
+    )
+    with pytest.raises(AuthExpired, match="sign in again"):
+        rig.ordo.sync_blocking()
+    assert rig.ordo.current_user() is None
+    assert len(_outbox(rig)) == 1
+    rig.server.fault = None
+    rig.ordo.sign_in(server_url="http://ordo.test", username="tech1", password="demo-tech")
+    rig.ordo.sync_blocking()
+    assert _outbox(rig) == []
+
+
+def test_lookup_by_number_and_grouping_by_clock(signed_in):
+    rig = signed_in
+    assert rig.ordo.get_order_by_number("WO-000001").summary.id == uuid.UUID(rig.order)
+    assert rig.ordo.get_order_by_number("WO-999999") is None
+    assert [s.number for s in rig.ordo.list_orders().today] == ["WO-000001"]  # due T0 + 6 h
+    rig.clock.now = T0 + timedelta(days=1)
+    assert [s.number for s in rig.ordo.list_orders().overdue] == ["WO-000001"]

@@ -1,0 +1,117 @@
+import sqlite3
+import threading
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect
+
+from app.store import LocalStore
+from app.store.db import alembic_config
+from app.store.models import OutboxEntry
+from app.store.outbox import enqueue, queued, sync_state
+from store.kit import T0, new_id, open_store
+
+
+def test_fresh_file_is_migrated_to_head_with_every_table(tmp_path):
+    store = open_store(tmp_path)
+    tables = set(inspect(store.engine).get_table_names())
+    assert {
+        "orders",
+        "checklist_items",
+        "notes",
+        "users",
+        "conflicts",
+        "outbox",
+        "sync_state",
+        "alembic_version",
+    } <= tables
+    con = sqlite3.connect(tmp_path / "ordo.db")
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0001",)]
+
+
+def test_wal_foreign_keys_and_busy_timeout_are_on(tmp_path):
+    store = open_store(tmp_path)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_device_id_is_made_once_and_kept_across_opens(tmp_path):
+    first = open_store(tmp_path)
+    with first.read() as s:
+        device = sync_state(s).device_id
+    first.close()
+    again = LocalStore.open(tmp_path / "ordo.db")
+    with again.read() as s:
+        assert sync_state(s).device_id == device
+
+
+def test_mids_count_from_one_without_gaps_even_when_a_write_rolls_back(tmp_path):
+    store = open_store(tmp_path)
+    order = new_id()
+    with store.transaction() as s:
+        assert enqueue(s, type="note.add", entity_id=order, args={}, base_seq=None, created_at=T0).mid == 1
+    with pytest.raises(RuntimeError), store.transaction() as s:
+        enqueue(s, type="note.add", entity_id=order, args={}, base_seq=None, created_at=T0)
+        raise RuntimeError("the change failed after queueing")
+    with store.transaction() as s:
+        enqueue(s, type="note.add", entity_id=order, args={}, base_seq=None, created_at=T0)
+        enqueue(s, type="note.add", entity_id=order, args={}, base_seq=None, created_at=T0)
+    with store.read() as s:
+        assert [e.mid for e in queued(s)] == [1, 2, 3]
+        assert sync_state(s).last_mid == 3
+
+
+def test_rollback_keeps_what_was_stored_before(tmp_path):
+    store = open_store(tmp_path)
+    with store.transaction() as s:
+        enqueue(s, type="note.add", entity_id=new_id(), args={"x": 1}, base_seq=None, created_at=T0)
+    with pytest.raises(ValueError), store.transaction() as s:
+        s.get(OutboxEntry, 1).args = {"x": 2}
+        raise ValueError
+    with store.read() as s:
+        assert s.get(OutboxEntry, 1).args == {"x": 1}
+        assert s.get(OutboxEntry, 1).created_at == T0
+
+
+def test_naive_datetimes_are_refused(tmp_path):
+    store = open_store(tmp_path)
+    with pytest.raises(Exception, match="naive"), store.transaction() as s:
+        enqueue(
+            s, type="note.add", entity_id=new_id(), args={}, base_seq=None, created_at=T0.replace(tzinfo=None)
+        )
+
+
+def test_concurrent_writers_get_contiguous_mids(tmp_path):
+    store = open_store(tmp_path)
+    order = new_id()
+    errors = []
+
+    def writer():
+        try:
+            for _ in range(25):
+                with store.transaction() as s:
+                    enqueue(s, type="note.add", entity_id=order, args={}, base_seq=None, created_at=T0)
+        except Exception as exc:  # surfaced below: a thread's failure must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    with store.read() as s:
+        assert [e.mid for e in queued(s)] == list(range(1, 101))
+
+
+def test_downgrade_and_upgrade_again(tmp_path):
+    store = open_store(tmp_path)
+    cfg = alembic_config()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert "orders" not in inspect(store.engine).get_table_names()
+    store.migrate()
+    assert "orders" in inspect(store.engine).get_table_names()

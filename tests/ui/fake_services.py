@@ -1,0 +1,220 @@
+"""An in-memory test double of `app.services.types.Services`, for developing views.
+
+Not used by the UI tests, which run against the real stack; it lets one open a
+screen by hand (`python -m tests.ui.fake_services`) without a server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.domain import Priority, Role, Status, completion_blockers, next_statuses
+from app.domain.orders import ChecklistState
+from app.services.types import (
+    ChecklistItemView,
+    CurrentUser,
+    InvalidInput,
+    ItemId,
+    NoteView,
+    OrderDetail,
+    OrderGroups,
+    OrderId,
+    OrderSummary,
+    SignInError,
+    SyncState,
+    SyncStatus,
+)
+
+
+def _order(
+    n: int, *, title: str, priority: Priority, due: timedelta, status: Status, now: datetime
+) -> OrderDetail:
+    oid = OrderId(uuid.uuid4())
+    kinds = ["check", "number", "pass_fail", "text"]
+    items = [
+        ChecklistItemView(
+            id=ItemId(uuid.uuid4()),
+            position=i + 1,
+            label=["Isolate power", "Measure pressure", "Leak test", "Replace filter"][i],
+            kind=kinds[i],
+            required=i in (0, 2),
+            value=None,
+            done=False,
+            unit="bar" if kinds[i] == "number" else None,
+        )
+        for i in range(4)
+    ]
+    return OrderDetail(
+        summary=OrderSummary(
+            id=oid,
+            number=f"WO-{n:06d}",
+            title=title,
+            priority=priority,
+            status=status,
+            due_at=now + due,
+            site_name="Harbour Depot",
+            pending=False,
+        ),
+        description="Pump 3 trips its breaker after ten minutes of running.",
+        kind="repair",
+        customer={"name": "Acme Logistics", "contact": "+44 20 7946 0000"},
+        site={"name": "Harbour Depot", "address": "12 Quay Road, Bristol"},
+        requires_signature=False,
+        checklist=items,
+        notes=[],
+        next_statuses=[],
+        blockers=[],
+    )
+
+
+class FakeServices:
+    def __init__(self, *, fail_sign_in: str | None = None) -> None:
+        now = datetime.now(UTC)
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+        self._user: CurrentUser | None = None
+        self._waiting = 0
+        self._fail = fail_sign_in
+        specs = [
+            ("Pump trips breaker", Priority.URGENT, timedelta(hours=-3), Status.ASSIGNED),
+            ("Replace air filter", Priority.HIGH, timedelta(hours=2), Status.ASSIGNED),
+            ("Annual boiler inspection", Priority.NORMAL, timedelta(hours=4), Status.IN_PROGRESS),
+            ("Install door sensor", Priority.LOW, timedelta(days=3), Status.ASSIGNED),
+        ]
+        self._orders = {
+            d.summary.id: d
+            for d in (
+                _order(i + 1, title=t, priority=p, due=due, status=s, now=now)
+                for i, (t, p, due, s) in enumerate(specs)
+            )
+        }
+
+    def _notify(self) -> None:
+        for cb in list(self._listeners):
+            cb()
+
+    def _fresh(self, d: OrderDetail) -> OrderDetail:
+        blockers = completion_blockers(
+            checklist=[ChecklistState(label=i.label, required=i.required, done=i.done) for i in d.checklist],
+            requires_signature=d.requires_signature,
+            has_signature=False,
+        )
+        return dataclasses.replace(
+            d, next_statuses=next_statuses(d.summary.status, role=Role.TECHNICIAN), blockers=blockers
+        )
+
+    def current_user(self) -> CurrentUser | None:
+        return self._user
+
+    def default_server_url(self) -> str:
+        return "http://127.0.0.1:8000"
+
+    def sign_in(self, *, server_url: str, username: str, password: str) -> CurrentUser:
+        if self._fail:
+            raise SignInError(self._fail)
+        if password != "demo-tech":
+            raise SignInError("Wrong username or password.")
+        self._user = CurrentUser(
+            id=uuid.uuid4(),
+            username=username,
+            display_name="Tess Tech",
+            role="technician",
+            server_url=server_url,
+        )
+        self._notify()
+        return self._user
+
+    def sign_out(self) -> None:
+        self._user = None
+        self._notify()
+
+    def list_orders(self) -> OrderGroups:
+        now = datetime.now(UTC)
+        groups = OrderGroups()
+        for d in sorted(self._orders.values(), key=lambda d: d.summary.due_at or now):
+            s = d.summary
+            if s.due_at and s.due_at < now:
+                groups.overdue.append(s)
+            elif s.due_at and s.due_at.astimezone().date() == now.astimezone().date():
+                groups.today.append(s)
+            else:
+                groups.upcoming.append(s)
+        return groups
+
+    def get_order(self, order_id: OrderId) -> OrderDetail | None:
+        d = self._orders.get(order_id)
+        return self._fresh(d) if d else None
+
+    def get_order_by_number(self, number: str) -> OrderDetail | None:
+        for d in self._orders.values():
+            if d.summary.number == number:
+                return self._fresh(d)
+        return None
+
+    def _write(self, order_id: OrderId, change: Callable[[OrderDetail], OrderDetail]) -> OrderDetail:
+        with self._lock:
+            d = change(self._orders[order_id])
+            d = dataclasses.replace(d, summary=dataclasses.replace(d.summary, pending=True))
+            self._orders[order_id] = d
+            self._waiting += 1
+        self._notify()
+        return self._fresh(d)
+
+    def transition(self, order_id: OrderId, to: Status, *, reason: str | None = None) -> OrderDetail:
+        d = self._fresh(self._orders[order_id])
+        if to not in d.next_statuses:
+            raise InvalidInput(f"Cannot move from {d.summary.status} to {to}.")
+        if to is Status.COMPLETED and d.blockers:
+            raise InvalidInput("Cannot complete yet: " + "; ".join(d.blockers))
+        return self._write(
+            order_id, lambda d: dataclasses.replace(d, summary=dataclasses.replace(d.summary, status=to))
+        )
+
+    def set_checklist(
+        self, order_id: OrderId, item_id: ItemId, *, value: Any = None, done: bool
+    ) -> OrderDetail:
+        def change(d: OrderDetail) -> OrderDetail:
+            items = [
+                dataclasses.replace(i, value=value, done=done) if i.id == item_id else i for i in d.checklist
+            ]
+            return dataclasses.replace(d, checklist=items)
+
+        return self._write(order_id, change)
+
+    def add_note(self, order_id: OrderId, text: str) -> OrderDetail:
+        if not text.strip():
+            raise InvalidInput("A note cannot be empty.")
+        note = NoteView(
+            id=uuid.uuid4(), text=text, at=datetime.now(UTC), author_name="Tess Tech", pending=True
+        )
+        return self._write(order_id, lambda d: dataclasses.replace(d, notes=[*d.notes, note]))
+
+    def sync_status(self) -> SyncStatus:
+        return SyncStatus(state=SyncState.OFFLINE, waiting=self._waiting, message="server unreachable")
+
+    def sync_now(self) -> None:
+        threading.Timer(0.2, self._notify).start()
+
+    def add_listener(self, callback: Callable[[], None]) -> Callable[[], None]:
+        self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback)
+
+
+if __name__ == "__main__":  # hand-testing only: serve the views against the double
+    import flet as ft
+
+    from app.views.app import mount
+
+    fake = FakeServices()
+    ft.run(
+        lambda page: mount(page, services=fake, server_url=""),
+        view=ft.AppView.WEB_BROWSER,
+        host="127.0.0.1",
+        port=8598,
+        no_cdn=True,
+    )
