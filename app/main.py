@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -50,10 +49,11 @@ def run(*, settings: ClientSettings, web: bool, host: str, port: int) -> None:
     services = build_services(settings=settings, store=store)
 
     def flet_main(page: ft.Page) -> None:
-        mount(page, services=services, server_url=settings.server_url)
+        # An address given by --server/ORDO_SERVER_URL wins; otherwise the one last signed in to.
+        explicit = "server_url" in settings.model_fields_set
+        mount(page, services=services, server_url=settings.server_url if explicit else "")
 
-    # The web view is served from the installed wheel: no CDN, works offline.
-    os.environ.setdefault("FLET_WEB_NO_CDN", "true")
+    # no_cdn: the web view is served from the installed wheel, so it works offline.
     try:
         if web:
             ft.run(flet_main, view=ft.AppView.WEB_BROWSER, host=host, port=port, no_cdn=True)

@@ -64,8 +64,9 @@ def _FieldItem(*, item: ChecklistItemView, on_set: SetFn) -> ft.Control:
             value = text.strip() or None
         err = on_set(item.id, value, value is not None)
         set_error(err or "")
-        if not err:
+        if not err:  # show it as stored ("12,5" is kept as 12.5)
             set_saved(_value_text(value))
+            set_text(_value_text(value))
 
     dirty = text != saved
     field = ft.TextField(

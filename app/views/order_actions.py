@@ -116,7 +116,12 @@ def StatusActions(
                 width=360,
             ),
             actions=[
-                ft.TextButton("Back", on_click=close_dialog, height=MIN_TOUCH),
+                tagged(
+                    "reason-cancel",
+                    ft.TextButton("Back", on_click=close_dialog, height=MIN_TOUCH),
+                    label="Back, keep the order as it is",
+                    button=True,
+                ),
                 tagged(
                     "reason-confirm",
                     ft.FilledButton(

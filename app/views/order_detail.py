@@ -13,8 +13,10 @@ from app.services.types import ItemId, OrderDetail, ServiceError
 from app.views.checklist import Checklist
 from app.views.notes import Notes
 from app.views.order_actions import StatusActions
+from app.views.orders import OrderListPane, two_panes
 from app.views.state import Session, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
+from app.views.theme import LIST_PANE, WIDE
 from app.views.widgets import (
     due_text,
     message_box,
@@ -198,16 +200,22 @@ def OrderScreen() -> ft.View:
     else:
         body = ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Loading…")], spacing=12)
 
+    wide = session.width >= WIDE
+    detail_pane = ft.ListView(
+        [body],
+        expand=True,
+        padding=ft.Padding.symmetric(
+            horizontal=side_padding(session.width - (LIST_PANE if wide else 0), least=16), vertical=16
+        ),
+    )
+    content = (
+        two_panes(left=OrderListPane(session=session, selected=number), right=detail_pane)
+        if wide
+        else detail_pane
+    )
     return ft.View(
         route=f"/orders/{number}",
         padding=ft.Padding.all(0),
         appbar=ft.AppBar(title=ft.Text(number)),
-        controls=[
-            SyncBar(status=session.sync, on_sync_now=lambda: session.services.sync_now()),
-            ft.ListView(
-                [body],
-                padding=ft.Padding.symmetric(horizontal=side_padding(session.width, least=16), vertical=16),
-                expand=True,
-            ),
-        ],
+        controls=[SyncBar(status=session.sync, on_sync_now=lambda: session.services.sync_now()), content],
     )

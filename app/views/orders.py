@@ -8,9 +8,9 @@ from datetime import datetime
 import flet as ft
 
 from app.services.types import OrderSummary
-from app.views.state import use_session, use_sign_in_guard
+from app.views.state import Session, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
-from app.views.theme import STATUS_WORD
+from app.views.theme import LIST_PANE, STATUS_WORD, WIDE
 from app.views.widgets import (
     due_text,
     message_box,
@@ -39,7 +39,9 @@ def card_label(order: OrderSummary, *, now: datetime) -> str:
 
 
 @ft.component
-def OrderCard(*, order: OrderSummary, now: datetime, on_open: Callable[[str], None]) -> ft.Control:
+def OrderCard(
+    *, order: OrderSummary, now: datetime, on_open: Callable[[str], None], selected: bool = False
+) -> ft.Control:
     overdue_due = order.due_at is not None and order.due_at < now
     top: list[ft.Control] = [
         ft.Text(order.number, weight=ft.FontWeight.BOLD, size=13),
@@ -70,6 +72,7 @@ def OrderCard(*, order: OrderSummary, now: datetime, on_open: Callable[[str], No
         f"order-card-{order.number}",
         ft.Card(
             margin=ft.Margin.symmetric(vertical=4),
+            bgcolor=ft.Colors.SECONDARY_CONTAINER if selected else None,
             content=ft.Container(
                 padding=ft.Padding.all(12),
                 border_radius=12,
@@ -84,19 +87,27 @@ def OrderCard(*, order: OrderSummary, now: datetime, on_open: Callable[[str], No
 
 
 def _section(
-    *, title: str, orders: list[OrderSummary], now: datetime, on_open: Callable[[str], None], tone: str | None
+    *,
+    title: str,
+    orders: list[OrderSummary],
+    now: datetime,
+    on_open: Callable[[str], None],
+    tone: str | None,
+    selected: str | None,
 ) -> list[ft.Control]:
     if not orders:
         return []
     controls: list[ft.Control] = [section_header(title=title, count=len(orders), tone=tone)]
-    controls += [OrderCard(order=o, now=now, on_open=on_open, key=str(o.id)) for o in orders]
+    controls += [
+        OrderCard(order=o, now=now, on_open=on_open, selected=o.number == selected, key=str(o.id))
+        for o in orders
+    ]
     return controls
 
 
 @ft.component
-def OrdersScreen() -> ft.View:
-    session = use_session()
-    use_sign_in_guard(session, signed_in=True)
+def OrderListPane(*, session: Session, selected: str | None = None, padding: float = 12) -> ft.Control:
+    """The grouped list; the whole screen on phones, the left pane on wide windows."""
     page = ft.context.page
     now = datetime.now().astimezone()
     groups = session.groups
@@ -104,19 +115,17 @@ def OrdersScreen() -> ft.View:
     def open_order(number: str) -> None:
         page.navigate(f"/orders/{number}")
 
-    def sign_out() -> None:
-        session.services.sign_out()
-        session.reload()
-        page.navigate("/login")
-
     items: list[ft.Control] = []
     if session.problem:
         items.append(message_box(identifier="orders-error", text=session.problem))
-    items += _section(
-        title="Overdue", orders=groups.overdue, now=now, on_open=open_order, tone=ft.Colors.RED_800
-    )
-    items += _section(title="Today", orders=groups.today, now=now, on_open=open_order, tone=None)
-    items += _section(title="Upcoming", orders=groups.upcoming, now=now, on_open=open_order, tone=None)
+    for title, orders, tone in (
+        ("Overdue", groups.overdue, ft.Colors.RED_800),
+        ("Today", groups.today, None),
+        ("Upcoming", groups.upcoming, None),
+    ):
+        items += _section(
+            title=title, orders=orders, now=now, on_open=open_order, tone=tone, selected=selected
+        )
     if not (groups.overdue or groups.today or groups.upcoming):
         items.append(
             message_box(
@@ -125,6 +134,59 @@ def OrdersScreen() -> ft.View:
                 error=False,
             )
         )
+    return tagged(
+        "order-list",
+        ft.ListView(items, padding=ft.Padding.symmetric(horizontal=padding, vertical=4), spacing=2),
+        label="My orders",
+        expand=True,
+    )
+
+
+def choose_hint() -> ft.Control:
+    return ft.Container(
+        expand=True,
+        alignment=ft.Alignment.CENTER,
+        content=ft.Column(
+            [
+                ft.Icon(ft.Icons.TOUCH_APP_OUTLINED, size=40, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text("Choose an order to see it here.", color=ft.Colors.ON_SURFACE_VARIANT),
+            ],
+            horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+            tight=True,
+        ),
+    )
+
+
+def two_panes(*, left: ft.Control, right: ft.Control) -> ft.Control:
+    """Tablet and desktop: the list beside the detail."""
+    return ft.Row(
+        [
+            ft.Container(content=left, width=LIST_PANE),
+            ft.VerticalDivider(width=1),
+            ft.Container(right, expand=True),
+        ],
+        expand=True,
+        spacing=0,
+        vertical_alignment=ft.CrossAxisAlignment.STRETCH,
+    )
+
+
+@ft.component
+def OrdersScreen() -> ft.View:
+    session = use_session()
+    use_sign_in_guard(session, signed_in=True)
+    page = ft.context.page
+
+    def sign_out() -> None:
+        session.services.sign_out()
+        session.reload()
+        page.navigate("/login")
+
+    wide = session.width >= WIDE
+    if wide:
+        body = two_panes(left=OrderListPane(session=session), right=choose_hint())
+    else:
+        body = OrderListPane(session=session, padding=side_padding(session.width))
 
     user = session.user
     return ft.View(
@@ -142,17 +204,5 @@ def OrdersScreen() -> ft.View:
                 ),
             ],
         ),
-        controls=[
-            SyncBar(status=session.sync, on_sync_now=lambda: session.services.sync_now()),
-            tagged(
-                "order-list",
-                ft.ListView(
-                    items,
-                    padding=ft.Padding.symmetric(horizontal=side_padding(session.width), vertical=4),
-                    spacing=2,
-                ),
-                label="My orders",
-                expand=True,
-            ),
-        ],
+        controls=[SyncBar(status=session.sync, on_sync_now=lambda: session.services.sync_now()), body],
     )

@@ -50,13 +50,20 @@ class Session:
         async def on_loop() -> None:
             self.reload()
 
+        unsubscribe: Callable[[], None] | None = None
+
         def on_change() -> None:
             # Called from any thread: hop onto this session's loop.
-            # RuntimeError: the session's loop is gone (the tab was closed).
-            with contextlib.suppress(RuntimeError):
+            try:
                 page.run_task(on_loop)
+            except Exception:
+                # The browser tab is gone (no loop, no connection): stop listening for it.
+                if unsubscribe is not None:
+                    with contextlib.suppress(ValueError):
+                        unsubscribe()
 
-        return self.services.add_listener(on_change)
+        unsubscribe = self.services.add_listener(on_change)
+        return unsubscribe
 
 
 # Screens find the session through this context rather than through globals,

@@ -11,6 +11,7 @@ from app.domain import Priority, Status
 ACCENT = ft.Colors.INDIGO
 MIN_TOUCH = 48  # px: gloves and thumbs (design.md)
 WIDE = 840  # px: from here list and detail sit side by side
+LIST_PANE = 420  # px: the list's width when it sits beside the detail
 READABLE = 760  # px: the widest a column of text gets on big screens
 
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Route, sync_playwright
 from server_stub.testing import ServerProcess, running_server
 
 from .flutter import FlutterPage
-from .kit import PHONE, ClientProcess
+from .kit import PHONE, REPO, ClientProcess
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -64,6 +64,11 @@ def start_client(tmp_path: Path) -> Iterator[Callable[[str], ClientProcess]]:
     yield start
     for client in started:
         client.stop()
+    ours = f'File "{REPO / "app"}'
+    for client in started:
+        # Whatever the user did, no traceback may run through our code. (Flet's web server
+        # logs one of its own when a browser tab closes its websocket; that one is not ours.)
+        assert ours not in client.log_tail(chars=200_000), client.log_tail()
 
 
 @pytest.fixture(scope="session")

@@ -75,9 +75,9 @@ class ClientProcess:
         self.stop()
         raise TimeoutError(f"the client did not answer within {self.startup_timeout}s:\n{self.log_tail()}")
 
-    def log_tail(self) -> str:
+    def log_tail(self, *, chars: int = 20_000) -> str:
         try:
-            return self.log_path.read_text(errors="replace")[-4000:]
+            return self.log_path.read_text(errors="replace")[-chars:]
         except OSError:
             return "(no log)"
 

@@ -30,7 +30,9 @@ def test_bad_input_is_explained_and_loses_nothing(
 ) -> None:
     number = pick_order(server_url=server.url, technician="tech2")["number"]
     client = start_client(server.url)
-    ui = open_ui(client.url, viewport=PHONE)
+    # A deep link while signed out lands on sign-in, not on an empty order.
+    ui = open_ui(client.url, path=f"/orders/{number}", viewport=PHONE)
+    ui.wait_path("/login")
 
     # A device with real data on it: signed in, synced, one order open.
     ui.wait_id("login-username")
@@ -46,6 +48,15 @@ def test_bad_input_is_explained_and_loses_nothing(
     assert "empty note" in ui.text("note-error")
     assert client.local_counts() == before
 
+    # Putting on hold needs a reason: an empty one is explained, and going back changes nothing.
+    ui.click("status-action-on_hold")
+    ui.wait_id("reason-input")
+    ui.click("reason-confirm")
+    assert "Say why" in ui.text("reason-error")
+    ui.click("reason-cancel")
+    ui.wait_id("status-action-in_progress")
+    assert client.local_counts() == before
+
     # Work done offline stays queued on the device.
     server.stop()
     ui.fill("note-input", OFFLINE_NOTE)
@@ -55,11 +66,11 @@ def test_bad_input_is_explained_and_loses_nothing(
     held = client.local_counts()
     assert held["outbox"] == 1
 
-    # Sign out (the device keeps its data), then fail to sign in three ways.
-    server.start()
+    # Sign out (the device keeps its data; signed out, nothing syncs), then fail to sign in three ways.
     ui.page.go_back()
     ui.click("sign-out")
     ui.wait_path("/login")
+    server.start()
 
     try_sign_in(ui, server_url=server.url, username="tech2", password="not-the-password")
     assert "Wrong username or password" in ui.text("login-error")

@@ -82,3 +82,7 @@ def test_start_work_tick_note_and_sync(
     wide = open_ui(client.url, path=f"/orders/{number}", viewport=DESKTOP)
     wide.wait_id("status-action-on_hold")
     wide.stable_screenshot(SCREENSHOTS / "order-desktop.png")
+
+    # A link to an order this device does not hold says so in words.
+    missing = open_ui(client.url, path="/orders/WO-999999", viewport=PHONE)
+    assert "not on this device" in missing.text("order-missing")

@@ -1,7 +1,7 @@
 """An in-memory test double of `app.services.types.Services`, for developing views.
 
 Not used by the UI tests, which run against the real stack; it lets one open a
-screen by hand (`python -m tests.ui.fake_services`) without a server.
+screen by hand (`python -m tests.views.fake_services`) without a server.
 """
 
 from __future__ import annotations
