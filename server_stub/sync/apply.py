@@ -146,25 +146,19 @@ def order_transition(ctx: Context, m: Mutation) -> MutationResult:
     if role is None or not role_may_move(role, frm, to):
         raise Rejected("forbidden", f"your role may not move an order from {frm.value} to {to.value}")
     current = Status(order.status)
-    if verdict is policy.Verdict.CONFLICT:
-        # A former assignee's status move is kept for the dispatcher, not applied.
-        return _conflict(
-            ctx,
-            order=order,
-            entity=Entity.WORK_ORDER,
-            entity_id=order.id,
-            field="status",
-            mine=to.value,
-            theirs=current.value,
-        )
-    if to == current:
-        # Someone already made this move: nothing to change.
-        return MutationResult(mid=ctx.mid, status=ResultStatus.MERGED, seq=order.seq)
-    if frm == current:
-        status = ResultStatus.APPLIED
-    elif is_legal(current, to) and role_may_move(role, current, to):
-        status = ResultStatus.MERGED
-    else:
+    # A former assignee's status move is kept for the dispatcher, never applied.
+    conflicted = verdict is policy.Verdict.CONFLICT
+    if not conflicted:
+        if to == current:
+            # Someone already made this move: nothing to change.
+            return MutationResult(mid=ctx.mid, status=ResultStatus.MERGED, seq=order.seq)
+        if frm == current:
+            status = ResultStatus.APPLIED
+        elif is_legal(current, to) and role_may_move(role, current, to):
+            status = ResultStatus.MERGED
+        else:
+            conflicted = True
+    if conflicted:
         return _conflict(
             ctx,
             order=order,

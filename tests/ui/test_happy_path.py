@@ -68,7 +68,7 @@ def test_start_work_tick_note_and_sync(
     assert NOTE in [n["text"] for n in held["notes"]]
     assert client.local("SELECT count(*) FROM outbox") == [(0,)]
 
-    ui.stable_screenshot(SCREENSHOTS / "order-phone.png")
+    ui.stable_screenshot(SCREENSHOTS / "order-phone-work.png")
 
     # The browser's back button returns from the order to the list.
     ui.page.go_back()
@@ -82,6 +82,10 @@ def test_start_work_tick_note_and_sync(
     wide = open_ui(client.url, path=f"/orders/{number}", viewport=DESKTOP)
     wide.wait_id("status-action-on_hold")
     wide.stable_screenshot(SCREENSHOTS / "order-desktop.png")
+
+    top = open_ui(client.url, path=f"/orders/{number}", viewport=PHONE)
+    top.wait_id("status-action-on_hold")
+    top.stable_screenshot(SCREENSHOTS / "order-phone.png")
 
     # A link to an order this device does not hold says so in words.
     missing = open_ui(client.url, path="/orders/WO-999999", viewport=PHONE)
