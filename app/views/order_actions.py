@@ -8,7 +8,7 @@ import flet as ft
 
 from app.domain import REASON_REQUIRED, Status
 from app.views.theme import MIN_TOUCH, STATUS_WORD
-from app.views.widgets import message_box, tagged
+from app.views.widgets import callout, message_box, tagged
 
 # The step a technician usually takes next; it gets the one big button.
 NATURAL_NEXT: dict[Status, Status] = {
@@ -188,25 +188,11 @@ def StatusActions(
 
 
 def _blockers(blockers: list[str]) -> ft.Control:
-    return tagged(
-        "completion-blockers",
-        ft.Container(
-            bgcolor=ft.Colors.AMBER_50,
-            border_radius=8,
-            padding=ft.Padding.all(12),
-            content=ft.Column(
-                [
-                    ft.Row(
-                        [
-                            ft.Icon(ft.Icons.LOCK_CLOCK, color=ft.Colors.AMBER_900, size=18),
-                            ft.Text("Before you can complete:", weight=ft.FontWeight.W_600),
-                        ],
-                        spacing=8,
-                    ),
-                    *[ft.Text(f"•  {b[:1].upper()}{b[1:]}") for b in blockers],
-                ],
-                spacing=4,
-            ),
-        ),
-        label="Before you can complete: " + "; ".join(blockers),
+    return callout(
+        identifier="completion-blockers",
+        title="Before you can complete:",
+        lines=blockers,
+        icon=ft.Icons.LOCK_CLOCK,
+        bg=ft.Colors.AMBER_50,
+        fg=ft.Colors.AMBER_900,
     )

@@ -18,13 +18,13 @@ from app.views.state import Session, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
 from app.views.theme import LIST_PANE, WIDE
 from app.views.widgets import (
+    callout,
     due_text,
     message_box,
     pending_mark,
     priority_chip,
     side_padding,
     status_chip,
-    tagged,
 )
 
 
@@ -85,25 +85,13 @@ def _facts(detail: OrderDetail, *, now: datetime) -> ft.Control:
 
 
 def _rejections(rejections: list[str]) -> ft.Control:
-    return tagged(
-        "rejections",
-        ft.Container(
-            bgcolor=ft.Colors.RED_50,
-            border_radius=8,
-            padding=ft.Padding.all(12),
-            content=ft.Column(
-                [
-                    ft.Text(
-                        "The server refused some changes:",
-                        weight=ft.FontWeight.W_600,
-                        color=ft.Colors.RED_900,
-                    ),
-                    *[ft.Text(f"•  {r}", color=ft.Colors.RED_900) for r in rejections],
-                ],
-                spacing=4,
-            ),
-        ),
-        label="The server refused some changes: " + "; ".join(rejections),
+    return callout(
+        identifier="rejections",
+        title="The server refused some changes:",
+        lines=rejections,
+        icon=ft.Icons.ERROR_OUTLINE,
+        bg=ft.Colors.RED_50,
+        fg=ft.Colors.RED_900,
     )
 
 

@@ -124,3 +124,28 @@ def message_box(*, identifier: str, text: str, error: bool = True) -> ft.Control
 def side_padding(width: float, *, least: float = 12) -> float:
     """Horizontal padding that keeps content READABLE px wide on big windows, `least` on phones."""
     return max(least, (width - READABLE) / 2)
+
+
+def callout(
+    *, identifier: str, title: str, lines: list[str], icon: ft.IconData, bg: str, fg: str
+) -> ft.Control:
+    """A tinted box with a heading and bullet lines: what blocks a move, what the server refused."""
+    return tagged(
+        identifier,
+        ft.Container(
+            bgcolor=bg,
+            border_radius=8,
+            padding=ft.Padding.all(12),
+            content=ft.Column(
+                [
+                    ft.Row(
+                        [ft.Icon(icon, color=fg, size=18), ft.Text(title, weight=ft.FontWeight.W_600)],
+                        spacing=8,
+                    ),
+                    *[ft.Text(f"•  {line[:1].upper()}{line[1:]}") for line in lines],
+                ],
+                spacing=4,
+            ),
+        ),
+        label=f"{title} " + "; ".join(lines),
+    )
