@@ -5,6 +5,7 @@ from app.domain.orders import (
     DISPATCHER_FIELDS,
     LIFECYCLE_FIELDS,
     PRIORITY_RANK,
+    SETTLED,
     ChecklistKind,
     ChecklistState,
     Kind,
@@ -13,6 +14,7 @@ from app.domain.orders import (
     completion_blockers,
     default_due,
     format_number,
+    is_overdue,
 )
 from app.domain.states import (
     OPEN,
@@ -33,6 +35,7 @@ __all__ = [
     "OPEN",
     "PRIORITY_RANK",
     "REASON_REQUIRED",
+    "SETTLED",
     "TERMINAL",
     "TRANSITIONS",
     "ChecklistKind",
@@ -46,6 +49,7 @@ __all__ = [
     "default_due",
     "format_number",
     "is_legal",
+    "is_overdue",
     "next_statuses",
     "role_may_move",
 ]

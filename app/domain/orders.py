@@ -111,6 +111,15 @@ def completion_blockers(
     return reasons
 
 
+# Statuses in which a late order is no longer anyone's worry.
+SETTLED: frozenset[Status] = frozenset({Status.COMPLETED, Status.CLOSED, Status.CANCELLED})
+
+
+def is_overdue(*, status: Status, due_at: datetime | None, now: datetime) -> bool:
+    """Late and still to be done: what the list groups and paints red."""
+    return due_at is not None and due_at < now and status not in SETTLED
+
+
 def format_number(n: int) -> str:
     """The human number of the n-th order of an organisation."""
     return f"WO-{n:06d}"

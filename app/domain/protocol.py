@@ -150,6 +150,101 @@ class NoteAddArgs(_Wire):
     at: str
 
 
+# Args of the other mutation types (sync-protocol.md, "Mutation types"). Sizes
+# match the server's columns, so an over-long value is `invalid_args`, never a 500.
+
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+
+class SiteArgs(_Wire):
+    name: str = Field(default="", max_length=300)
+    address: str | None = Field(default=None, max_length=500)
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+
+
+class CustomerArgs(_Wire):
+    name: str = Field(default="", max_length=300)
+    contact: str | None = Field(default=None, max_length=500)
+
+
+class ChecklistItemDef(_Wire):
+    id: uuid.UUID
+    position: int = Field(ge=1, le=1000)
+    label: str = Field(min_length=1, max_length=300)
+    kind: Literal["check", "number", "text", "pass_fail"]
+    required: bool = False
+    unit: str | None = Field(default=None, max_length=30)
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
+
+
+class OrderCreateArgs(_Wire):
+    id: uuid.UUID | None = None  # when given, equal to the mutation's entity_id
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=10_000)
+    kind: Literal["repair", "maintenance", "inspection", "installation"] = "repair"
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"
+    status: Literal["new", "assigned"] | None = None
+    assignee_id: uuid.UUID | None = None
+    customer: CustomerArgs = Field(default_factory=CustomerArgs)
+    site: SiteArgs = Field(default_factory=SiteArgs)
+    asset: str | None = Field(default=None, max_length=200)
+    due_at: str | None = Field(default=None, max_length=64)
+    requires_signature: bool = False
+    source: Literal["manual", "request", "alert", "schedule"] = "manual"
+    external_id: str | None = Field(default=None, max_length=200)
+    checklist: list[ChecklistItemDef] = Field(default_factory=list, max_length=200)
+
+
+class OrderUpdateArgs(_Wire):
+    # Each value is checked per field by the server (one field may apply while another conflicts).
+    fields: dict[str, Any] = Field(min_length=1, max_length=20)
+
+
+class PhotoAddArgs(_Wire):
+    id: uuid.UUID
+    sha256: str = Field(pattern=SHA256_PATTERN)
+    size: int = Field(ge=1, le=2**40)
+    content_type: str = Field(min_length=1, max_length=100)
+    width: int = Field(ge=1, le=100_000)
+    height: int = Field(ge=1, le=100_000)
+    caption: str = Field(default="", max_length=2000)
+    taken_at: str = Field(max_length=64)
+
+
+class TimeAddArgs(_Wire):
+    id: uuid.UUID
+    kind: Literal["travel", "work", "break"]
+    started_at: str = Field(max_length=64)
+    ended_at: str = Field(max_length=64)
+
+
+class PartUseArgs(_Wire):
+    id: uuid.UUID
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: float = Field(gt=0, le=1_000_000, allow_inf_nan=False)
+
+
+class SignatureAddArgs(_Wire):
+    id: uuid.UUID
+    signer_name: str = Field(min_length=1, max_length=200)
+    sha256: str = Field(pattern=SHA256_PATTERN)
+    signed_at: str = Field(max_length=64)
+
+
+class EntryVoidArgs(_Wire):
+    entity: Literal["note", "photo", "time_log", "part_usage"]
+    id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ConflictResolveArgs(_Wire):
+    conflict_id: uuid.UUID
+    choice: Literal["mine", "theirs", "value"]
+    value: Any = None
+
+
 # --- pull -----------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import flet as ft
 
-from app.domain import Status
+from app.domain import Status, is_overdue
 from app.services.types import ItemId, OrderDetail, ServiceError
 from app.views.checklist import Checklist
 from app.views.notes import Notes
@@ -75,7 +75,12 @@ def _facts(detail: OrderDetail, *, now: datetime) -> ft.Control:
         _fact(
             ft.Icons.PERSON_OUTLINE, "Customer", _joined(detail.customer, "name", "contact", "phone", "email")
         ),
-        _fact(ft.Icons.SCHEDULE, "Due", due_text(s.due_at, now=now)),
+        _fact(
+            ft.Icons.SCHEDULE,
+            "Due",
+            due_text(s.due_at, now=now)
+            + (" · overdue" if is_overdue(status=s.status, due_at=s.due_at, now=now) else ""),
+        ),
         _fact(ft.Icons.BUILD_OUTLINED, "Kind", detail.kind.capitalize()),
     ]
     if detail.requires_signature:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import flet as ft
 
+from app.domain import is_overdue
 from app.services.types import OrderSummary
 from app.views.state import Session, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
@@ -42,7 +43,7 @@ def card_label(order: OrderSummary, *, now: datetime) -> str:
 def OrderCard(
     *, order: OrderSummary, now: datetime, on_open: Callable[[str], None], selected: bool = False
 ) -> ft.Control:
-    overdue_due = order.due_at is not None and order.due_at < now
+    overdue_due = is_overdue(status=order.status, due_at=order.due_at, now=now)
     top: list[ft.Control] = [
         ft.Text(order.number, weight=ft.FontWeight.BOLD, size=13),
         priority_chip(order.priority),

@@ -11,6 +11,7 @@ from app.domain import (
     completion_blockers,
     default_due,
     format_number,
+    is_overdue,
 )
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -58,3 +59,13 @@ def test_each_state_after_new_has_a_lifecycle_timestamp() -> None:
 
 def test_format_number() -> None:
     assert format_number(123) == "WO-000123"
+
+
+def test_overdue_only_while_there_is_work_left() -> None:
+    late = T0 - timedelta(minutes=1)
+    assert is_overdue(status=Status.IN_PROGRESS, due_at=late, now=T0)
+    assert is_overdue(status=Status.ON_HOLD, due_at=late, now=T0)
+    assert not is_overdue(status=Status.COMPLETED, due_at=late, now=T0)
+    assert not is_overdue(status=Status.CANCELLED, due_at=late, now=T0)
+    assert not is_overdue(status=Status.ASSIGNED, due_at=T0, now=T0)
+    assert not is_overdue(status=Status.ASSIGNED, due_at=None, now=T0)
