@@ -119,6 +119,11 @@ class WorkOrder(Base):
     field_seqs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Everyone who was ever the assignee: their evidence is kept after a reassignment.
     past_assignees: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Who made it by an order.create (None for seeded and intake orders): a
+    # technician keeps seeing their follow-up order until it is assigned.
+    created_by: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
+    # SHA-256 of the order.create args, so the same create under a new mid is recognised.
+    create_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (Index("uq_work_orders_org_number", "org_id", "number", unique=True),)
 
@@ -150,7 +155,84 @@ class Note(Base):
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    voided_by: Mapped[str | None] = mapped_column(ID, nullable=True)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Photo(Base):
+    """Photo metadata; the bytes are a blob uploaded apart (blob_status says whether they came)."""
+
+    __tablename__ = "photos"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(100))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    caption: Mapped[str] = mapped_column(Text, default="")
+    taken_at: Mapped[datetime] = mapped_column(DateTime)
+    blob_status: Mapped[str] = mapped_column(String(16), default="pending")
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    voided_by: Mapped[str | None] = mapped_column(ID, nullable=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class TimeLog(Base):
+    __tablename__ = "time_logs"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    # Overlap is checked per person across all their orders.
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime] = mapped_column(DateTime)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    voided_by: Mapped[str | None] = mapped_column(ID, nullable=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class PartUsage(Base):
+    __tablename__ = "part_usages"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    sku: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[float] = mapped_column(Float)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    voided_by: Mapped[str | None] = mapped_column(ID, nullable=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Signature(Base):
+    __tablename__ = "signatures"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    # Who captured it (not pulled; the signer is signer_name).
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    signer_name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(DateTime)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Part(Base):
+    """The organisation's parts catalogue, pulled by everyone of it."""
+
+    __tablename__ = "parts"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(20))
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+    __table_args__ = (Index("uq_parts_org_sku", "org_id", "sku", unique=True),)
 
 
 class Conflict(Base):
@@ -168,6 +250,17 @@ class Conflict(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="open")
     resolution: Mapped[Any] = mapped_column(JSON, nullable=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ScopeExit(Base):
+    """An order left a technician's scope (reassigned, unassigned, or their follow-up
+    was assigned): their next pull gets a `deleted`, `out_of_scope` change for it.
+    One row per (user, order), moved to a new seq each time it leaves again."""
+
+    __tablename__ = "scope_exits"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
 
 

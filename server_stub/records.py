@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import ChecklistKind, Kind, Priority, Role, Source, Status, format_number
 from server_stub.db import next_order_number, next_seq, order_number_counter
-from server_stub.models import ChecklistItem, Counter, Organisation, User, WorkOrder
+from server_stub.models import ChecklistItem, Counter, Organisation, Part, User, WorkOrder
 from server_stub.security import hash_password
 from server_stub.timeutil import to_db
 
@@ -150,3 +150,13 @@ def create_order(
         )
     session.flush()
     return order
+
+
+def create_part(
+    session: Session, *, org_id: str, sku: str, name: str, unit: str, ids: IdMaker = _uuid4
+) -> Part:
+    """One entry of the organisation's parts catalogue."""
+    part = Part(id=ids(), org_id=org_id, sku=sku, name=name, unit=unit, seq=next_seq(session))
+    session.add(part)
+    session.flush()
+    return part

@@ -17,8 +17,15 @@ from sqlalchemy import select
 from app.domain import ChecklistKind, Kind, Priority, Role, Status
 from server_stub.db import open_database
 from server_stub.models import Organisation
-from server_stub.records import ItemSpec, OrderSpec, create_order, create_organisation, create_user
-from server_stub.seed_data import CHECKLISTS, CUSTOMERS, SITES, TECHNICIANS, TITLES
+from server_stub.records import (
+    ItemSpec,
+    OrderSpec,
+    create_order,
+    create_organisation,
+    create_part,
+    create_user,
+)
+from server_stub.seed_data import CHECKLISTS, CUSTOMERS, PARTS, SITES, TECHNICIANS, TITLES
 
 DEMO_ORG = "Ordo Demo Facilities"
 DISPATCHER = ("dispatcher", "demo-dispatcher", "Dana Dispatch")
@@ -177,6 +184,8 @@ def seed_demo(*, database_url: str, now: datetime, rng_seed: int = 20261125) -> 
                     ids=ids,
                 )
                 orders += 1
+            for sku, part_name, unit in PARTS:
+                create_part(session, org_id=org.id, sku=sku, name=part_name, unit=unit, ids=ids)
             return SeedReport(created=True, users=1 + len(techs), orders=orders)
     finally:
         db.dispose()

@@ -134,3 +134,15 @@ CHECKLISTS: dict[Kind, list[Item]] = {
         ("Earth loop impedance", C.NUMBER, False, "Ω", 0.0, 1.44),
     ],
 }
+
+# The parts catalogue: (sku, name, unit).
+PARTS: list[tuple[str, str, str]] = [
+    ("FLT-G4-592", "Air filter G4 592×592", "pcs"),
+    ("BLT-SPA-1250", "V-belt SPA 1250", "pcs"),
+    ("FUSE-10A", "Fuse 10 A, type gG", "pcs"),
+    ("RCD-40-30", "RCD 40 A / 30 mA", "pcs"),
+    ("SEAL-EPDM-22", "EPDM seal 22 mm", "pcs"),
+    ("PIPE-CU-15", "Copper pipe 15 mm", "m"),
+    ("REFR-R32", "Refrigerant R32", "kg"),
+    ("CBL-NYM-3X15", "Cable NYM 3×1.5 mm²", "m"),
+]

@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain import LIFECYCLE_FIELDS
-from server_stub.models import ChecklistItem, Conflict, Note, User, WorkOrder
+from server_stub.models import (
+    ChecklistItem,
+    Conflict,
+    Note,
+    Part,
+    PartUsage,
+    Photo,
+    Signature,
+    TimeLog,
+    User,
+    WorkOrder,
+)
 from server_stub.timeutil import to_wire
 
 
@@ -60,6 +71,60 @@ def note(row: Note) -> dict[str, Any]:
         "at": to_wire(row.at),
         "voided": row.voided,
     }
+
+
+def photo(row: Photo) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "order_id": row.order_id,
+        "author_id": row.author_id,
+        "sha256": row.sha256,
+        "size": row.size,
+        "content_type": row.content_type,
+        "width": row.width,
+        "height": row.height,
+        "caption": row.caption,
+        "taken_at": to_wire(row.taken_at),
+        "blob_status": row.blob_status,
+        "voided": row.voided,
+    }
+
+
+def time_log(row: TimeLog) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "order_id": row.order_id,
+        "user_id": row.user_id,
+        "kind": row.kind,
+        "started_at": to_wire(row.started_at),
+        "ended_at": to_wire(row.ended_at),
+        "voided": row.voided,
+    }
+
+
+def part_usage(row: PartUsage) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "order_id": row.order_id,
+        "user_id": row.user_id,
+        "sku": row.sku,
+        "quantity": row.quantity,
+        "voided": row.voided,
+    }
+
+
+def signature(row: Signature) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "order_id": row.order_id,
+        "signer_name": row.signer_name,
+        "sha256": row.sha256,
+        "signed_at": to_wire(row.signed_at),
+    }
+
+
+def part(row: Part) -> dict[str, Any]:
+    return {"sku": row.sku, "name": row.name, "unit": row.unit}
 
 
 def conflict(row: Conflict) -> dict[str, Any]:

@@ -209,7 +209,7 @@ class PhotoAddArgs(_Wire):
     content_type: str = Field(min_length=1, max_length=100)
     width: int = Field(ge=1, le=100_000)
     height: int = Field(ge=1, le=100_000)
-    caption: str = Field(default="", max_length=2000)
+    caption: str | None = Field(default="", max_length=2000)
     taken_at: str = Field(max_length=64)
 
 

@@ -6,7 +6,7 @@ import logging
 import random
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,9 +14,10 @@ import httpx
 from sqlalchemy import select
 
 from app.domain import Status
-from app.services import queries, writes
+from app.services import dispatch, entries, queries, writes
 from app.services.signin import normalize_url, request_token
 from app.services.types import (
+    ConflictView,
     CurrentUser,
     InvalidInput,
     ItemId,
@@ -30,7 +31,7 @@ from app.services.types import (
 from app.settings import ClientSettings
 from app.store import LocalStore
 from app.store.models import Order
-from app.store.outbox import count, sync_state
+from app.store.outbox import count, restart_pull, sync_state
 from app.store.rows import clear_server_rows
 from app.sync.backoff import Backoff
 from app.sync.engine import SyncEngine, SyncReport
@@ -127,7 +128,7 @@ class Ordo:
             if (other_user or other_server) and not waiting:
                 # Another user's (or server's) orders must not show; nothing of theirs is unsent.
                 clear_server_rows(s)
-                state.cursor = None
+                restart_pull(state)
             state.user = new_user
             state.server_url = url
             state.access_token = token.access_token
@@ -245,6 +246,82 @@ class Ordo:
         with self._store.transaction() as s:
             writes.add_note(s, order_id=order_id, text=text, now=self._clock())
         return self._after_write(order_id)
+
+    def log_time(
+        self, order_id: OrderId, *, kind: str, started_at: datetime, ended_at: datetime
+    ) -> OrderDetail:
+        user = self._who()
+        with self._store.transaction() as s:
+            entries.log_time(
+                s,
+                order_id=order_id,
+                kind=kind,
+                started_at=started_at,
+                ended_at=ended_at,
+                user_id=str(user.id),
+                now=self._clock(),
+            )
+        return self._after_write(order_id)
+
+    def use_part(self, order_id: OrderId, *, sku: str, quantity: float | str) -> OrderDetail:
+        user = self._who()
+        with self._store.transaction() as s:
+            entries.use_part(
+                s, order_id=order_id, sku=sku, quantity=quantity, user_id=str(user.id), now=self._clock()
+            )
+        return self._after_write(order_id)
+
+    def void_entry(self, order_id: OrderId, *, entity: str, entry_id: uuid.UUID, reason: str) -> OrderDetail:
+        user = self._who()
+        with self._store.transaction() as s:
+            entries.void_entry(
+                s,
+                order_id=order_id,
+                entity=entity,
+                entry_id=entry_id,
+                reason=reason,
+                user_id=str(user.id),
+                role=user.role,
+                now=self._clock(),
+            )
+        return self._after_write(order_id)
+
+    def create_follow_up(
+        self, from_order_id: OrderId, *, title: str, description: str, priority: str, kind: str
+    ) -> OrderDetail:
+        self._who()
+        with self._store.transaction() as s:
+            entry = dispatch.create_follow_up(
+                s,
+                from_order_id=from_order_id,
+                title=title,
+                description=description,
+                priority=priority,
+                kind=kind,
+                now=self._clock(),
+            )
+        return self._after_write(OrderId(uuid.UUID(entry.entity_id)))
+
+    def update_order(self, order_id: OrderId, fields: Mapping[str, Any]) -> OrderDetail:
+        user = self._who()
+        with self._store.transaction() as s:
+            dispatch.update_order(s, order_id=order_id, fields=fields, role=user.role, now=self._clock())
+        return self._after_write(order_id)
+
+    def list_conflicts(self, order_id: OrderId) -> list[ConflictView]:
+        user = self.current_user()
+        if user is None:
+            return []
+        with self._store.read() as s:
+            return queries.conflicts_of(s, order_id=str(order_id), role=user.role)
+
+    def resolve_conflict(self, conflict_id: uuid.UUID, *, choice: str, value: Any = None) -> OrderDetail:
+        user = self._who()
+        with self._store.transaction() as s:
+            entry = dispatch.resolve_conflict(
+                s, conflict_id=conflict_id, choice=choice, value=value, role=user.role, now=self._clock()
+            )
+        return self._after_write(OrderId(uuid.UUID(entry.entity_id)))
 
     # --- sync status and listeners -------------------------------------------
 

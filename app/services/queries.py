@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain import (
+    DISPATCHER_FIELDS,
     PRIORITY_RANK,
     ChecklistState,
     Priority,
@@ -21,14 +22,29 @@ from app.domain import (
 from app.domain.protocol import MutationType
 from app.services.types import (
     ChecklistItemView,
+    ConflictView,
     ItemId,
     NoteView,
     OrderDetail,
     OrderGroups,
     OrderId,
     OrderSummary,
+    PartUsageView,
+    TimeLogView,
 )
-from app.store.models import ChecklistItem, Note, Order, OutboxEntry, Rejection, Signature, User
+from app.store.models import (
+    ChecklistItem,
+    Conflict,
+    Note,
+    Order,
+    OutboxEntry,
+    Part,
+    PartUsage,
+    Rejection,
+    Signature,
+    TimeLog,
+    User,
+)
 from app.store.outbox import pending_order_ids
 
 # Statuses in which a late order is no longer the user's worry.
@@ -91,7 +107,9 @@ def visible_orders(session: Session, *, user_id: str, role: str) -> list[Order]:
     """The orders the signed-in user works on: a technician's own, everything for a dispatcher."""
     stmt = select(Order)
     if role not in (Role.DISPATCHER, Role.ADMIN):
-        stmt = stmt.where(Order.assignee_id == user_id)
+        # Unassigned orders on a technician's device are their own follow-ups: the server
+        # keeps those in their scope until a dispatcher assigns them.
+        stmt = stmt.where(or_(Order.assignee_id == user_id, Order.assignee_id.is_(None)))
     return list(session.scalars(stmt))
 
 
@@ -168,4 +186,102 @@ def detail_of(session: Session, order: Order, *, user_id: str, role: str, now: d
         next_statuses=next_statuses(status, role=user_role) if user_role else [],
         blockers=blockers,
         rejections=[r.message for r in rejections],
+        time_logs=_time_logs(session, order.id, queued=queued, user_id=user_id, names=names),
+        parts=_parts(session, order.id, queued=queued, user_id=user_id),
+        open_conflicts=session.scalar(
+            select(func.count())
+            .select_from(Conflict)
+            .where(Conflict.order_id == order.id, Conflict.status == "open")
+        )
+        or 0,
     )
+
+
+def _pending_ids(queued: list[OutboxEntry], kind: MutationType) -> set[str]:
+    return {str(e.args.get("id")) for e in queued if e.type == kind}
+
+
+def _time_logs(
+    session: Session, order_id: str, *, queued: list[OutboxEntry], user_id: str, names: dict[str, str]
+) -> list[TimeLogView]:
+    pending = _pending_ids(queued, MutationType.TIME_ADD)
+    rows = session.scalars(
+        select(TimeLog)
+        .where(TimeLog.order_id == order_id, TimeLog.voided.is_(False))
+        .order_by(TimeLog.started_at)
+    )
+    return [
+        TimeLogView(
+            id=uuid.UUID(t.id),
+            kind=t.kind,
+            started_at=t.started_at,
+            ended_at=t.ended_at,
+            user_name="You" if t.user_id == user_id else names.get(t.user_id or "", "Someone"),
+            pending=t.id in pending,
+            mine=t.user_id == user_id,
+        )
+        for t in rows
+        if t.started_at is not None and t.ended_at is not None
+    ]
+
+
+def _parts(
+    session: Session, order_id: str, *, queued: list[OutboxEntry], user_id: str
+) -> list[PartUsageView]:
+    pending = _pending_ids(queued, MutationType.PART_USE)
+    catalogue = {p.sku: p for p in session.scalars(select(Part))}
+    rows = session.scalars(
+        select(PartUsage).where(PartUsage.order_id == order_id, PartUsage.voided.is_(False))
+    )
+    views = []
+    for u in rows:
+        known = catalogue.get(u.sku)
+        views.append(
+            PartUsageView(
+                id=uuid.UUID(u.id),
+                sku=u.sku,
+                name=known.name if known is not None else u.sku,
+                quantity=u.quantity,
+                unit=known.unit if known is not None else "",
+                pending=u.id in pending,
+                mine=u.user_id == user_id,
+            )
+        )
+    return views
+
+
+def conflicts_of(session: Session, *, order_id: str, role: str) -> list[ConflictView]:
+    """The conflicts of one order, open ones first, then newest first."""
+    rows = list(session.scalars(select(Conflict).where(Conflict.order_id == order_id)))
+    deciding = {
+        str(e.args.get("conflict_id"))
+        for e in session.scalars(
+            select(OutboxEntry).where(
+                OutboxEntry.entity_id == order_id, OutboxEntry.type == MutationType.CONFLICT_RESOLVE
+            )
+        )
+    }
+    dispatcher = role in (Role.DISPATCHER, Role.ADMIN)
+    views = []
+    for c in sorted(rows, key=lambda c: (c.status != "open", -c.seq)):
+        field = c.field or ""
+        label = field.replace("_", " ")
+        if c.entity == "checklist_item" and c.entity_id:
+            item = session.get(ChecklistItem, c.entity_id)
+            label = f"checklist: {item.label}" if item is not None else "checklist item"
+        owned = c.entity == "work_order" and field in DISPATCHER_FIELDS
+        views.append(
+            ConflictView(
+                id=uuid.UUID(c.id),
+                entity=c.entity,
+                field=field,
+                label=label,
+                mine=c.mine,
+                theirs=c.theirs,
+                status=c.status,
+                resolution=c.resolution,
+                pending=c.id in deciding,
+                may_resolve=c.status == "open" and (dispatcher or not owned),
+            )
+        )
+    return views

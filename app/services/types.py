@@ -6,7 +6,7 @@ This module is the contract between `app/services` and `app/views`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -113,6 +113,28 @@ class NoteView:
 
 
 @dataclass(frozen=True, slots=True)
+class TimeLogView:
+    id: uuid.UUID
+    kind: str  # travel, work, break
+    started_at: datetime
+    ended_at: datetime
+    user_name: str
+    pending: bool
+    mine: bool  # logged by the signed-in user (who may void it)
+
+
+@dataclass(frozen=True, slots=True)
+class PartUsageView:
+    id: uuid.UUID
+    sku: str
+    name: str  # from the catalogue; the sku when it is not known here
+    quantity: float
+    unit: str
+    pending: bool
+    mine: bool
+
+
+@dataclass(frozen=True, slots=True)
 class OrderDetail:
     summary: OrderSummary
     description: str
@@ -125,6 +147,25 @@ class OrderDetail:
     next_statuses: list[Status]  # legal moves the signed-in user may make
     blockers: list[str]  # why completing is not allowed yet; empty when it is
     rejections: list[str] = field(default_factory=list)  # server refusals of recent local changes
+    time_logs: list[TimeLogView] = field(default_factory=list)  # not voided, oldest first
+    parts: list[PartUsageView] = field(default_factory=list)  # not voided
+    open_conflicts: int = 0  # see Services.list_conflicts
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictView:
+    """One value the server did not take, with the value it kept; decided by a person."""
+
+    id: uuid.UUID
+    entity: str  # work_order, checklist_item, time_log, ...
+    field: str  # the field in conflict ("title", "status", "value", ...)
+    label: str  # what it is about, for people: "title", "checklist: Check seal"
+    mine: Any  # the value the losing change sent
+    theirs: Any  # the value kept
+    status: str  # open / resolved
+    resolution: Any = None
+    pending: bool = False  # decided on this device, not yet acknowledged by the server
+    may_resolve: bool = False  # the signed-in user may decide it
 
 
 class Services(Protocol):
@@ -151,6 +192,24 @@ class Services(Protocol):
         self, order_id: OrderId, item_id: ItemId, *, value: Any = None, done: bool
     ) -> OrderDetail: ...
     def add_note(self, order_id: OrderId, text: str) -> OrderDetail: ...
+    def log_time(
+        self, order_id: OrderId, *, kind: str, started_at: datetime, ended_at: datetime
+    ) -> OrderDetail: ...
+    def use_part(self, order_id: OrderId, *, sku: str, quantity: float | str) -> OrderDetail: ...
+    # entity: note, photo, time_log or part_usage
+    def void_entry(
+        self, order_id: OrderId, *, entity: str, entry_id: uuid.UUID, reason: str
+    ) -> OrderDetail: ...
+    # A technician's follow-up work: a new, unassigned order at the same site; returns it.
+    def create_follow_up(
+        self, from_order_id: OrderId, *, title: str, description: str, priority: str, kind: str
+    ) -> OrderDetail: ...
+    # A dispatcher's edit of dispatcher-owned fields (title, priority, assignee_id, due_at, ...).
+    def update_order(self, order_id: OrderId, fields: Mapping[str, Any]) -> OrderDetail: ...
+
+    def list_conflicts(self, order_id: OrderId) -> list[ConflictView]: ...  # open ones first
+    # choice: mine, theirs, or value (with `value`); returns the conflict's order
+    def resolve_conflict(self, conflict_id: uuid.UUID, *, choice: str, value: Any = None) -> OrderDetail: ...
 
     def sync_status(self) -> SyncStatus: ...
     def sync_now(self) -> None: ...  # asks the background worker; returns at once

@@ -36,14 +36,20 @@ def wire_time(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _order(session: Session, order_id: uuid.UUID) -> Order:
+def order_on_device(session: Session, order_id: uuid.UUID) -> Order:
     order = session.get(Order, str(order_id))
     if order is None:
         raise InvalidInput("This order is not on this device (it may have been reassigned).")
+    if order.out_of_scope:
+        # Kept only until what is queued for it is sent: nothing new may be added to that.
+        raise InvalidInput(
+            f"{order.number or 'This order'} was reassigned: "
+            "it leaves this device once your changes are sent."
+        )
     return order
 
 
-def _queue(
+def queue_change(
     session: Session,
     *,
     type: MutationType,
@@ -60,7 +66,7 @@ def _queue(
 def transition(
     session: Session, *, order_id: uuid.UUID, to: Status | str, reason: str | None, role: str, now: datetime
 ) -> OutboxEntry:
-    order = _order(session, order_id)
+    order = order_on_device(session, order_id)
     try:
         target = Status(to)
     except ValueError:
@@ -92,7 +98,7 @@ def transition(
     args: dict[str, Any] = {"from": current.value, "to": target.value, "at": wire_time(now)}
     if text:
         args["reason"] = text
-    return _queue(
+    return queue_change(
         session, type=MutationType.ORDER_TRANSITION, order=order, args=args, base_seq=order.seq, at=now
     )
 
@@ -130,7 +136,7 @@ def _check_value(item: ChecklistItem, value: Any, *, done: bool) -> Any:
 def set_checklist(
     session: Session, *, order_id: uuid.UUID, item_id: uuid.UUID, value: Any, done: bool, now: datetime
 ) -> OutboxEntry:
-    order = _order(session, order_id)
+    order = order_on_device(session, order_id)
     item = session.get(ChecklistItem, str(item_id))
     if item is None or item.order_id != order.id:
         raise InvalidInput("This checklist item is not part of the order.")
@@ -138,15 +144,19 @@ def set_checklist(
         raise InvalidInput(f"{order.number or 'This order'} is {order.status}: its checklist is locked.")
     clean = _check_value(item, value, done=bool(done))
     args = {"item_id": item.id, "value": clean, "done": bool(done)}
-    return _queue(session, type=MutationType.CHECKLIST_SET, order=order, args=args, base_seq=item.seq, at=now)
+    return queue_change(
+        session, type=MutationType.CHECKLIST_SET, order=order, args=args, base_seq=item.seq, at=now
+    )
 
 
 def add_note(session: Session, *, order_id: uuid.UUID, text: str, now: datetime) -> OutboxEntry:
-    order = _order(session, order_id)
+    order = order_on_device(session, order_id)
     clean = (text or "").strip()
     if not clean:
         raise InvalidInput("A note cannot be empty.")
     if len(clean) > MAX_NOTE:
         raise InvalidInput(f"The note is too long (at most {MAX_NOTE} characters).")
     args = {"id": str(uuid.uuid4()), "text": clean, "at": wire_time(now)}
-    return _queue(session, type=MutationType.NOTE_ADD, order=order, args=args, base_seq=order.seq, at=now)
+    return queue_change(
+        session, type=MutationType.NOTE_ADD, order=order, args=args, base_seq=order.seq, at=now
+    )

@@ -71,6 +71,9 @@ class Order(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(nullable=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The server said it left this device's scope (or a reset did not re-send it yet) while
+    # mutations for it were still queued: kept until they are acknowledged, then removed.
+    out_of_scope: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 # Children carry order_id without a foreign key: a pull page may bring a child
@@ -107,6 +110,55 @@ class Note(Base):
     server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
+class Photo(Base):
+    """Photo metadata; the bytes are a blob uploaded apart."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(36), index=True)
+    author_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    content_type: Mapped[str] = mapped_column(String(100), default="")
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    caption: Mapped[str] = mapped_column(Text, default="")
+    taken_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The server's word on the bytes ("pending" until they arrive there).
+    blob_status: Mapped[str] = mapped_column(String(16), default="pending")
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class TimeLog(Base):
+    __tablename__ = "time_logs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(36), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    kind: Mapped[str] = mapped_column(String(10), default="work")
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class PartUsage(Base):
+    __tablename__ = "part_usages"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(36), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    sku: Mapped[str] = mapped_column(String(64), default="")
+    quantity: Mapped[float] = mapped_column(Float, default=0.0)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
 class Signature(Base):
     __tablename__ = "signatures"
 
@@ -115,6 +167,19 @@ class Signature(Base):
     signer_name: Mapped[str] = mapped_column(Text, default="")
     sha256: Mapped[str] = mapped_column(String(64), default="")
     signed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Part(Base):
+    """The parts catalogue, as pulled. Keyed by the change's id; the sku is what mutations name."""
+
+    __tablename__ = "parts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), index=True, default="")
+    name: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(20), default="")
     seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -146,6 +211,7 @@ class Conflict(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     resolution: Mapped[Any] = mapped_column(JSON, nullable=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
+    server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class OutboxEntry(Base):
@@ -189,6 +255,9 @@ class SyncState(Base):
     last_mid: Mapped[int] = mapped_column(Integer, default=0)
     # The server's last_mid as of the last pull applied.
     acked_mid: Mapped[int] = mapped_column(Integer, default=0)
+    # The highest change seq of the pull pages taken in order: a page whose changes are all
+    # at or below it was served from behind our cursor, so neither it nor its cursor is taken.
+    high_seq: Mapped[int] = mapped_column(Integer, default=0)
     server_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     access_token: Mapped[str | None] = mapped_column(Text, nullable=True)
     token_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)

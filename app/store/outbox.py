@@ -18,6 +18,13 @@ def sync_state(session: Session) -> SyncState:
     return state
 
 
+def restart_pull(state: SyncState) -> None:
+    """Pull from the beginning next time: the cursor and the high-water seq go together,
+    or the first pages of the new pull would look older than what was held."""
+    state.cursor = None
+    state.high_seq = 0
+
+
 def enqueue(
     session: Session,
     *,

@@ -8,23 +8,62 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from app.domain.protocol import MutationType, ResultStatus
-from app.store.apply import apply_local
-from app.store.models import ChecklistItem, Note, Order, OutboxEntry
+from app.store.apply import VOIDABLE, apply_local
+from app.store.models import (
+    ChecklistItem,
+    Conflict,
+    Note,
+    Order,
+    OutboxEntry,
+    PartUsage,
+    Photo,
+    Signature,
+    TimeLog,
+)
 from app.store.outbox import queued
 from app.store.rows import restore
+
+# Types that add one child row, keyed by args["id"].
+_ADDS: dict[str, type[Note | Photo | TimeLog | PartUsage | Signature]] = {
+    MutationType.NOTE_ADD: Note,
+    MutationType.PHOTO_ADD: Photo,
+    MutationType.TIME_ADD: TimeLog,
+    MutationType.PART_USE: PartUsage,
+    MutationType.SIGNATURE_ADD: Signature,
+}
 
 # Results after which the server's row already holds the mutation's effect.
 _TOOK_EFFECT = frozenset({ResultStatus.APPLIED.value, ResultStatus.MERGED.value})
 
 
 def _undo(session: Session, entry: OutboxEntry) -> None:
+    """Put back the server's version of whatever `entry` changed locally (a row made
+    only locally goes away)."""
+    args = entry.args
     match entry.type:
-        case MutationType.ORDER_TRANSITION:
+        case MutationType.ORDER_TRANSITION | MutationType.ORDER_UPDATE:
+            restore(session, Order, entry.entity_id)
+        case MutationType.ORDER_CREATE:
+            for spec in args.get("checklist") or []:
+                restore(session, ChecklistItem, str(spec.get("id")))
             restore(session, Order, entry.entity_id)
         case MutationType.CHECKLIST_SET:
-            restore(session, ChecklistItem, str(entry.args.get("item_id")))
-        case MutationType.NOTE_ADD:
-            restore(session, Note, str(entry.args.get("id")))
+            restore(session, ChecklistItem, str(args.get("item_id")))
+        case MutationType.ENTRY_VOID:
+            model = VOIDABLE.get(args.get("entity", ""))
+            if model is not None:
+                restore(session, model, str(args.get("id")))
+        case MutationType.CONFLICT_RESOLVE:
+            conflict = session.get(Conflict, str(args.get("conflict_id")))
+            if conflict is not None:
+                # The decided value may have been shown on the order or an item: put those back too.
+                if conflict.entity_id:
+                    restore(session, ChecklistItem, conflict.entity_id)
+                restore(session, Order, entry.entity_id)
+                if conflict.server_data is not None:  # pulled before 0002 kept no copy: leave it
+                    restore(session, Conflict, conflict.id)
+        case kind if kind in _ADDS:
+            restore(session, _ADDS[kind], str(args.get("id")))
 
 
 def rebase(session: Session, *, dropped: Iterable[OutboxEntry]) -> int:

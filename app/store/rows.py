@@ -6,12 +6,25 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain import LIFECYCLE_FIELDS
 from app.domain.protocol import Change, Entity
-from app.store.models import ChecklistItem, Conflict, Note, Order, Rejection, Signature, User
+from app.store.models import (
+    ChecklistItem,
+    Conflict,
+    Note,
+    Order,
+    OutboxEntry,
+    Part,
+    PartUsage,
+    Photo,
+    Rejection,
+    Signature,
+    TimeLog,
+    User,
+)
 
 _ORDER_TIMES = ("due_at", "created_at", "updated_at", *LIFECYCLE_FIELDS.values())
 
@@ -72,6 +85,51 @@ def _note_values(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _photo_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "order_id": str(data["order_id"]),
+        "author_id": data.get("author_id"),
+        "sha256": data.get("sha256") or "",
+        "size": int(data.get("size") or 0),
+        "content_type": data.get("content_type") or "",
+        "width": int(data.get("width") or 0),
+        "height": int(data.get("height") or 0),
+        "caption": data.get("caption") or "",
+        "taken_at": _time(data.get("taken_at")),
+        "blob_status": data.get("blob_status") or "pending",
+        "voided": bool(data.get("voided", False)),
+    }
+
+
+def _time_log_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "order_id": str(data["order_id"]),
+        "user_id": data.get("user_id"),
+        "kind": data.get("kind") or "work",
+        "started_at": _time(data.get("started_at")),
+        "ended_at": _time(data.get("ended_at")),
+        "voided": bool(data.get("voided", False)),
+    }
+
+
+def _part_usage_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "order_id": str(data["order_id"]),
+        "user_id": data.get("user_id"),
+        "sku": str(data.get("sku") or ""),
+        "quantity": float(data.get("quantity") or 0),
+        "voided": bool(data.get("voided", False)),
+    }
+
+
+def _part_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "sku": str(data.get("sku") or ""),
+        "name": data.get("name") or "",
+        "unit": data.get("unit") or "",
+    }
+
+
 def _signature_values(data: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "order_id": str(data["order_id"]),
@@ -111,15 +169,25 @@ _KINDS: dict[str, tuple[Any, Any, bool]] = {
     Entity.WORK_ORDER: (Order, _order_values, True),
     Entity.CHECKLIST_ITEM: (ChecklistItem, _checklist_values, True),
     Entity.NOTE: (Note, _note_values, True),
-    Entity.SIGNATURE: (Signature, _signature_values, False),
+    Entity.PHOTO: (Photo, _photo_values, True),
+    Entity.TIME_LOG: (TimeLog, _time_log_values, True),
+    Entity.PART_USAGE: (PartUsage, _part_usage_values, True),
+    Entity.SIGNATURE: (Signature, _signature_values, True),
+    Entity.CONFLICT: (Conflict, _conflict_values, True),
     Entity.USER: (User, _user_values, False),
-    Entity.CONFLICT: (Conflict, _conflict_values, False),
+    Entity.PART: (Part, _part_values, False),
 }
+
+# Rows that belong to one order (removed with it).
+ORDER_CHILDREN: tuple[Any, ...] = (ChecklistItem, Note, Photo, TimeLog, PartUsage, Signature, Conflict)
+# What a local mutation may have to put back to the server's version (see rebase).
+Restorable = Order | ChecklistItem | Note | Photo | TimeLog | PartUsage | Signature | Conflict
 
 
 def apply_change(session: Session, change: Change) -> bool:
     """Write one pulled change over the local row. Returns False when it was skipped
-    (an entity this client does not keep, or older than the row already held)."""
+    (an entity this client does not keep, or older than the row already held).
+    An out-of-scope delete of an order with queued work keeps it until that work is pushed."""
     kind = _KINDS.get(change.entity)
     if kind is None:
         return False
@@ -129,9 +197,10 @@ def apply_change(session: Session, change: Change) -> bool:
         return False  # never let an older version replace a newer one
     if change.deleted:
         if change.entity == Entity.WORK_ORDER:
-            delete_order(session, order_id=change.id)
+            leave_order(session, order_id=change.id)
         elif row is not None:
             session.delete(row)
+            session.flush()
         return True
     if change.data is None:
         raise ValueError(f"{change.entity} {change.id}: a change that is not a delete needs data")
@@ -144,11 +213,41 @@ def apply_change(session: Session, change: Change) -> bool:
     row.seq = change.seq
     if keeps_server_data:
         row.server_data = dict(change.data)
+    if isinstance(row, Order):
+        row.out_of_scope = False  # (re-)sent by the server: in scope again
     session.flush()
     return True
 
 
-def restore(session: Session, model: type[Order | ChecklistItem | Note], row_id: str) -> None:
+def _has_queued(session: Session, order_id: str) -> bool:
+    return bool(session.scalar(select(exists().where(OutboxEntry.entity_id == order_id))))
+
+
+def leave_order(session: Session, *, order_id: str) -> None:
+    """The order left this device's scope. What is still queued for it is pushed first
+    (sync-protocol.md, Pull): until then it stays, marked; `sweep_departed` removes it later."""
+    if _has_queued(session, order_id):
+        order = session.get(Order, order_id)
+        if order is not None:
+            order.out_of_scope = True
+            session.flush()
+        return
+    delete_order(session, order_id=order_id)
+
+
+def sweep_departed(session: Session) -> list[str]:
+    """Remove the out-of-scope orders whose queued mutations have all been acknowledged."""
+    gone = [
+        oid
+        for oid in session.scalars(select(Order.id).where(Order.out_of_scope.is_(True)))
+        if not _has_queued(session, oid)
+    ]
+    for oid in gone:
+        delete_order(session, order_id=oid)
+    return gone
+
+
+def restore(session: Session, model: type[Restorable], row_id: str) -> None:
     """Put a row back to the server's version as last pulled (a local-only row goes away)."""
     row = session.get(model, row_id)
     if row is None:
@@ -161,6 +260,11 @@ def restore(session: Session, model: type[Order | ChecklistItem | Note], row_id:
         Order: _order_values,
         ChecklistItem: _checklist_values,
         Note: _note_values,
+        Photo: _photo_values,
+        TimeLog: _time_log_values,
+        PartUsage: _part_usage_values,
+        Signature: _signature_values,
+        Conflict: _conflict_values,
     }[model](row.server_data)
     for name, value in values.items():
         setattr(row, name, value)
@@ -169,15 +273,26 @@ def restore(session: Session, model: type[Order | ChecklistItem | Note], row_id:
 
 def delete_order(session: Session, *, order_id: str) -> None:
     """Remove an order and every child of it this device keeps."""
-    children: tuple[Any, ...] = (ChecklistItem, Note, Signature)
-    for model in children:
+    for model in ORDER_CHILDREN:
         session.execute(delete(model).where(model.order_id == order_id))
-    session.execute(delete(Conflict).where(Conflict.order_id == order_id))
     session.execute(delete(Rejection).where(Rejection.order_id == order_id))
     session.execute(delete(Order).where(Order.id == order_id))
 
 
 def clear_server_rows(session: Session) -> None:
-    """Forget every pulled row (reset, or another user's data); the outbox is not touched."""
-    for model in (ChecklistItem, Note, Signature, Conflict, User, Rejection, Order):
+    """Forget every pulled row (another user's data); the outbox is not touched."""
+    for model in (*ORDER_CHILDREN, User, Part, Rejection, Order):
         session.execute(delete(model))
+
+
+def reset_server_rows(session: Session) -> None:
+    """A pull reset: the server re-sends the whole scope. Orders with queued mutations stay
+    (marked out of scope until re-sent) with their children, so unsent work stays visible
+    and is pushed; every other pulled row goes, tombstones the server no longer has included."""
+    kept = select(OutboxEntry.entity_id).distinct()
+    session.execute(update(Order).where(Order.id.in_(kept)).values(out_of_scope=True))
+    for model in (*ORDER_CHILDREN, Rejection):
+        session.execute(delete(model).where(or_(model.order_id.is_(None), model.order_id.not_in(kept))))
+    session.execute(delete(Order).where(Order.id.not_in(kept)))
+    session.execute(delete(User))
+    session.execute(delete(Part))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections import Counter
@@ -25,11 +26,13 @@ from app.domain.protocol import (
 )
 from app.store import LocalStore
 from app.store.models import OutboxEntry, Rejection
-from app.store.outbox import count, drop_acknowledged, sync_state, unanswered
+from app.store.outbox import count, drop_acknowledged, restart_pull, sync_state, unanswered
 from app.store.rebase import rebase
-from app.store.rows import apply_change, clear_server_rows
+from app.store.rows import apply_change, reset_server_rows, sweep_departed
 from app.sync.errors import NotSignedIn, ProtocolError
 from app.sync.http import parse, send, server_name
+
+log = logging.getLogger(__name__)
 
 PUSH_PATH = "/api/v1/sync/push"
 PULL_PATH = "/api/v1/sync/pull"
@@ -46,16 +49,18 @@ class SyncReport:
     changes: int = 0
     dropped: int = 0
     resets: int = 0
+    stale_pages: int = 0  # pages served from behind our cursor, ignored whole
 
 
-def _cursor_behind(new: str, old: str | None) -> bool:
-    # Cursors are opaque; when both are numbers (a seq), refuse to go back.
-    if old is None:
+def _behind(page: PullResponse, *, high_seq: int) -> bool:
+    """Whether `page` was served from behind the cursor we hold (a duplicated or delayed answer).
+
+    Cursors are opaque, so this never reads one: changes come in seq order after the cursor
+    asked with, so a page after ours brings at least one seq above the highest we took.
+    """
+    if page.reset or not page.changes:
         return False
-    try:
-        return int(new) < int(old)
-    except ValueError:
-        return False
+    return max(c.seq for c in page.changes) <= high_seq
 
 
 class SyncEngine:
@@ -76,7 +81,7 @@ class SyncEngine:
             if not token:
                 raise NotSignedIn("Sign in to sync.")
             push_requests, pushed, results = self._push(token=token, device_id=device_id)
-            pages, changes, dropped, resets = self._pull(token=token)
+            pages, changes, dropped, resets, stale = self._pull(token=token)
             with self.store.transaction() as s:
                 sync_state(s).last_synced_at = self.clock()
             return SyncReport(
@@ -87,6 +92,7 @@ class SyncEngine:
                 changes=changes,
                 dropped=dropped,
                 resets=resets,
+                stale_pages=stale,
             )
 
     # --- push ---------------------------------------------------------------
@@ -154,19 +160,29 @@ class SyncEngine:
 
     # --- pull ---------------------------------------------------------------
 
-    def _pull(self, *, token: str) -> tuple[int, int, int, int]:
-        pages = changes = dropped = resets = 0
+    def _pull(self, *, token: str) -> tuple[int, int, int, int, int]:
+        pages = changes = dropped = resets = stale = 0
         empty_resets = 0
+        skip_to: str | None = None  # an empty page's cursor, followed but not kept (see _apply_page_in)
         while True:
             with self.store.read() as s:
                 cursor = sync_state(s).cursor
+            if skip_to is not None:
+                cursor, skip_to = skip_to, None
             params: dict[str, str | int] = {"limit": DEFAULT_PULL_LIMIT}
             if cursor is not None:
                 params["cursor"] = cursor
             response = send(self.client, "GET", PULL_PATH, token=token, params=params)
             page = parse(self.client, response, PullResponse)
             pages += 1
-            dropped += self._apply_page(page)
+            taken = self._apply_page(page)
+            if taken is None:
+                # Served from behind our cursor: nothing of it is taken. Asking again now could
+                # bring the same stale answer; the next sync asks from our cursor.
+                stale += 1
+                log.warning("%s sent a pull page from behind our cursor; ignored", server_name(self.client))
+                break
+            dropped += taken
             changes += len(page.changes)
             if page.reset:
                 resets += 1
@@ -183,10 +199,13 @@ class SyncEngine:
                 raise ProtocolError(f"{server_name(self.client)} says there is more but gives no cursor")
             if not page.changes and page.cursor == cursor:
                 raise ProtocolError(f"{server_name(self.client)} says there is more but sends nothing new")
-        return pages, changes, dropped, resets
+            if not page.changes and not page.reset:
+                skip_to = page.cursor
+        return pages, changes, dropped, resets, stale
 
-    def _apply_page(self, page: PullResponse) -> int:
-        """Rows, cursor, dropping of acknowledged mutations and the re-base: one transaction."""
+    def _apply_page(self, page: PullResponse) -> int | None:
+        """Rows, cursor, dropping of acknowledged mutations and the re-base: one transaction.
+        Returns how many queued mutations were dropped, or None for a page from behind our cursor."""
         try:
             with self.store.transaction() as s:
                 return self._apply_page_in(s, page)
@@ -195,18 +214,28 @@ class SyncEngine:
                 f"{server_name(self.client)} sent a change this app cannot read ({exc}); nothing was changed"
             ) from exc
 
-    def _apply_page_in(self, s: Session, page: PullResponse) -> int:
+    def _apply_page_in(self, s: Session, page: PullResponse) -> int | None:
         state = sync_state(s)
+        if _behind(page, high_seq=state.high_seq):
+            # Its rows could bring back what a later page removed, its last_mid could be old:
+            # the whole page is ignored, not only its cursor.
+            return None
         if page.reset:
-            clear_server_rows(s)
-            state.cursor = None
+            # The server re-sends the scope from the beginning: the cursor legitimately restarts.
+            reset_server_rows(s)
+            restart_pull(state)
         # Orders before their children, so a child's order is there when it is written.
         for change in sorted(page.changes, key=lambda c: c.entity != Entity.WORK_ORDER):
             apply_change(s, change)
         gone = drop_acknowledged(s, last_mid=page.last_mid)
         rebase(s, dropped=gone)
-        if page.cursor is not None and not _cursor_behind(page.cursor, state.cursor):
-            state.cursor = page.cursor
+        sweep_departed(s)
+        if page.changes:
+            state.high_seq = max(state.high_seq, *(c.seq for c in page.changes))
+            if page.cursor is not None:
+                state.cursor = page.cursor
+        # An empty page moves nothing: it cannot show that its cursor is not behind ours,
+        # and keeping ours only costs asking again from there.
         if count(s) == 0:
             # Nothing queued: take the server's count as ours, so the next mid follows it
             # without a gap and never repeats one the server already holds.

@@ -12,15 +12,46 @@ from sqlalchemy.orm import Session
 from app.domain.protocol import Change, Entity, PullResponse
 from server_stub import policy, serialize
 from server_stub.db import Database
-from server_stub.models import ChecklistItem, Conflict, Device, Note, User, WorkOrder
+from server_stub.models import (
+    ChecklistItem,
+    Conflict,
+    Device,
+    Note,
+    Part,
+    PartUsage,
+    Photo,
+    ScopeExit,
+    Signature,
+    TimeLog,
+    User,
+    WorkOrder,
+)
 from server_stub.sync.cursor import decode, encode
 from server_stub.timeutil import to_wire
+
+# Children of an order: pulled by whoever sees the order.
+_CHILDREN: tuple[tuple[Entity, Any], ...] = (
+    (Entity.CHECKLIST_ITEM, ChecklistItem),
+    (Entity.NOTE, Note),
+    (Entity.PHOTO, Photo),
+    (Entity.TIME_LOG, TimeLog),
+    (Entity.PART_USAGE, PartUsage),
+    (Entity.SIGNATURE, Signature),
+)
+
+# Internal marker of a tombstone row in the feed; it goes out as a deleted work_order.
+_OUT_OF_SCOPE = "out_of_scope"
 
 # entity -> (model, serializer)
 _ENTITIES: dict[Entity, tuple[Any, Callable[[Any], dict[str, Any]]]] = {
     Entity.WORK_ORDER: (WorkOrder, serialize.work_order),
     Entity.CHECKLIST_ITEM: (ChecklistItem, serialize.checklist_item),
     Entity.NOTE: (Note, serialize.note),
+    Entity.PHOTO: (Photo, serialize.photo),
+    Entity.TIME_LOG: (TimeLog, serialize.time_log),
+    Entity.PART_USAGE: (PartUsage, serialize.part_usage),
+    Entity.SIGNATURE: (Signature, serialize.signature),
+    Entity.PART: (Part, serialize.part),
     Entity.CONFLICT: (Conflict, serialize.conflict),
     Entity.USER: (User, serialize.user),
 }
@@ -29,8 +60,9 @@ _ENTITIES: dict[Entity, tuple[Any, Callable[[Any], dict[str, Any]]]] = {
 def _scope_queries(user: User, *, after: int) -> list[Select[Any]]:
     """One (entity, id, seq) query per entity, each limited to `user`'s scope.
 
-    Scope lives in policy.visible_orders; children follow their order. When
-    scope entry/exit lands, this is where re-sent children and tombstones join.
+    Scope lives in policy.visible_orders; children follow their order. An order
+    entering a scope has had its children re-stamped (apply.scope); one leaving
+    it comes as a tombstone from scope_exits.
     """
     visible = policy.visible_orders(user)
     orders = select(WorkOrder.id).where(visible)
@@ -40,16 +72,26 @@ def _scope_queries(user: User, *, after: int) -> list[Select[Any]]:
             WorkOrder.id.label("id"),
             WorkOrder.seq.label("seq"),
         ).where(visible, WorkOrder.seq > after),
-        select(literal(Entity.CHECKLIST_ITEM.value), ChecklistItem.id, ChecklistItem.seq).where(
-            ChecklistItem.order_id.in_(orders), ChecklistItem.seq > after
-        ),
-        select(literal(Entity.NOTE.value), Note.id, Note.seq).where(
-            Note.order_id.in_(orders), Note.seq > after
+        *(
+            select(literal(entity.value), model.id, model.seq).where(
+                model.order_id.in_(orders), model.seq > after
+            )
+            for entity, model in _CHILDREN
         ),
         select(literal(Entity.USER.value), User.id, User.seq).where(
             User.org_id == user.org_id, User.seq > after
         ),
+        select(literal(Entity.PART.value), Part.id, Part.seq).where(
+            Part.org_id == user.org_id, Part.seq > after
+        ),
     ]
+    if after > 0:
+        # A device pulling from the beginning holds nothing to remove. An order that
+        # came back into scope since is sent as itself, not as a tombstone.
+        exits = select(literal(_OUT_OF_SCOPE), ScopeExit.order_id, ScopeExit.seq).where(
+            ScopeExit.user_id == user.id, ScopeExit.seq > after, ScopeExit.order_id.not_in(orders)
+        )
+        queries.append(exits)
     conflicts = select(literal(Entity.CONFLICT.value), Conflict.id, Conflict.seq).where(Conflict.seq > after)
     if policy.sees_all_conflicts(user):
         all_orders = select(WorkOrder.id).where(WorkOrder.org_id == user.org_id)
@@ -63,14 +105,17 @@ def _scope_queries(user: User, *, after: int) -> list[Select[Any]]:
 def _load(session: Session, page: Sequence[Any]) -> list[Change]:
     wanted: dict[Entity, list[str]] = {}
     for row in page:
-        wanted.setdefault(Entity(row.entity), []).append(row.id)
+        if row.entity != _OUT_OF_SCOPE:
+            wanted.setdefault(Entity(row.entity), []).append(row.id)
     data: dict[tuple[Entity, str], dict[str, Any]] = {}
     for entity, ids in wanted.items():
         model, to_data = _ENTITIES[entity]
         for obj in session.execute(select(model).where(model.id.in_(ids))).scalars():
             data[(entity, obj.id)] = to_data(obj)
     return [
-        Change(entity=row.entity, id=row.id, seq=row.seq, data=data[(Entity(row.entity), row.id)])
+        Change(entity=Entity.WORK_ORDER.value, id=row.id, seq=row.seq, deleted=True, reason=_OUT_OF_SCOPE)
+        if row.entity == _OUT_OF_SCOPE
+        else Change(entity=row.entity, id=row.id, seq=row.seq, data=data[(Entity(row.entity), row.id)])
         for row in page
     ]
 

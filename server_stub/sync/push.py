@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from app.domain.protocol import ErrorInfo, Mutation, MutationResult, PushResponse, ResultStatus
 from server_stub.db import Database
@@ -47,8 +48,7 @@ def push(
             moment = now()
             ctx = Context(session=session, user=user, device_id=device_id, mid=m.mid, now=moment)
             try:
-                with session.begin_nested():
-                    result = apply(ctx, m)
+                result = _apply_settling_races(ctx, m)
             except Rejected as exc:
                 result = MutationResult(
                     mid=m.mid,
@@ -74,6 +74,20 @@ def push(
             device = session.get(Device, device_id)
             last_mid = device.last_mid if device else 0
     return PushResponse(results=results, last_mid=last_mid)
+
+
+def _apply_settling_races(ctx: Context, m: Mutation) -> MutationResult:
+    """Apply in a savepoint. Two devices creating a row with the same new id at
+    once (PostgreSQL: the second insert waits, then violates the key) is settled
+    by applying once more: the row now exists, so the idempotent path answers."""
+    for attempt in (1, 2):
+        try:
+            with ctx.session.begin_nested():
+                return apply(ctx, m)
+        except IntegrityError:
+            if attempt == 2:
+                break
+    raise Rejected("write_conflict", "a concurrent write made this mutation impossible; nothing was applied")
 
 
 def _stored(entry: LedgerEntry | None, *, mid: int) -> MutationResult:

@@ -29,7 +29,14 @@ from server_stub.db import Database, open_database  # noqa: E402
 from server_stub.main import create_app  # noqa: E402
 from server_stub.migrate import migrate  # noqa: E402
 from server_stub.models import Base, ChecklistItem  # noqa: E402
-from server_stub.records import ItemSpec, OrderSpec, create_order, create_organisation, create_user  # noqa: E402
+from server_stub.records import (  # noqa: E402
+    ItemSpec,
+    OrderSpec,
+    create_order,
+    create_organisation,
+    create_part,
+    create_user,
+)
 from server_stub.security import hash_password  # noqa: E402
 from server_stub.settings import Settings  # noqa: E402
 
@@ -39,6 +46,7 @@ PG_ADMIN_DSNS = (
 )
 PASSWORD = "correct horse"
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+PARTS = (("FUSE-10A", "Fuse 10 A", "pcs"), ("PIPE-CU-15", "Copper pipe 15 mm", "m"))
 
 
 @cache
@@ -126,7 +134,7 @@ def _password_hash() -> str:
 
 @dataclass
 class World:
-    """An organisation with a dispatcher, two technicians and four orders."""
+    """An organisation with a dispatcher, two technicians, four orders and two parts."""
 
     org_id: str
     users: dict[str, str]  # username -> id
@@ -183,6 +191,8 @@ def world(db: Database) -> World:
                 .order_by(ChecklistItem.position)
             ).scalars()
             items[name] = list(rows)
+        for sku, part_name, unit in PARTS:
+            create_part(session, org_id=org.id, sku=sku, name=part_name, unit=unit)
     return World(org_id=org.id, users=users, orders=orders, items=items)
 
 

@@ -73,3 +73,31 @@ def test_concurrent_pushes_get_unique_seqs_and_pull_misses_nothing(
     # The incremental walk saw every change the full pull sees (nothing skipped).
     assert set(all_seqs) <= set(seen)
     assert seen == sorted(seen)
+
+
+def test_the_same_new_order_created_at_once_from_several_devices_is_one_order(
+    client: TestClient, world: World, db: Database
+) -> None:
+    devices = [sign_in(client, "disp") for _ in range(DEVICES)]
+    order_id = str(uuid.uuid4())
+    args = {"id": order_id, "title": "Burst pipe", "priority": "urgent"}
+    mutation = Mutation.model_validate(
+        {"mid": 1, "type": "order.create", "entity_id": order_id, "args": args}
+    )
+
+    def work(index: int) -> tuple[str, int | None]:
+        device = devices[index]
+        result = push(
+            db=db, user_id=device.user_id, device_id=device.device_id, mutations=[mutation], now=_now
+        )
+        [only] = result.results
+        return only.status.value, only.seq
+
+    with ThreadPoolExecutor(max_workers=DEVICES) as pool:
+        outcomes = list(pool.map(work, range(DEVICES)))
+    # Every device is told its create applied, and they all point at the one order.
+    assert {status for status, _ in outcomes} == {"applied"}
+    assert len({seq for _, seq in outcomes}) == 1
+    orders = [c for c in pull(db=db, user_id=devices[0].user_id, device_id=devices[0].device_id, cursor=None,
+                              limit=1000, now=_now).changes if c.id == order_id]  # fmt: skip
+    assert len(orders) == 1 and orders[0].data is not None and orders[0].data["number"] == "WO-000005"

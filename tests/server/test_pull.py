@@ -137,3 +137,52 @@ def test_integration_accounts_may_not_sync(client: TestClient, world: World, db:
     response = client.get("/api/v1/sync/pull", headers=intake.headers)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
+
+
+def _update(dev, order: str, seq: int, **fields):  # type: ignore[no-untyped-def]
+    return dev.mutation("order.update", order, {"fields": fields}, base_seq=seq)
+
+
+def test_reassigning_sends_a_tombstone_to_the_old_and_everything_to_the_new_assignee(
+    client: TestClient, world: World
+) -> None:
+    tech1, tech2, disp = sign_in(client, "tech1"), sign_in(client, "tech2"), sign_in(client, "disp")
+    a = world.orders["a"]
+    _, cursor1 = tech1.pull_all()
+    _, cursor2 = tech2.pull_all()
+    everything, _ = disp.pull_all()
+    seq = next(c["seq"] for c in everything if c["id"] == a)
+    tech1.push([tech1.mutation("note.add", a, {"id": str(uuid.uuid4()), "text": "old note", "at": AT})])
+    disp.push([_update(disp, a, seq, assignee_id=world.users["tech2"])])
+    gone = tech1.pull(cursor=cursor1)["changes"]
+    assert [c for c in gone if c["id"] == a] == [
+        {"entity": "work_order", "id": a, "seq": gone[-1]["seq"], "deleted": True, "reason": "out_of_scope"}
+    ]
+    arrived = tech2.pull(cursor=cursor2)["changes"]
+    kinds = {
+        (c["entity"], c["data"]["order_id"] if c["entity"] != "work_order" else c["id"]) for c in arrived
+    }
+    assert ("work_order", a) in kinds and ("checklist_item", a) in kinds and ("note", a) in kinds
+    items = [c["id"] for c in arrived if c["entity"] == "checklist_item"]
+    assert sorted(items) == sorted(world.items["a"])  # old children, however old
+    # Back to tech1: the order itself, not a tombstone, and each id at most once a page.
+    seq = next(c["seq"] for c in disp.pull_all()[0] if c["id"] == a)
+    disp.push([_update(disp, a, seq, assignee_id=world.users["tech1"])])
+    back = tech1.pull(cursor=cursor1)["changes"]
+    mine = [c for c in back if c["id"] == a]
+    assert len(mine) == 1 and mine[0]["deleted"] is False
+    ids = [c["id"] for c in back]
+    assert len(ids) == len(set(ids))
+
+
+def test_a_follow_up_leaves_its_creator_when_assigned_to_someone_else(
+    client: TestClient, world: World
+) -> None:
+    tech1, disp = sign_in(client, "tech1"), sign_in(client, "disp")
+    order = str(uuid.uuid4())
+    tech1.push([tech1.mutation("order.create", order, {"title": "Follow-up"})])
+    _, cursor = tech1.pull_all()
+    seq = next(c["seq"] for c in disp.pull_all()[0] if c["id"] == order)
+    disp.push([_update(disp, order, seq, assignee_id=world.users["tech2"])])
+    changes = tech1.pull(cursor=cursor)["changes"]
+    assert [(c["id"], c["deleted"], c.get("reason")) for c in changes] == [(order, True, "out_of_scope")]

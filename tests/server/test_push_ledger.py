@@ -25,7 +25,7 @@ def _mixed_batch(tech: Device, world: World) -> list[dict[str, Any]]:
         tech.mutation(
             "order.transition", a, {"from": "in_progress", "to": "cancelled", "at": AT}
         ),  # rejected
-        tech.mutation("photo.add", a, {"id": str(uuid.uuid4())}),  # not in this slice
+        tech.mutation("photo.add", a, {"id": str(uuid.uuid4())}),  # invalid args
     ]
 
 
@@ -89,7 +89,7 @@ def test_a_push_starting_beyond_last_mid_plus_one_applies_nothing(
 
 def test_rejected_mutation_still_advances_last_mid(client: TestClient, world: World) -> None:
     tech = sign_in(client, "tech1")
-    result = tech.push([tech.mutation("time.add", world.orders["a"], {"id": str(uuid.uuid4())})])
+    result = tech.push([tech.mutation("order.teleport", world.orders["a"], {"id": str(uuid.uuid4())})])
     assert result["results"] == [
         {
             "mid": 1,

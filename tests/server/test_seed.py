@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from server_stub.db import Database, open_database
 from server_stub.migrate import migrate
-from server_stub.models import ChecklistItem, User, WorkOrder
+from server_stub.models import ChecklistItem, Part, User, WorkOrder
 from server_stub.seed import seed_demo
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -22,6 +22,8 @@ def test_demo_seed(database_url: str, db: Database) -> None:
         users = {u.username: u for u in session.execute(select(User)).scalars()}
         orders = list(session.execute(select(WorkOrder)).scalars())
         items = list(session.execute(select(ChecklistItem)).scalars())
+        parts = list(session.execute(select(Part)).scalars())
+    assert len(parts) >= 5 and all(p.sku and p.name and p.unit for p in parts)
     assert set(users) == {"dispatcher", "tech1", "tech2", "tech3", "tech4", "tech5"}
     assert users["dispatcher"].role == "dispatcher"
     assert all(users[f"tech{i}"].role == "technician" and users[f"tech{i}"].skills for i in range(1, 6))

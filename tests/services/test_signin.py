@@ -5,7 +5,7 @@ import uuid
 
 import httpx
 import pytest
-from store.kit import TECH, Clock, open_store
+from store.kit import TECH, Clock, change, open_store, order_data
 
 from app.services.facade import Ordo
 from app.services.types import SignInError
@@ -131,7 +131,13 @@ def test_another_user_with_an_empty_outbox_gets_a_clean_device(signed_in):
     assert rig.ordo.current_user().username == "disp1"
     assert rig.ordo.get_order(uuid.UUID(rig.order)) is None
     with rig.ordo._store.read() as s:
-        assert sync_state(s).cursor is None
+        assert (sync_state(s).cursor, sync_state(s).high_seq) == (None, 0)
+    # The new user's pull starts over: its seqs are lower than the last user's, and still taken.
+    rig.server.pages.append(
+        {"changes": [change("work_order", order_data(rig.order), 2)], "cursor": "2", "has_more": False}
+    )
+    rig.ordo.sync_blocking()
+    assert rig.ordo.get_order(uuid.UUID(rig.order)) is not None
 
 
 def test_another_user_is_refused_while_changes_wait(signed_in):

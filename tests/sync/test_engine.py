@@ -180,10 +180,15 @@ def test_reset_clears_server_rows_and_cursor_but_keeps_the_outbox(world):
     report = engine.sync_once()
     assert report.resets == 1
     with store.read() as s:
-        assert s.get(Order, str(order)) is None  # not re-sent by the server after the reset
+        # Not re-sent after the reset, but work for it is unsent: kept, and shown, until pushed.
+        kept = s.get(Order, str(order))
+        assert (kept.status, kept.out_of_scope) == ("in_progress", True)
         assert s.get(Order, other).number == "WO-9"
         assert sync_state(s).cursor == "50"
         assert [e.mid for e in queued(s)] == [1, 2, 3]
+    engine.sync_once()  # pushed and acknowledged: now it goes
+    with store.read() as s:
+        assert s.get(Order, str(order)) is None and queued(s) == []
 
 
 @pytest.mark.parametrize(
@@ -214,10 +219,10 @@ def test_a_page_with_an_unreadable_row_changes_nothing(world):
     server.pages.append(
         {
             "changes": [
-                change("work_order", order_data(new_id(), title="new"), 5),
-                change("work_order", bad, 6),
+                change("work_order", order_data(new_id(), title="new"), 7),
+                change("work_order", bad, 8),
             ],
-            "cursor": "6",
+            "cursor": "8",
             "has_more": False,
         }
     )

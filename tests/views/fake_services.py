@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from app.domain import Priority, Role, Status, completion_blockers, next_statuse
 from app.domain.orders import ChecklistState
 from app.services.types import (
     ChecklistItemView,
+    ConflictView,
     CurrentUser,
     InvalidInput,
     ItemId,
@@ -193,6 +194,59 @@ class FakeServices:
             id=uuid.uuid4(), text=text, at=datetime.now(UTC), author_name="Tess Tech", pending=True
         )
         return self._write(order_id, lambda d: dataclasses.replace(d, notes=[*d.notes, note]))
+
+    # The double keeps no time logs, parts or conflicts: these check input and mark the order pending.
+
+    def log_time(
+        self, order_id: OrderId, *, kind: str, started_at: datetime, ended_at: datetime
+    ) -> OrderDetail:
+        if kind not in ("travel", "work", "break"):
+            raise InvalidInput("Choose travel, work or break.")
+        if ended_at <= started_at:
+            raise InvalidInput("The end must be after the start.")
+        return self._write(order_id, lambda d: d)
+
+    def use_part(self, order_id: OrderId, *, sku: str, quantity: float | str) -> OrderDetail:
+        if not sku.strip():
+            raise InvalidInput("Enter the part's SKU.")
+        return self._write(order_id, lambda d: d)
+
+    def void_entry(self, order_id: OrderId, *, entity: str, entry_id: uuid.UUID, reason: str) -> OrderDetail:
+        if not reason.strip():
+            raise InvalidInput("Say why the entry is voided.")
+        return self._write(
+            order_id, lambda d: dataclasses.replace(d, notes=[n for n in d.notes if n.id != entry_id])
+        )
+
+    def create_follow_up(
+        self, from_order_id: OrderId, *, title: str, description: str, priority: str, kind: str
+    ) -> OrderDetail:
+        if not title.strip():
+            raise InvalidInput("The title cannot be empty.")
+        new = _order(
+            len(self._orders) + 1,
+            title=title,
+            priority=Priority(priority),
+            due=timedelta(days=3),
+            status=Status.NEW,
+            now=datetime.now(UTC),
+        )
+        with self._lock:
+            self._orders[new.summary.id] = new
+        return self._write(new.summary.id, lambda d: d)
+
+    def update_order(self, order_id: OrderId, fields: Mapping[str, Any]) -> OrderDetail:
+        summary_fields = {k: v for k, v in fields.items() if k in ("title", "priority", "due_at")}
+        return self._write(
+            order_id,
+            lambda d: dataclasses.replace(d, summary=dataclasses.replace(d.summary, **summary_fields)),
+        )
+
+    def list_conflicts(self, order_id: OrderId) -> list[ConflictView]:
+        return []
+
+    def resolve_conflict(self, conflict_id: uuid.UUID, *, choice: str, value: Any = None) -> OrderDetail:
+        raise InvalidInput("This conflict is not on this device.")
 
     def sync_status(self) -> SyncStatus:
         return SyncStatus(state=SyncState.OFFLINE, waiting=self._waiting, message="server unreachable")

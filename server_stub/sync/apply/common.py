@@ -1,0 +1,131 @@
+"""What every applier shares: the context, rejection, args parsing, loading the
+order under a row lock, asking the policy, and conflict rows."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain import Status
+from app.domain.protocol import Entity, MutationResult, MutationType, ResultStatus
+from server_stub import policy
+from server_stub.db import next_seq
+from server_stub.models import Conflict, User, WorkOrder
+from server_stub.timeutil import parse_wire
+
+
+class Rejected(Exception):
+    """The mutation can never succeed; `code` and `message` go into its result."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    session: Session
+    user: User
+    device_id: str
+    mid: int
+    now: datetime
+
+    def result(
+        self, status: ResultStatus, *, seq: int | None, conflict_ids: list[uuid.UUID] | None = None
+    ) -> MutationResult:
+        return MutationResult(mid=self.mid, status=status, seq=seq, conflict_ids=conflict_ids or None)
+
+
+A = TypeVar("A", bound=BaseModel)
+
+
+def parse_args(model: type[A], args: dict[str, Any]) -> A:
+    try:
+        return model.model_validate(args)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "args"
+        raise Rejected("invalid_args", f"{where}: {first['msg']}") from None
+
+
+def parse_time(text: str, *, name: str) -> datetime:
+    try:
+        return parse_wire(text)
+    except ValueError:
+        raise Rejected("invalid_args", f"{name}: not an ISO-8601 time: {text!r}") from None
+
+
+def parse_status(text: Any, *, name: str) -> Status:
+    try:
+        return Status(text)
+    except ValueError:
+        raise Rejected("invalid_args", f"{name}: unknown status {text!r}") from None
+
+
+def load_order(ctx: Context, entity_id: uuid.UUID) -> tuple[WorkOrder, policy.Access]:
+    # Row lock (PostgreSQL): two devices changing one order must not both read the old row.
+    order = ctx.session.get(WorkOrder, str(entity_id), with_for_update=True)
+    if order is None or order.org_id != ctx.user.org_id:
+        # Orders of other organisations are indistinguishable from unknown ones.
+        raise Rejected("not_found", f"no work order {entity_id}")
+    return order, policy.order_access(user=ctx.user, order=order)
+
+
+def allowed(mutation_type: MutationType, access: policy.Access) -> policy.Verdict:
+    verdict = policy.verdict(mutation_type=mutation_type, access=access)
+    if verdict is policy.Verdict.FORBID:
+        raise Rejected("forbidden", f"you may not {mutation_type.value} this work order")
+    return verdict
+
+
+def open_conflict(
+    ctx: Context, *, order: WorkOrder, entity: Entity, entity_id: str, field: str, mine: Any, theirs: Any
+) -> tuple[uuid.UUID, int]:
+    """Keep the losing value as a conflict row (its own seq); returns (id, seq)."""
+    seq = next_seq(ctx.session)
+    row_id = str(uuid.uuid4())
+    ctx.session.add(
+        Conflict(
+            id=row_id,
+            order_id=order.id,
+            entity=entity.value,
+            entity_id=entity_id,
+            field=field,
+            mine=mine,
+            theirs=theirs,
+            mid=ctx.mid,
+            device_id=ctx.device_id,
+            user_id=ctx.user.id,
+            status="open",
+            resolution=None,
+            seq=seq,
+        )
+    )
+    return uuid.UUID(row_id), seq
+
+
+def conflict(
+    ctx: Context, *, order: WorkOrder, entity: Entity, entity_id: str, field: str, mine: Any, theirs: Any
+) -> MutationResult:
+    """The whole mutation lost: one conflict row, result `conflict`."""
+    conflict_id, seq = open_conflict(
+        ctx, order=order, entity=entity, entity_id=entity_id, field=field, mine=mine, theirs=theirs
+    )
+    return ctx.result(ResultStatus.CONFLICT, seq=seq, conflict_ids=[conflict_id])
+
+
+def conflicts_about(ctx: Context, *, entity: Entity, entity_id: str) -> list[uuid.UUID]:
+    """Conflict rows opened about one row, oldest first: a repeated append answers with them."""
+    rows = ctx.session.execute(
+        select(Conflict.id)
+        .where(Conflict.entity == entity.value, Conflict.entity_id == entity_id)
+        .order_by(Conflict.seq)
+    ).scalars()
+    return [uuid.UUID(r) for r in rows]

@@ -1,0 +1,139 @@
+"""order.create: a dispatcher's order, or a technician's follow-up work.
+
+The server gives the number (the organisation's counter) and, when none is
+sent, the due time from the priority. `created_at` is the server's time: device
+clocks are data, never trusted to place an order in the organisation's timeline.
+
+Idempotent on the order id. A create is a whole order, not a child of one, so
+the append-only rule applies to it as to notes: the same id with the same args
+from the same person (a create re-queued under a new mid, say after the device
+restored its outbox) answers with the stored result rather than `rejected`, which
+would tell the user an order that exists was refused; the same id with other
+args, or from someone else, is `rejected` with `id_conflict`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy import select
+
+from app.domain import LIFECYCLE_FIELDS, Priority, Status, default_due, format_number
+from app.domain.protocol import Mutation, MutationResult, MutationType, OrderCreateArgs, ResultStatus
+from server_stub import policy
+from server_stub.db import next_order_number, next_seq
+from server_stub.models import ChecklistItem, LedgerEntry, User, WorkOrder
+from server_stub.sync.apply.common import Context, Rejected, parse_args, parse_time
+from server_stub.timeutil import to_db
+
+
+def _digest(args: OrderCreateArgs) -> str:
+    canonical = json.dumps(args.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _repeat(ctx: Context, *, order: WorkOrder, digest: str) -> MutationResult:
+    mine = order.org_id == ctx.user.org_id and order.created_by == ctx.user.id
+    same = mine and order.create_digest == digest
+    if not same:
+        raise Rejected("id_conflict", f"work order {order.id} already exists")
+    first = ctx.session.execute(
+        select(LedgerEntry.result)
+        .where(LedgerEntry.entity_id == order.id, LedgerEntry.type == MutationType.ORDER_CREATE.value)
+        .where(LedgerEntry.status == ResultStatus.APPLIED.value)
+        .limit(1)
+    ).scalar()
+    seq = first.get("seq") if isinstance(first, dict) else order.seq
+    return ctx.result(ResultStatus.APPLIED, seq=seq)
+
+
+def _check(ctx: Context, m: Mutation, args: OrderCreateArgs) -> tuple[str | None, Status]:
+    if args.id is not None and args.id != m.entity_id:
+        raise Rejected("invalid_args", "id: must equal the mutation's entity_id")
+    assignee = None if args.assignee_id is None else str(args.assignee_id)
+    status = Status.ASSIGNED if assignee is not None else Status.NEW
+    if args.status is not None and args.status != status.value:
+        raise Rejected("invalid_args", f"status: {args.status} does not fit assignee_id")
+    if not policy.may_create_order(user=ctx.user, assigned=assignee is not None):
+        raise Rejected("forbidden", "a technician creates follow-up work only: status new, unassigned")
+    if assignee is not None and not policy.may_be_assignee(
+        ctx.session.get(User, assignee), org_id=ctx.user.org_id
+    ):
+        raise Rejected("unknown_assignee", f"no technician {assignee} in this organisation")
+    ids = [str(i.id) for i in args.checklist]
+    if len(set(ids)) != len(ids) or len({i.position for i in args.checklist}) != len(ids):
+        raise Rejected("invalid_args", "checklist: item ids and positions must be unique")
+    for item in args.checklist:
+        if item.min is not None and item.max is not None and item.min > item.max:
+            raise Rejected("invalid_args", f"checklist: min above max in {item.label!r}")
+    if ids and ctx.session.execute(select(ChecklistItem.id).where(ChecklistItem.id.in_(ids))).first():
+        raise Rejected("id_conflict", "checklist: an item id already exists")
+    return assignee, status
+
+
+def order_create(ctx: Context, m: Mutation) -> MutationResult:
+    args = parse_args(OrderCreateArgs, m.args)
+    order_id = str(m.entity_id)
+    digest = _digest(args)
+    existing = ctx.session.get(WorkOrder, order_id, with_for_update=True)
+    if existing is not None:
+        return _repeat(ctx, order=existing, digest=digest)
+    assignee, status = _check(ctx, m, args)
+    now = to_db(ctx.now)
+    due = parse_time(args.due_at, name="due_at") if args.due_at is not None else None
+    if due is None:
+        due = default_due(priority=Priority(args.priority), created_at=now)
+    number = format_number(next_order_number(ctx.session, org_id=ctx.user.org_id))
+    seq = next_seq(ctx.session)
+    lifecycle = {LIFECYCLE_FIELDS[Status.ASSIGNED]: now} if status is Status.ASSIGNED else {}
+    ctx.session.add(
+        WorkOrder(
+            id=order_id,
+            org_id=ctx.user.org_id,
+            number=number,
+            title=args.title,
+            description=args.description,
+            kind=args.kind,
+            priority=args.priority,
+            status=status.value,
+            status_reason=None,
+            assignee_id=assignee,
+            customer=args.customer.model_dump(mode="json"),
+            site=args.site.model_dump(mode="json"),
+            asset=args.asset,
+            due_at=due,
+            requires_signature=args.requires_signature,
+            source=args.source,
+            external_id=args.external_id,
+            created_at=now,
+            updated_at=now,
+            seq=seq,
+            field_seqs={},
+            past_assignees=[assignee] if assignee else [],
+            created_by=ctx.user.id,
+            create_digest=digest,
+            **lifecycle,
+        )
+    )
+    ctx.session.flush()  # the items reference the order
+    for item in sorted(args.checklist, key=lambda i: i.position):
+        ctx.session.add(
+            ChecklistItem(
+                id=str(item.id),
+                order_id=order_id,
+                position=item.position,
+                label=item.label,
+                kind=item.kind,
+                required=item.required,
+                value=None,
+                done=False,
+                unit=item.unit,
+                min=item.min,
+                max=item.max,
+                seq=next_seq(ctx.session),
+                value_seq=0,
+                value_device_id=None,
+            )
+        )
+    return ctx.result(ResultStatus.APPLIED, seq=seq)
