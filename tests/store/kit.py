@@ -16,6 +16,7 @@ import httpx
 
 from app.store import LocalStore
 from app.store.outbox import sync_state
+from app.sync import SyncEngine
 
 URL = "http://ordo.test"
 TECH = {
@@ -194,3 +195,19 @@ class StepWaiter:
 
     def next_timeout(self) -> float | None:
         return self.timeouts.get(timeout=DEADLINE)
+
+
+def synced_with_one_order(
+    tmp_path: Path, *, seq: int = 5, cursor: str = "c5"
+) -> tuple[LocalStore, ScriptedServer, SyncEngine, str]:
+    """A signed-in technician device that has pulled one order (at `seq`) from a scripted server."""
+    store = open_store(tmp_path)
+    sign_in_locally(store)
+    server = ScriptedServer()
+    engine = SyncEngine(store=store, client=server.client(), clock=Clock())
+    order = new_id()
+    server.pages.append(
+        {"changes": [change("work_order", order_data(order), seq)], "cursor": cursor, "has_more": False}
+    )
+    engine.sync_once()
+    return store, server, engine, order

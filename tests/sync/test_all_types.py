@@ -15,6 +15,7 @@ from store.kit import (
     open_store,
     order_data,
     sign_in_locally,
+    synced_with_one_order,
     wire,
 )
 
@@ -26,16 +27,7 @@ from app.sync import SyncEngine
 
 @pytest.fixture
 def tech(tmp_path):
-    store = open_store(tmp_path)
-    sign_in_locally(store)
-    server = ScriptedServer()
-    engine = SyncEngine(store=store, client=server.client(), clock=Clock())
-    order = new_id()
-    server.pages.append(
-        {"changes": [change("work_order", order_data(order), 5)], "cursor": "c5", "has_more": False}
-    )
-    engine.sync_once()
-    return store, server, engine, order
+    return synced_with_one_order(tmp_path)
 
 
 def test_each_technician_type_is_pushed_and_settled_by_the_pull(tech):

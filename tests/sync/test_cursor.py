@@ -4,11 +4,14 @@ import base64
 import json
 
 import pytest
-from store.kit import Clock, ScriptedServer, change, new_id, open_store, order_data, sign_in_locally
+from store.kit import (
+    change,
+    order_data,
+    synced_with_one_order,
+)
 
 from app.store.models import Order
 from app.store.outbox import sync_state
-from app.sync import SyncEngine
 
 
 def opaque(seq):
@@ -18,16 +21,7 @@ def opaque(seq):
 
 @pytest.fixture
 def world(tmp_path):
-    store = open_store(tmp_path)
-    sign_in_locally(store)
-    server = ScriptedServer()
-    engine = SyncEngine(store=store, client=server.client(), clock=Clock())
-    order = new_id()
-    server.pages.append(
-        {"changes": [change("work_order", order_data(order), 10)], "cursor": opaque(10), "has_more": False}
-    )
-    engine.sync_once()
-    return store, server, engine, order
+    return synced_with_one_order(tmp_path, seq=10, cursor=opaque(10))
 
 
 def _state(store):

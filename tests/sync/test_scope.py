@@ -3,25 +3,18 @@
 import uuid
 
 import httpx
-from store.kit import T0, Clock, ScriptedServer, change, new_id, open_store, order_data, sign_in_locally
+from store.kit import (
+    T0,
+    synced_with_one_order,
+)
 
 from app.services import writes
 from app.store.models import Note, Order
 from app.store.outbox import queued
-from app.sync import SyncEngine
 
 
 def _world(tmp_path):
-    store = open_store(tmp_path)
-    sign_in_locally(store)
-    server = ScriptedServer()
-    engine = SyncEngine(store=store, client=server.client(), clock=Clock())
-    order = new_id()
-    server.pages.append(
-        {"changes": [change("work_order", order_data(order), 5)], "cursor": "c5", "has_more": False}
-    )
-    engine.sync_once()
-    return store, server, engine, order
+    return synced_with_one_order(tmp_path)
 
 
 def _gone(order, seq):
