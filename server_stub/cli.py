@@ -54,6 +54,30 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from server_stub.db import open_database
+    from server_stub.migrate import migrate
+    from server_stub.sync.tombstones import prune_tombstones
+
+    settings = _settings(args)
+    migrate(settings.database_url)
+    retention = (
+        timedelta(seconds=args.older_than) if args.older_than is not None else settings.tombstone_retention
+    )
+    db = open_database(settings.database_url)
+    try:
+        report = prune_tombstones(db, now=datetime.now(UTC), retention=retention)
+    finally:
+        db.dispose()
+    print(
+        f"Pruned {report.deleted} out-of-scope tombstones older than {report.cutoff:%Y-%m-%d %H:%M} UTC"
+        f" in {_where(settings)}; devices with a cursor below seq {report.pruned_through} will re-pull."
+    )
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -100,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="the demo organisation: 1 dispatcher, 5 technicians"
     )
     seed.set_defaults(func=cmd_seed)
+
+    prune = sub.add_parser(
+        "prune", help="forget out-of-scope tombstones past retention (servers also do it by themselves)"
+    )
+    common(prune)
+    prune.add_argument(
+        "--older-than",
+        type=float,
+        metavar="SECONDS",
+        help="retention in seconds (default: $ORDO_SERVER_TOMBSTONE_RETENTION, 30 days)",
+    )
+    prune.set_defaults(func=cmd_prune)
     return parser
 
 

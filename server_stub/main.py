@@ -15,6 +15,7 @@ from server_stub.api.routes import auth, health, sync
 from server_stub.clock import Clock, SystemClock
 from server_stub.db import open_database
 from server_stub.settings import Settings, get_settings
+from server_stub.sync.tombstones import TombstonePruner
 
 API_PREFIX = "/api/v1"
 
@@ -32,6 +33,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.clock = clock or SystemClock()
+    app.state.pruner = TombstonePruner(
+        db=db,
+        clock=app.state.clock,
+        retention=settings.tombstone_retention,
+        interval=settings.tombstone_prune_interval,
+    )
     api = APIRouter(prefix=API_PREFIX)
     for module in (health, auth, sync):
         api.include_router(module.router)

@@ -262,6 +262,8 @@ class ScopeExit(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    # When it (last) left: tombstones are kept for a retention window (sync.tombstones).
+    left_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
 
 
 class LoginFailure(Base):

@@ -6,6 +6,7 @@ client's `ORDO_*`, so one shell can configure both without crosstalk.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,6 +27,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     pull_default_limit: int = Field(default=500, ge=1)
     pull_max_limit: int = Field(default=1000, ge=1)
+    # Out-of-scope tombstones older than this are pruned; a device whose cursor is
+    # behind a pruned one re-pulls its scope (`reset`). ISO 8601 ("P30D") or seconds.
+    tombstone_retention: timedelta = Field(default=timedelta(days=30), gt=timedelta(0))
+    # How often a server process prunes by itself, on the pulls it serves.
+    tombstone_prune_interval: timedelta = Field(default=timedelta(hours=1), ge=timedelta(0))
     # Sign-in throttling (sync-protocol.md, Identity).
     login_window_seconds: int = 15 * 60
     login_max_failures_per_user: int = 10

@@ -27,4 +27,8 @@ def parse_wire(text: str) -> datetime:
     """
     if not isinstance(text, str) or len(text) > 64:
         raise ValueError("not an ISO-8601 time")
-    return to_db(datetime.fromisoformat(text))
+    try:
+        return to_db(datetime.fromisoformat(text))
+    except OverflowError:
+        # "0001-01-01T00:00:00+14:00" is a valid time whose UTC is before year 1.
+        raise ValueError("outside the years 1 to 9999 in UTC") from None

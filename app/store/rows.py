@@ -272,9 +272,15 @@ def restore(session: Session, model: type[Restorable], row_id: str) -> None:
 
 
 def delete_order(session: Session, *, order_id: str) -> None:
-    """Remove an order and every child of it this device keeps."""
+    """Remove an order and every child of it this device keeps, but for its conflicts.
+
+    The server goes on sending a technician the conflicts they lost after the order left
+    them (sync-protocol.md: the device that lost pulls it), so a device that never held the
+    order has them too: dropping them here made two devices of one user disagree.
+    """
     for model in ORDER_CHILDREN:
-        session.execute(delete(model).where(model.order_id == order_id))
+        if model is not Conflict:
+            session.execute(delete(model).where(model.order_id == order_id))
     session.execute(delete(Rejection).where(Rejection.order_id == order_id))
     session.execute(delete(Order).where(Order.id == order_id))
 

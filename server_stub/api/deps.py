@@ -75,7 +75,8 @@ async def json_body(request: Request, settings: SettingsDep) -> Any:
         chunks.append(chunk)
     try:
         return json.loads(b"".join(chunks))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nesting deeper than the parser's stack ("[[[[…"), far past any real body.
         raise ApiError(400, "malformed", "the body is not valid JSON") from None
 
 

@@ -26,7 +26,8 @@ from server_stub.models import (
     User,
     WorkOrder,
 )
-from server_stub.sync.cursor import decode, encode
+from server_stub.sync.cursor import decode_position, encode
+from server_stub.sync.tombstones import pruned_through
 from server_stub.timeutil import to_wire
 
 # Children of an order: pulled by whoever sees the order.
@@ -123,15 +124,27 @@ def _load(session: Session, page: Sequence[Any]) -> list[Change]:
 def pull(
     *, db: Database, user_id: str, device_id: str, cursor: str | None, limit: int, now: Callable[[], datetime]
 ) -> PullResponse:
-    """One page of changes after `cursor` (raises cursor.BadCursor for a bad one)."""
-    after = decode(cursor)
+    """One page of changes after `cursor` (raises cursor.BadCursor for a bad one).
+
+    A cursor below the highest pruned tombstone may have missed one, so it is not
+    followed: the answer says `reset` and is the first page of the caller's scope.
+    """
+    position = decode_position(cursor)
     with db.read() as session:
         if session.bind is not None and session.bind.dialect.name == "postgresql":
-            # One snapshot for the id query and the row loads, so data matches its seq.
+            # One snapshot for the id query, the row loads and the pruning mark, so data
+            # matches its seq and a prune committing meanwhile is either wholly seen or not.
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         user = session.get(User, user_id)
         if user is None:
             raise LookupError(f"user {user_id} vanished during a pull")
+        mark = pruned_through(session)
+        # From the beginning (asked for, or by reset), nothing pruned so far can concern
+        # the device: the walk carries the mark as its floor (cursor.Position).
+        reset = position.seq > 0 and position.covered < mark
+        fresh = position.seq == 0 or reset
+        after = 0 if reset else position.seq
+        floor = mark if fresh else position.floor
         feed = union_all(*_scope_queries(user, after=after)).subquery()
         rows = session.execute(select(feed).order_by(feed.c.seq).limit(limit + 1)).all()
         page = rows[:limit]
@@ -139,8 +152,9 @@ def pull(
         device = session.get(Device, device_id)
         return PullResponse(
             changes=changes,
-            cursor=encode(page[-1].seq if page else after),
+            cursor=encode(page[-1].seq if page else after, floor=floor),
             has_more=len(rows) > limit,
             last_mid=device.last_mid if device else 0,
             server_time=to_wire(now()) or "",
+            reset=reset,
         )

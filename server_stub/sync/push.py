@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from app.domain.protocol import ErrorInfo, Mutation, MutationResult, PushResponse, ResultStatus
 from server_stub.db import Database
@@ -59,7 +59,7 @@ def push(
                 LedgerEntry(
                     device_id=device_id,
                     mid=m.mid,
-                    type=m.type,
+                    type=m.type.replace("\x00", "\ufffd"),  # rejected above; still storable
                     entity_id=str(m.entity_id),
                     user_id=user_id,
                     status=result.status.value,
@@ -80,6 +80,10 @@ def _apply_settling_races(ctx: Context, m: Mutation) -> MutationResult:
     """Apply in a savepoint. Two devices creating a row with the same new id at
     once (PostgreSQL: the second insert waits, then violates the key) is settled
     by applying once more: the row now exists, so the idempotent path answers."""
+    if _holds_nul(m.type) or _holds_nul(m.args):
+        # PostgreSQL text cannot hold U+0000; refusing it everywhere keeps SQLite and
+        # PostgreSQL alike, and a 500 would jam the device's queue on this mutation.
+        raise Rejected("invalid_args", "text may not contain the NUL character (U+0000)")
     for attempt in (1, 2):
         try:
             with ctx.session.begin_nested():
@@ -87,7 +91,21 @@ def _apply_settling_races(ctx: Context, m: Mutation) -> MutationResult:
         except IntegrityError:
             if attempt == 2:
                 break
+        except DataError:
+            # A value the database cannot store that validation let through: the
+            # mutation can never succeed, so it is rejected rather than failing the push.
+            raise Rejected("invalid_args", "a value in this mutation cannot be stored") from None
     raise Rejected("write_conflict", "a concurrent write made this mutation impossible; nothing was applied")
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def _stored(entry: LedgerEntry | None, *, mid: int) -> MutationResult:

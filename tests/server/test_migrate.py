@@ -21,4 +21,4 @@ def test_migrate_twice_is_harmless_and_counters_exist(database_url: str, db: Dat
     migrate(database_url)
     with db.read() as session:
         assert session.execute(text("SELECT value FROM counters WHERE name = 'seq'")).scalar_one() == 0
-        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"

@@ -171,8 +171,10 @@ def test_out_of_scope_removes_the_order_and_every_child(tmp_path):
         _apply(s, {"entity": "work_order", "id": order, "seq": 50, "deleted": True, "reason": "out_of_scope"})
     with store.read() as s:
         assert s.get(Order, order) is None
-        for model in (ChecklistItem, Photo, TimeLog, PartUsage, Signature, Conflict, Note, Rejection):
+        for model in (ChecklistItem, Photo, TimeLog, PartUsage, Signature, Note, Rejection):
             assert s.query(model).count() == 0, model
+        # The conflict stays: the server keeps sending a technician the conflicts they lost.
+        assert s.query(Conflict).count() == 1
 
 
 def test_out_of_scope_with_queued_work_keeps_the_order_until_it_is_acknowledged(tmp_path):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 
 from app.domain.protocol import MAX_BATCH, PROTOCOL, PullResponse, PushRequest, PushResponse
@@ -90,6 +90,7 @@ def push_route(body: JsonBody, principal: CurrentUser, db: DbDep, clock: ClockDe
     responses={400: {}, 401: {}, 403: {}},
 )
 def pull_route(
+    request: Request,
     principal: CurrentUser,
     db: DbDep,
     settings: SettingsDep,
@@ -98,6 +99,8 @@ def pull_route(
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> PullResponse:
     _may_sync(principal)
+    # Opportunistic housekeeping (at most once per interval), before the page is read.
+    request.app.state.pruner.maybe_run()
     # Over the maximum is clamped, not refused: the page just comes smaller.
     size = min(limit or settings.pull_default_limit, settings.pull_max_limit)
     try:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from app.domain import ChecklistKind
+from app.domain import ChecklistKind, Status
 from app.domain.protocol import ChecklistSetArgs, Entity, Mutation, MutationResult, MutationType, ResultStatus
 from server_stub.db import next_seq
-from server_stub.models import ChecklistItem
+from server_stub.models import ChecklistItem, WorkOrder
 from server_stub.sync.apply.common import Context, Rejected, allowed, conflict, load_order, parse_args
 
 MAX_TEXT_VALUE = 10_000
@@ -30,6 +30,12 @@ def check_value(item: ChecklistItem, value: Any) -> None:
         raise Rejected("invalid_args", f"value {value!r} does not fit a {kind} item")
 
 
+def undoes_finished_work(order: WorkOrder, item: ChecklistItem, *, done: bool) -> bool:
+    """Whether un-doing `item` would leave a completed (or closed-after-completed) order with
+    required work open: a state no transition reaches, since completing needs it done."""
+    return order.status in (Status.COMPLETED, Status.CLOSED) and item.required and item.done and not done
+
+
 def set_value(ctx: Context, *, item: ChecklistItem, value: Any, done: bool) -> int:
     """Write a checked value; returns the item's new seq."""
     seq = next_seq(ctx.session)
@@ -48,8 +54,10 @@ def checklist_set(ctx: Context, m: Mutation) -> MutationResult:
     check_value(item, args.value)
     if item.value == args.value and item.done == args.done:
         return ctx.result(ResultStatus.APPLIED, seq=item.seq)
-    if m.base_seq is not None and m.base_seq < item.value_seq and item.value_device_id != ctx.device_id:
-        # Someone else changed the value since this device last saw it: keep theirs.
+    stale = m.base_seq is not None and m.base_seq < item.value_seq and item.value_device_id != ctx.device_id
+    if stale or undoes_finished_work(order, item, done=args.done):
+        # Someone else changed the value since this device last saw it, or the order was
+        # completed meanwhile (an untick arriving late): keep theirs, the sent one in the row.
         return conflict(
             ctx,
             order=order,

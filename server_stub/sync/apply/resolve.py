@@ -22,7 +22,7 @@ from server_stub import policy
 from server_stub.db import next_seq
 from server_stub.models import ChecklistItem, Conflict, TimeLog, WorkOrder
 from server_stub.sync.apply import fields
-from server_stub.sync.apply.checklist import check_value, set_value
+from server_stub.sync.apply.checklist import check_value, set_value, undoes_finished_work
 from server_stub.sync.apply.common import Context, Rejected, allowed, load_order, parse_args, parse_status
 from server_stub.sync.apply.transition import move
 from server_stub.sync.apply.void import void_row
@@ -72,6 +72,10 @@ def _apply(ctx: Context, *, order: WorkOrder, row: Conflict, choice: str, value:
         if item is None or not isinstance(value, dict) or not isinstance(value.get("done"), bool):
             raise Rejected("invalid_args", 'value: {"value": ..., "done": true/false}')
         check_value(item, value.get("value"))
+        if undoes_finished_work(order, item, done=value["done"]):
+            raise Rejected(
+                "illegal_state", f"{order.number} is {order.status}: reopen it to undo required work"
+            )
         set_value(ctx, item=item, value=value.get("value"), done=value["done"])
         return
     if row.entity == Entity.WORK_ORDER.value and row.field == "status":

@@ -24,6 +24,7 @@ from server_stub.models import (
     WorkOrder,
 )
 from server_stub.sync.apply.common import Context
+from server_stub.timeutil import to_db
 
 CHILDREN: tuple[Any, ...] = (ChecklistItem, Note, Photo, TimeLog, PartUsage, Signature)
 
@@ -45,9 +46,9 @@ def changed(ctx: Context, *, order: WorkOrder, before: frozenset[str]) -> None:
         seq = next_seq(ctx.session)
         exit_row = ctx.session.get(ScopeExit, (user_id, order.id))
         if exit_row is None:
-            ctx.session.add(ScopeExit(user_id=user_id, order_id=order.id, seq=seq))
+            ctx.session.add(ScopeExit(user_id=user_id, order_id=order.id, seq=seq, left_at=to_db(ctx.now)))
         else:
-            exit_row.seq = seq
+            exit_row.seq, exit_row.left_at = seq, to_db(ctx.now)
     if after - before:
         for model in CHILDREN:
             rows = ctx.session.execute(

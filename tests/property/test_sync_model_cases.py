@@ -1,0 +1,81 @@
+"""Cases the sync model test found, kept as plain tests on the same in-process world."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.domain import Status
+from app.store import models as local
+
+from .world import World, device_view
+
+
+def _order_titled(device, title: str) -> uuid.UUID:
+    with device.store.read() as s:
+        return uuid.UUID(s.scalar(select(local.Order.id).where(local.Order.title == title)))
+
+
+def test_a_conflict_lost_on_an_order_reassigned_away_stays_like_on_a_fresh_device(tmp_path):
+    # Found by test_sync_model: the server sends a technician the conflicts they lost even after
+    # the order left them, but the device swept them away with the order, so it disagreed with
+    # a fresh device of the same user, which pulls them.
+    world = World.build(tmp_path / "world", Path(tempfile.mkdtemp(dir=tmp_path)))
+    try:
+        tech, disp = world.add_device("tech1", seed=1), world.add_device("disp", seed=2)
+        for device in (tech, disp):
+            device.ordo.sync_blocking()
+        a1 = _order_titled(tech, "A1")
+        tech.ordo.transition(a1, Status.EN_ROUTE)  # offline: not pushed yet
+        disp.ordo.update_order(a1, {"assignee_id": world.users["tech2"]})
+        disp.ordo.sync_blocking()
+        tech.ordo.sync_blocking()  # the move comes too late: a conflict for the dispatcher
+        disp.ordo.sync_blocking()
+
+        assert [c.field for c in disp.ordo.list_conflicts(a1)] == ["status"]
+        assert tech.ordo.get_order(a1) is None  # left tech1's scope, with its children...
+        [kept] = world.server_view("tech1")["conflicts"].values()
+        assert kept[1:3] == ("status", "en_route")  # ...but for the conflict tech1 lost
+        assert device_view(tech) == world.server_view("tech1")
+        fresh = world.add_device("tech1", seed=3)
+        fresh.ordo.sync_blocking()
+        assert device_view(fresh) == device_view(tech)
+    finally:
+        world.close()
+
+
+def test_an_untick_sent_after_the_order_was_completed_does_not_reopen_a_required_item(tmp_path):
+    # Found while writing test_sync_model's legality invariant (its random runs had not hit it):
+    # a technician unticks a required item offline while the order is completed elsewhere;
+    # applying the untick left a completed order with required work open, which no
+    # transition could have produced.
+    world = World.build(tmp_path / "world", Path(tempfile.mkdtemp(dir=tmp_path)))
+    try:
+        tech, disp = world.add_device("tech1", seed=1), world.add_device("disp", seed=2)
+        tech.ordo.sync_blocking()
+        a2 = _order_titled(tech, "A2")  # in progress
+        items = {i.label: i for i in tech.ordo.get_order(a2).checklist}
+        tech.ordo.set_checklist(a2, items["Isolate supply"].id, done=True)
+        tech.ordo.set_checklist(a2, items["Findings"].id, value="seal worn", done=True)
+        tech.ordo.sync_blocking()
+        tech.ordo.set_checklist(a2, items["Isolate supply"].id, done=False)  # offline
+        disp.ordo.sync_blocking()
+        disp.ordo.transition(a2, Status.COMPLETED)
+        disp.ordo.sync_blocking()
+        tech.ordo.sync_blocking()
+
+        assert world.required_open().get(str(a2)) is None
+        [conflict] = [c for c in tech.ordo.list_conflicts(a2) if c.field == "value"]
+        assert conflict.mine == {"value": None, "done": False}  # the untick is kept, as a conflict
+        assert device_view(tech) == world.server_view("tech1")
+
+        tech.ordo.resolve_conflict(conflict.id, choice="mine")  # insisting is refused, not applied
+        tech.ordo.sync_blocking()
+        assert world.required_open().get(str(a2)) is None
+        assert world.ledger()[(tech.device_id, 4)][0] == "rejected"
+        assert device_view(tech) == world.server_view("tech1")
+    finally:
+        world.close()
