@@ -25,8 +25,8 @@ def _waiting(ordo: Ordo) -> int:
         return len(queued(s))
 
 
-def test_time_parts_void_and_follow_up_made_offline_reach_the_server(tmp_path):
-    with running_server(data_dir=tmp_path / "server") as server:
+def test_time_parts_void_and_follow_up_made_offline_reach_the_server(tmp_path, server_database):
+    with running_server(data_dir=tmp_path / "server", database_url=server_database) as server:
         transport = FaultTransport()
         ordo = _client(server.url, tmp_path, transport)
         try:
@@ -72,8 +72,8 @@ def test_time_parts_void_and_follow_up_made_offline_reach_the_server(tmp_path):
             ordo.close()
 
 
-def test_two_dispatchers_edit_one_title_and_the_loser_decides_the_conflict(tmp_path):
-    with running_server(data_dir=tmp_path / "server") as server:
+def test_two_dispatchers_edit_one_title_and_the_loser_decides_the_conflict(tmp_path, server_database):
+    with running_server(data_dir=tmp_path / "server", database_url=server_database) as server:
         first = _client(server.url, tmp_path / "a", FaultTransport())
         second = _client(server.url, tmp_path / "b", FaultTransport())
         try:

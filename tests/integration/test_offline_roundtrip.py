@@ -94,8 +94,8 @@ def _outbox(ordo: Ordo) -> int:
         return len(queued(s))
 
 
-def test_offline_work_reaches_the_server_when_it_comes_back(tmp_path):
-    with running_server(data_dir=tmp_path / "server") as server:
+def test_offline_work_reaches_the_server_when_it_comes_back(tmp_path, server_database):
+    with running_server(data_dir=tmp_path / "server", database_url=server_database) as server:
         transport = FaultTransport()
         ordo = _client(server.url, tmp_path, transport)
         try:
@@ -139,8 +139,8 @@ def test_offline_work_reaches_the_server_when_it_comes_back(tmp_path):
     ],
     ids=["500", "html", "wrong-shape"],
 )
-def test_nothing_local_is_lost_when_the_server_misbehaves(tmp_path, bad):
-    with running_server(data_dir=tmp_path / "server") as server:
+def test_nothing_local_is_lost_when_the_server_misbehaves(tmp_path, bad, server_database):
+    with running_server(data_dir=tmp_path / "server", database_url=server_database) as server:
         transport = FaultTransport()
         ordo = _client(server.url, tmp_path, transport)
         try:
@@ -165,8 +165,8 @@ def test_nothing_local_is_lost_when_the_server_misbehaves(tmp_path, bad):
             ordo.close()
 
 
-def test_the_worker_resumes_by_itself_when_the_network_returns(tmp_path):
-    with running_server(data_dir=tmp_path / "server") as server:
+def test_the_worker_resumes_by_itself_when_the_network_returns(tmp_path, server_database):
+    with running_server(data_dir=tmp_path / "server", database_url=server_database) as server:
         transport = FaultTransport()
         settings = ClientSettings(
             data_dir=tmp_path / "client",
@@ -209,8 +209,8 @@ def _synced_and_empty(ordo: Ordo) -> bool:
     return status.state is SyncState.SYNCED and status.waiting == 0
 
 
-def test_a_lost_push_answer_is_sent_again_and_applied_once(tmp_path):
-    with running_server(data_dir=tmp_path / "server") as server:
+def test_a_lost_push_answer_is_sent_again_and_applied_once(tmp_path, server_database):
+    with running_server(data_dir=tmp_path / "server", database_url=server_database) as server:
         transport = FaultTransport()
         ordo = _client(server.url, tmp_path, transport)
         try:

@@ -14,7 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from sqlalchemy import select
 # Starlette prefers httpx2 for its TestClient; httpx is what we ship, and it works.
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 from fastapi.testclient import TestClient  # noqa: E402
+from pgkit import fresh_database, pg_admin  # noqa: E402
 
 from app.domain import ChecklistKind, Kind, Priority, Role, Status  # noqa: E402
 from server_stub.clock import FakeClock  # noqa: E402
@@ -40,45 +40,21 @@ from server_stub.records import (  # noqa: E402
 from server_stub.security import hash_password  # noqa: E402
 from server_stub.settings import Settings  # noqa: E402
 
-PG_ADMIN_DSNS = (
-    "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3",
-    "host=127.0.0.1 port=5432 user=root dbname=test connect_timeout=3",
-)
 PASSWORD = "correct horse"
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 PARTS = (("FUSE-10A", "Fuse 10 A", "pcs"), ("PIPE-CU-15", "Copper pipe 15 mm", "m"))
-
-
-@cache
-def _pg_admin() -> tuple[str | None, str]:
-    """(dsn, user) of a reachable PostgreSQL, or (None, why not)."""
-    reasons = []
-    for dsn in PG_ADMIN_DSNS:
-        try:
-            with psycopg.connect(dsn, autocommit=True) as conn:
-                user = conn.execute("SELECT current_user").fetchone()
-                return dsn, str(user[0] if user else "postgres")
-        except psycopg.Error as exc:
-            reasons.append(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
-    return None, "PostgreSQL on 127.0.0.1:5432 is unreachable: " + "; ".join(reasons)
 
 
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[tuple[str, str, str]]:
     """(admin dsn, user, template name): a database migrated once per session;
     each test copies it (CREATE DATABASE ... TEMPLATE), far quicker than migrating."""
-    dsn, user = _pg_admin()
+    dsn, user = pg_admin()
     if dsn is None:
         pytest.skip(user)
-    name = f"ordo_tpl_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        migrate(f"postgresql+psycopg://{user}@127.0.0.1:5432/{name}")
-        yield dsn, user, name
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(dsn=dsn, user=user, prefix="ordo_tpl_") as url:
+        migrate(url)
+        yield dsn, user, url.rsplit("/", 1)[1]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -90,14 +66,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
         return
     dsn, user, template = request.getfixturevalue("pg_template")
-    name = f"ordo_t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield f"postgresql+psycopg://{user}@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(dsn=dsn, user=user, prefix="ordo_t_", template=template) as url:
+        yield url
 
 
 @pytest.fixture
