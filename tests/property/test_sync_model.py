@@ -353,7 +353,7 @@ COMMON = {
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much],
 }
 QUICK = settings(max_examples=10, stateful_step_count=30, **COMMON)
-CI = settings(max_examples=120, stateful_step_count=25, **COMMON)
+CI = settings(max_examples=250, stateful_step_count=25, **COMMON)
 
 
 def _run(profile: settings, *, must: tuple[str, ...]) -> None:
