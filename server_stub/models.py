@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.domain.protocol import Entity
+
 ID = String(36)  # UUIDs as text: the same on SQLite and PostgreSQL, and on the wire
 
 
@@ -272,3 +274,16 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(150), index=True)
     address: Mapped[str] = mapped_column(String(100), index=True)
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+# An order's children, with the entity name each is pulled as: whoever sees the
+# order sees them, and they travel with it when it enters a scope. One table, so
+# a new kind of child cannot be pulled but left behind (or the reverse).
+ORDER_CHILDREN: tuple[tuple[Entity, Any], ...] = (
+    (Entity.CHECKLIST_ITEM, ChecklistItem),
+    (Entity.NOTE, Note),
+    (Entity.PHOTO, Photo),
+    (Entity.TIME_LOG, TimeLog),
+    (Entity.PART_USAGE, PartUsage),
+    (Entity.SIGNATURE, Signature),
+)

@@ -17,6 +17,7 @@ from app.domain import (
     Role,
     Status,
     completion_blockers,
+    is_overdue,
     next_statuses,
 )
 from app.domain.protocol import MutationType
@@ -47,8 +48,6 @@ from app.store.models import (
 )
 from app.store.outbox import pending_order_ids
 
-# Statuses in which a late order is no longer the user's worry.
-_SETTLED = frozenset({Status.COMPLETED, Status.CLOSED, Status.CANCELLED})
 # Refusals older than this are no longer "recent".
 REJECTION_WINDOW = timedelta(days=7)
 MAX_REJECTIONS = 5
@@ -92,7 +91,7 @@ def group_orders(summaries: Iterable[OrderSummary], *, now: datetime) -> OrderGr
         raise ValueError("now must be an aware datetime")
     groups = OrderGroups()
     for s in summaries:
-        if s.due_at is not None and s.due_at < now and s.status not in _SETTLED:
+        if is_overdue(status=s.status, due_at=s.due_at, now=now):
             groups.overdue.append(s)
         elif s.due_at is not None and s.due_at.astimezone(now.tzinfo).date() == now.date():
             groups.today.append(s)

@@ -13,6 +13,7 @@ from app.domain.protocol import Change, Entity, PullResponse
 from server_stub import policy, serialize
 from server_stub.db import Database
 from server_stub.models import (
+    ORDER_CHILDREN,
     ChecklistItem,
     Conflict,
     Device,
@@ -29,16 +30,6 @@ from server_stub.models import (
 from server_stub.sync.cursor import decode_position, encode
 from server_stub.sync.tombstones import pruned_through
 from server_stub.timeutil import to_wire
-
-# Children of an order: pulled by whoever sees the order.
-_CHILDREN: tuple[tuple[Entity, Any], ...] = (
-    (Entity.CHECKLIST_ITEM, ChecklistItem),
-    (Entity.NOTE, Note),
-    (Entity.PHOTO, Photo),
-    (Entity.TIME_LOG, TimeLog),
-    (Entity.PART_USAGE, PartUsage),
-    (Entity.SIGNATURE, Signature),
-)
 
 # Internal marker of a tombstone row in the feed; it goes out as a deleted work_order.
 _OUT_OF_SCOPE = "out_of_scope"
@@ -77,7 +68,7 @@ def _scope_queries(user: User, *, after: int) -> list[Select[Any]]:
             select(literal(entity.value), model.id, model.seq).where(
                 model.order_id.in_(orders), model.seq > after
             )
-            for entity, model in _CHILDREN
+            for entity, model in ORDER_CHILDREN
         ),
         select(literal(Entity.USER.value), User.id, User.seq).where(
             User.org_id == user.org_id, User.seq > after

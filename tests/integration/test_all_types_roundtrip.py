@@ -8,21 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.domain import Status
-from app.services.facade import Ordo
 from app.store.models import Part, PartUsage, TimeLog
-from app.store.outbox import queued
 
-from .test_offline_roundtrip import FaultTransport, _client, _pick
+from .test_offline_roundtrip import FaultTransport, _client, _outbox, _pick
 
 pytestmark = pytest.mark.slow
 
 running_server = pytest.importorskip("server_stub.testing").running_server
 read_order = pytest.importorskip("server_stub.testing").read_order
-
-
-def _waiting(ordo: Ordo) -> int:
-    with ordo._store.read() as s:
-        return len(queued(s))
 
 
 def test_time_parts_void_and_follow_up_made_offline_reach_the_server(tmp_path, server_database):
@@ -51,11 +44,11 @@ def test_time_parts_void_and_follow_up_made_offline_reach_the_server(tmp_path, s
             follow = ordo.create_follow_up(
                 oid, title="Replace the valve", description="It weeps", priority="high", kind="repair"
             )
-            assert follow.summary.number.startswith("NEW-") and _waiting(ordo) == 5
+            assert follow.summary.number.startswith("NEW-") and _outbox(ordo) == 5
 
             transport.cut = False
             ordo.sync_blocking()
-            assert _waiting(ordo) == 0
+            assert _outbox(ordo) == 0
             with ordo._store.read() as s:
                 assert s.query(TimeLog).one().server_data is not None
                 assert s.query(PartUsage).one().server_data is not None

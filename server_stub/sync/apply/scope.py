@@ -6,27 +6,18 @@ seq, so any cursor sees them again (a harmless repeat for dispatchers)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
 from app.domain import Role
 from server_stub.db import next_seq
 from server_stub.models import (
-    ChecklistItem,
-    Note,
-    PartUsage,
-    Photo,
+    ORDER_CHILDREN,
     ScopeExit,
-    Signature,
-    TimeLog,
     User,
     WorkOrder,
 )
 from server_stub.sync.apply.common import Context
 from server_stub.timeutil import to_db
-
-CHILDREN: tuple[Any, ...] = (ChecklistItem, Note, Photo, TimeLog, PartUsage, Signature)
 
 
 def seeing(ctx: Context, order: WorkOrder) -> frozenset[str]:
@@ -50,7 +41,7 @@ def changed(ctx: Context, *, order: WorkOrder, before: frozenset[str]) -> None:
         else:
             exit_row.seq, exit_row.left_at = seq, to_db(ctx.now)
     if after - before:
-        for model in CHILDREN:
+        for _entity, model in ORDER_CHILDREN:
             rows = ctx.session.execute(
                 select(model).where(model.order_id == order.id).order_by(model.seq)
             ).scalars()
