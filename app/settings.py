@@ -25,10 +25,22 @@ class ClientSettings(BaseSettings):
     # Exponential backoff after failed syncs: base * 2**attempt, capped, full jitter.
     backoff_base: float = Field(default=1.0, gt=0)
     backoff_cap: float = Field(default=300.0, gt=0)
+    # Photos lose their location and camera EXIF unless this is set (ORDO_KEEP_PHOTO_METADATA=1).
+    keep_photo_metadata: bool = False
 
     @property
     def db_path(self) -> Path:
         return self.data_dir / "ordo.db"
+
+    @property
+    def blob_dir(self) -> Path:
+        """Photos and signatures made here or downloaded, named by SHA-256."""
+        return self.data_dir / "blobs"
+
+    @property
+    def incoming_dir(self) -> Path:
+        """Where the web view's file picker uploads land before processing."""
+        return self.data_dir / "incoming"
 
 
 @lru_cache(maxsize=1)

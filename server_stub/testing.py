@@ -30,7 +30,7 @@ from sqlalchemy import select
 from server_stub import serialize
 from server_stub.db import open_database
 from server_stub.migrate import migrate
-from server_stub.models import ChecklistItem, Note, WorkOrder
+from server_stub.models import ChecklistItem, Note, Photo, Signature, WorkOrder
 from server_stub.seed import seed_demo
 from server_stub.settings import Settings
 
@@ -148,7 +148,7 @@ def read_order(
     *, database_url: str, number: str | None = None, order_id: str | None = None
 ) -> dict[str, Any] | None:
     """An order as the server holds it: the pulled row plus `seq`, `checklist`
-    (by position) and `notes` (oldest first); None when there is no such order."""
+    (by position), `notes` (oldest first), `photos` and `signatures`; None when there is no such order."""
     if (number is None) == (order_id is None):
         raise ValueError("give exactly one of number or order_id")
     db = open_database(database_url)
@@ -166,11 +166,17 @@ def read_order(
                 .order_by(ChecklistItem.position)
             ).scalars()
             notes = session.execute(select(Note).where(Note.order_id == order.id).order_by(Note.at)).scalars()
+            photos = session.execute(
+                select(Photo).where(Photo.order_id == order.id).order_by(Photo.taken_at, Photo.id)
+            ).scalars()
+            signatures = session.execute(select(Signature).where(Signature.order_id == order.id)).scalars()
             return {
                 **serialize.work_order(order),
                 "seq": order.seq,
                 "checklist": [serialize.checklist_item(i) for i in items],
                 "notes": [serialize.note(n) for n in notes],
+                "photos": [serialize.photo(p) for p in photos],
+                "signatures": [serialize.signature(g) for g in signatures],
             }
     finally:
         db.dispose()

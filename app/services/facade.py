@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,6 +17,8 @@ from sqlalchemy import select
 
 from app.domain import Status
 from app.services import dispatch, entries, queries, writes
+from app.services import media as media_records
+from app.services.capture import Capture
 from app.services.signin import normalize_url, request_token
 from app.services.types import (
     ConflictView,
@@ -24,18 +28,22 @@ from app.services.types import (
     OrderDetail,
     OrderGroups,
     OrderId,
+    PhotoBatch,
+    ServiceError,
     SignInError,
     SyncState,
     SyncStatus,
 )
 from app.settings import ClientSettings
 from app.store import LocalStore
-from app.store.models import Order
+from app.store.blobfiles import BlobFiles
+from app.store.models import Order, OutboxEntry
 from app.store.outbox import count, restart_pull, sync_state
 from app.store.rows import clear_server_rows
 from app.sync.backoff import Backoff
+from app.sync.blobs import BlobTransfer, BlobUnavailable
 from app.sync.engine import SyncEngine, SyncReport
-from app.sync.errors import AuthExpired, NotSignedIn
+from app.sync.errors import AuthExpired, NotSignedIn, Offline, ServerUnavailable, SyncError
 from app.sync.worker import SyncWorker, Waiter
 
 log = logging.getLogger(__name__)
@@ -61,6 +69,18 @@ class Ordo:
         self._sync_lock = threading.Lock()
         self._client: httpx.Client | None = None
         self._engine: SyncEngine | None = None
+        self._transfer: BlobTransfer | None = None
+        self._files = BlobFiles(settings.blob_dir)
+        self._capture = Capture(
+            store=store,
+            files=self._files,
+            incoming=settings.incoming_dir,
+            clock=clock,
+            keep_metadata=settings.keep_photo_metadata,
+        )
+        # Uploads running now: sha256 -> (bytes sent, total), for "uploading NN%".
+        self._uploading: dict[str, tuple[int, int]] = {}
+        self._uploading_lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
         self.worker = SyncWorker(
@@ -155,10 +175,21 @@ class Ordo:
             self._engine = (
                 None if client is None else SyncEngine(store=self._store, client=client, clock=self._clock)
             )
+            self._transfer = (
+                None
+                if client is None
+                else BlobTransfer(
+                    store=self._store,
+                    files=self._files,
+                    client=client,
+                    clock=self._clock,
+                    on_progress=self._upload_progress,
+                )
+            )
         if old is not None and old is not client:
             old.close()
 
-    def _current_engine(self) -> SyncEngine:
+    def _current_engine(self) -> tuple[SyncEngine, BlobTransfer]:
         _, token, url = self._user_row()
         if not token or not url:
             raise NotSignedIn("Sign in to sync.")
@@ -167,22 +198,30 @@ class Ordo:
         if engine is None or client is None or str(client.base_url).rstrip("/") != url:
             # First sync since start (or the address changed): build the client for the stored server.
             self._swap_client(self._client_factory(url))
-            with self._engine_lock:
-                engine = self._engine
-        assert engine is not None
-        return engine
+        with self._engine_lock:
+            engine, transfer = self._engine, self._transfer
+        assert engine is not None and transfer is not None
+        return engine, transfer
 
     def sync_blocking(self) -> SyncReport:
         """One sync on the calling thread (the worker's); raises SyncError subclasses."""
         # One sync at a time per device, even across a client swap after a new sign-in.
         with self._sync_lock:
-            engine = self._current_engine()
+            engine, transfer = self._current_engine()
             try:
-                return engine.sync_once()
+                report = engine.sync_once()
+                # Metadata first (photo.add shows everywhere at once), then the bytes.
+                uploads = transfer.upload_pending()
+                if uploads.uploaded or uploads.refused or uploads.restarts:
+                    log.info("uploads: %s", uploads)
+                return report
             except AuthExpired:
                 # Keep everything; forgetting the token sends the user to sign in again.
                 self.sign_out()
                 raise
+            finally:
+                with self._uploading_lock:
+                    self._uploading.clear()
 
     # --- reads ----------------------------------------------------------------
 
@@ -209,7 +248,26 @@ class Ordo:
             order = s.get(Order, str(order_id))
             if order is None:
                 return None
-            return queries.detail_of(s, order, user_id=str(user.id), role=user.role, now=self._clock())
+            now = self._clock()
+            detail = queries.detail_of(s, order, user_id=str(user.id), role=user.role, now=now)
+            queued = list(s.scalars(select(OutboxEntry).where(OutboxEntry.entity_id == order.id)))
+            with self._uploading_lock:
+                active = dict(self._uploading)
+            return dataclasses.replace(
+                detail,
+                photos=media_records.photo_views(
+                    s,
+                    order_id=order.id,
+                    user_id=str(user.id),
+                    queued=queued,
+                    files=self._files,
+                    active=active,
+                    now=now,
+                ),
+                signatures=media_records.signature_views(
+                    s, order_id=order.id, queued=queued, files=self._files, active=active, now=now
+                ),
+            )
 
     def get_order_by_number(self, number: str) -> OrderDetail | None:
         with self._store.read() as s:
@@ -307,6 +365,73 @@ class Ordo:
         with self._store.transaction() as s:
             dispatch.update_order(s, order_id=order_id, fields=fields, role=user.role, now=self._clock())
         return self._after_write(order_id)
+
+    # --- photos and signatures -------------------------------------------------
+
+    def add_photos(
+        self,
+        order_id: OrderId,
+        files: Sequence[Path],
+        *,
+        caption: str = "",
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> PhotoBatch:
+        self._who()
+        added, problems = self._capture.add_photos(
+            order_id=order_id, paths=files, caption=caption, progress=progress
+        )
+        return PhotoBatch(detail=self._after_write(order_id), added=added, problems=problems)
+
+    def add_signature(
+        self,
+        order_id: OrderId,
+        *,
+        signer_name: str,
+        strokes: Sequence[Sequence[tuple[float, float]]],
+        width: float,
+        height: float,
+    ) -> OrderDetail:
+        user = self._who()
+        self._capture.add_signature(
+            order_id=order_id,
+            signer_name=signer_name,
+            strokes=strokes,
+            width=width,
+            height=height,
+            user_id=str(user.id),
+        )
+        return self._after_write(order_id)
+
+    def photo_bytes(self, sha256: str) -> bytes:
+        data = self._files.read(sha256)
+        if data is not None:
+            return data
+        try:
+            _, transfer = self._current_engine()
+            data = transfer.download(sha256)
+        except (Offline, ServerUnavailable) as exc:
+            raise ServiceError(
+                f"This photo is not on this device yet, and the server cannot be reached ({exc})."
+            ) from exc
+        except BlobUnavailable as exc:
+            raise ServiceError(str(exc)) from exc
+        except SyncError as exc:
+            raise ServiceError(f"The photo could not be downloaded: {exc}") from exc
+        self._capture.cache_thumbnail(sha256, data)
+        self._notify()  # its thumbnail can show now
+        return data
+
+    def incoming_dir(self) -> Path:
+        self._settings.incoming_dir.mkdir(parents=True, exist_ok=True)
+        return self._settings.incoming_dir
+
+    def _upload_progress(self, sha256: str, done: int, total: int) -> None:
+        with self._uploading_lock:
+            before = self._uploading.get(sha256, (0, total))[0]
+            self._uploading[sha256] = (done, total)
+        # Redraw on every ~5% step, not on every 64 KiB piece.
+        if total and (20 * done) // total != (20 * before) // total:
+            self._notify()
 
     def list_conflicts(self, order_id: OrderId) -> list[ConflictView]:
         user = self.current_user()

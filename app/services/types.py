@@ -6,10 +6,11 @@ This module is the contract between `app/services` and `app/views`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, NewType, Protocol
 
 from app.domain import Priority, Status
@@ -42,6 +43,7 @@ class SyncState(StrEnum):
 class SyncStatus:
     state: SyncState
     waiting: int  # mutations queued locally, not yet acknowledged by a pull
+    uploads: int = 0  # photos and signatures whose bytes are not on the server yet
     last_synced_at: datetime | None = None
     message: str = ""  # why offline / what went wrong, for humans
 
@@ -60,6 +62,8 @@ class SyncStatus:
             parts.append("Not synced yet")
         if self.waiting:
             parts.append(f"{self.waiting} waiting")
+        if self.uploads:
+            parts.append(f"{self.uploads} {'file' if self.uploads == 1 else 'files'} to upload")
         return " · ".join(parts)
 
 
@@ -134,6 +138,57 @@ class PartUsageView:
     mine: bool
 
 
+class BlobState(StrEnum):
+    """Where a photo's or signature's bytes are, as the UI tells it."""
+
+    LOCAL = "local"  # only on this device, waiting for a connection to upload
+    UPLOADING = "uploading"  # see `upload_percent`
+    ON_SERVER = "on_server"  # the server holds them (downloaded here, or on demand)
+    AWAITING = "awaiting"  # made on another device that has not finished uploading yet
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoView:
+    id: uuid.UUID
+    sha256: str
+    caption: str
+    taken_at: datetime | None
+    width: int
+    height: int
+    size: int  # bytes
+    author_name: str
+    pending: bool  # the photo.add is not yet acknowledged by the server
+    mine: bool  # taken by the signed-in user (who may void it)
+    state: BlobState
+    upload_percent: int  # 0..100, meaningful while UPLOADING
+    thumbnail: bytes | None  # JPEG, <= 320 px; None until the bytes are on this device
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureView:
+    id: uuid.UUID
+    signer_name: str
+    signed_at: datetime
+    sha256: str
+    state: BlobState
+    upload_percent: int
+    pending: bool
+    image: bytes | None  # PNG, when on this device
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoProblem:
+    name: str  # the file's name as the user knows it
+    message: str  # why it was not added, fit to show as is
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoBatch:
+    detail: OrderDetail
+    added: int
+    problems: list[PhotoProblem] = field(default_factory=list)
+
+
 @dataclass(frozen=True, slots=True)
 class OrderDetail:
     summary: OrderSummary
@@ -150,6 +205,8 @@ class OrderDetail:
     time_logs: list[TimeLogView] = field(default_factory=list)  # not voided, oldest first
     parts: list[PartUsageView] = field(default_factory=list)  # not voided
     open_conflicts: int = 0  # see Services.list_conflicts
+    photos: list[PhotoView] = field(default_factory=list)  # not voided, oldest first
+    signatures: list[SignatureView] = field(default_factory=list)  # newest last
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +263,33 @@ class Services(Protocol):
     ) -> OrderDetail: ...
     # A dispatcher's edit of dispatcher-owned fields (title, priority, assignee_id, due_at, ...).
     def update_order(self, order_id: OrderId, fields: Mapping[str, Any]) -> OrderDetail: ...
+
+    # Photos and signatures. add_photos is blocking CPU work (Pillow, ~1 s a photo): views run
+    # it off the UI event. progress(done, total, name) is called before each file and at the end.
+    # Files that cannot be used are reported in PhotoBatch.problems; the others are added.
+    def add_photos(
+        self,
+        order_id: OrderId,
+        files: Sequence[Path],
+        *,
+        caption: str = "",
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> PhotoBatch: ...
+    # strokes: lists of (x, y) points in pad coordinates (0..width, 0..height).
+    def add_signature(
+        self,
+        order_id: OrderId,
+        *,
+        signer_name: str,
+        strokes: Sequence[Sequence[tuple[float, float]]],
+        width: float,
+        height: float,
+    ) -> OrderDetail: ...
+    # Blocking: the full image from this device's cache, or downloaded from the server (then
+    # cached). ServiceError with a clear message when offline or the bytes are not there yet.
+    def photo_bytes(self, sha256: str) -> bytes: ...
+    # Where the web view's file picker uploads land (Flet's upload_dir); add_photos reads from it.
+    def incoming_dir(self) -> Path: ...
 
     def list_conflicts(self, order_id: OrderId) -> list[ConflictView]: ...  # open ones first
     # choice: mine, theirs, or value (with `value`); returns the conflict's order

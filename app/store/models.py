@@ -171,6 +171,27 @@ class Signature(Base):
     server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
+class BlobUpload(Base):
+    """A photo or signature made on this device, and how far its bytes got to the server.
+
+    The row is written in the same transaction as the photo.add / signature.add that names
+    the blob, after the bytes are safely on disk; it is never deleted, so the UI can tell
+    "on server" apart from "made elsewhere" for good.
+    """
+
+    __tablename__ = "blob_uploads"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)  # app.sync.blobs.UploadState
+    offset: Mapped[int] = mapped_column(Integer, default=0)  # bytes the server said it holds
+    restarts: Mapped[int] = mapped_column(Integer, default=0)  # uploads refused for a hash mismatch
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 class Part(Base):
     """The parts catalogue, as pulled. Keyed by the change's id; the sku is what mutations name."""
 

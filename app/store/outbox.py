@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from app.store.models import OutboxEntry, SyncState
+from app.store.models import BlobUpload, OutboxEntry, SyncState
 
 
 def sync_state(session: Session) -> SyncState:
@@ -63,6 +63,13 @@ def unanswered(session: Session, *, limit: int) -> list[OutboxEntry]:
 
 def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+
+
+def uploads_waiting(session: Session) -> int:
+    """Photos and signatures whose bytes are not on the server yet (refused ones are not waiting)."""
+    return (
+        session.scalar(select(func.count()).select_from(BlobUpload).where(BlobUpload.state == "queued")) or 0
+    )
 
 
 def pending_order_ids(session: Session) -> set[str]:

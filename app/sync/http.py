@@ -17,7 +17,7 @@ def server_name(client: httpx.Client) -> str:
     return str(client.base_url).rstrip("/") or "the server"
 
 
-def _server_message(response: httpx.Response) -> str:
+def server_message(response: httpx.Response) -> str:
     try:
         return ErrorBody.model_validate(response.json()).error.message
     except (ValueError, ValidationError):
@@ -31,11 +31,22 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def send(client: httpx.Client, method: str, path: str, *, token: str, **kwargs: Any) -> httpx.Response:
-    """One request; any answer but 200 becomes the matching SyncError."""
+def request(
+    client: httpx.Client,
+    method: str,
+    path: str,
+    *,
+    token: str,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> httpx.Response:
+    """One request. No connection, 401, 426, 429 and 5xx become the matching SyncError;
+    any other answer is returned for the caller to read (blob uploads use 201/204/409/...)."""
     url = server_name(client)
     try:
-        response = client.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+        response = client.request(
+            method, path, headers={"Authorization": f"Bearer {token}", **(headers or {})}, **kwargs
+        )
     except httpx.TimeoutException as exc:
         raise Offline(f"Cannot reach {url}: timed out") from exc
     except httpx.TransportError as exc:
@@ -48,9 +59,6 @@ def send(client: httpx.Client, method: str, path: str, *, token: str, **kwargs: 
             raise Offline(f"Cannot reach {url}: the connection was closed") from exc
         raise
     code = response.status_code
-    if code == 200:
-        return response
-    detail = _server_message(response)
     if code == 401:
         raise AuthExpired("Your session has expired: sign in again to sync. Your changes are kept.")
     if code == 429:
@@ -58,10 +66,23 @@ def send(client: httpx.Client, method: str, path: str, *, token: str, **kwargs: 
     if code >= 500:
         raise ServerUnavailable(f"{url} is unavailable (HTTP {code})", retry_after=_retry_after(response))
     if code == 426:
+        detail = server_message(response)
         raise ProtocolError(
             f"This app is too old for {url}: update it to sync" + (f" ({detail})" if detail else "")
         )
-    raise ProtocolError(f"{url} refused the sync (HTTP {code})" + (f": {detail}" if detail else ""))
+    return response
+
+
+def send(client: httpx.Client, method: str, path: str, *, token: str, **kwargs: Any) -> httpx.Response:
+    """One request; any answer but 200 becomes the matching SyncError."""
+    response = request(client, method, path, token=token, **kwargs)
+    if response.status_code == 200:
+        return response
+    detail = server_message(response)
+    raise ProtocolError(
+        f"{server_name(client)} refused the sync (HTTP {response.status_code})"
+        + (f": {detail}" if detail else "")
+    )
 
 
 def parse(client: httpx.Client, response: httpx.Response, model: type[M]) -> M:

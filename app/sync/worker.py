@@ -10,7 +10,7 @@ from typing import Protocol
 
 from app.services.types import SyncState, SyncStatus
 from app.store import LocalStore
-from app.store.outbox import count, sync_state
+from app.store.outbox import count, sync_state, uploads_waiting
 from app.sync.backoff import Backoff
 from app.sync.errors import AuthExpired, NotSignedIn, Offline, ServerUnavailable, SyncError
 
@@ -110,10 +110,11 @@ class SyncWorker:
     def _make(self, state: SyncState, message: str) -> SyncStatus:
         with self._store.read() as s:
             waiting = count(s)
+            uploads = uploads_waiting(s)
             last = sync_state(s).last_synced_at
         if state is SyncState.NEVER and last is not None:
             state = SyncState.SYNCED
-        return SyncStatus(state=state, waiting=waiting, last_synced_at=last, message=message)
+        return SyncStatus(state=state, waiting=waiting, uploads=uploads, last_synced_at=last, message=message)
 
     def _publish(self, state: SyncState, message: str = "") -> None:
         status = self._make(state, message)

@@ -1,0 +1,202 @@
+"""Photos and signatures: the writes that queue them and the read models that show them.
+
+The bytes are on disk (app.store.blobfiles) before the transaction that names them
+commits, so a queued photo.add never points at bytes this device does not hold.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.blobs import BLOB_STORED
+from app.domain.protocol import MutationType
+from app.media import ProcessedImage
+from app.services.types import BlobState, InvalidInput, PhotoView, SignatureView
+from app.services.writes import order_on_device, queue_change, wire_time
+from app.store.blobfiles import BlobFiles
+from app.store.models import BlobUpload, OutboxEntry, Photo, Signature, User
+from app.sync.blobs import UploadState
+
+MAX_CAPTION = 500
+MAX_SIGNER = 200
+
+# sha256 -> (bytes sent so far, total) for uploads running now.
+Active = Mapping[str, tuple[int, int]]
+
+
+def _queue_upload(session: Session, image: ProcessedImage, *, now: datetime) -> None:
+    if session.get(BlobUpload, image.sha256) is None:  # the same bytes twice upload once
+        session.add(
+            BlobUpload(
+                sha256=image.sha256,
+                size=image.size,
+                content_type=image.content_type,
+                state=UploadState.QUEUED.value,
+                offset=0,
+                restarts=0,
+                created_at=now,
+            )
+        )
+
+
+def check_caption(caption: str) -> str:
+    text = (caption or "").strip()
+    if len(text) > MAX_CAPTION:
+        raise InvalidInput(f"The caption is too long (at most {MAX_CAPTION} characters).")
+    return text
+
+
+def add_photo(
+    session: Session, *, order_id: uuid.UUID, image: ProcessedImage, caption: str, now: datetime
+) -> OutboxEntry:
+    order = order_on_device(session, order_id)
+    text = check_caption(caption)
+    _queue_upload(session, image, now=now)
+    args = {
+        "id": str(uuid.uuid4()),
+        "sha256": image.sha256,
+        "size": image.size,
+        "content_type": image.content_type,
+        "width": image.width,
+        "height": image.height,
+        "caption": text,
+        "taken_at": wire_time(image.taken_at or now),
+    }
+    return queue_change(
+        session, type=MutationType.PHOTO_ADD, order=order, args=args, base_seq=order.seq, at=now
+    )
+
+
+def check_signer(signer_name: str) -> str:
+    name = (signer_name or "").strip()
+    if not name:
+        raise InvalidInput("Enter the name of the person signing.")
+    if len(name) > MAX_SIGNER:
+        raise InvalidInput(f"The name is too long (at most {MAX_SIGNER} characters).")
+    return name
+
+
+def add_signature(
+    session: Session,
+    *,
+    order_id: uuid.UUID,
+    image: ProcessedImage,
+    signer_name: str,
+    user_id: str,
+    now: datetime,
+) -> OutboxEntry:
+    order = order_on_device(session, order_id)
+    if order.assignee_id != user_id:
+        raise InvalidInput("Only the technician assigned to this order can collect the signature.")
+    name = check_signer(signer_name)
+    _queue_upload(session, image, now=now)
+    args = {"id": str(uuid.uuid4()), "signer_name": name, "sha256": image.sha256, "signed_at": wire_time(now)}
+    return queue_change(
+        session, type=MutationType.SIGNATURE_ADD, order=order, args=args, base_seq=order.seq, at=now
+    )
+
+
+# --- read models ---------------------------------------------------------------
+
+
+def _state(
+    sha: str, *, upload: BlobUpload | None, server_status: str | None, active: Active
+) -> tuple[BlobState, int]:
+    """Where the bytes are, and the percent uploaded while uploading."""
+    if upload is None:  # made on another device
+        stored = server_status is None or server_status == BLOB_STORED
+        return (BlobState.ON_SERVER if stored else BlobState.AWAITING), 0
+    if upload.state == UploadState.DONE:
+        return BlobState.ON_SERVER, 100
+    done, total = active.get(sha, (upload.offset, upload.size))
+    if sha in active or upload.offset:
+        percent = min(99, int(100 * done / total)) if total else 0
+        return BlobState.UPLOADING, percent
+    return BlobState.LOCAL, 0
+
+
+def _uploads(session: Session, shas: set[str]) -> dict[str, BlobUpload]:
+    if not shas:
+        return {}
+    return {u.sha256: u for u in session.scalars(select(BlobUpload).where(BlobUpload.sha256.in_(shas)))}
+
+
+def _pending(queued: list[OutboxEntry], kind: MutationType) -> set[str]:
+    return {str(e.args.get("id")) for e in queued if e.type == kind}
+
+
+def photo_views(
+    session: Session,
+    *,
+    order_id: str,
+    user_id: str,
+    queued: list[OutboxEntry],
+    files: BlobFiles,
+    active: Active,
+    now: datetime,
+) -> list[PhotoView]:
+    rows = list(session.scalars(select(Photo).where(Photo.order_id == order_id, Photo.voided.is_(False))))
+    rows.sort(key=lambda p: (p.taken_at or now, p.id))
+    uploads = _uploads(session, {p.sha256 for p in rows})
+    names = {u.id: u.display_name or u.username for u in session.scalars(select(User))}
+    pending = _pending(queued, MutationType.PHOTO_ADD)
+    views = []
+    for p in rows:
+        state, percent = _state(
+            p.sha256, upload=uploads.get(p.sha256), server_status=p.blob_status, active=active
+        )
+        views.append(
+            PhotoView(
+                id=uuid.UUID(p.id),
+                sha256=p.sha256,
+                caption=p.caption,
+                taken_at=p.taken_at,
+                width=p.width,
+                height=p.height,
+                size=p.size,
+                author_name="You" if p.author_id == user_id else names.get(p.author_id or "", "Someone"),
+                pending=p.id in pending,
+                mine=p.author_id == user_id,
+                state=state,
+                upload_percent=percent,
+                thumbnail=files.thumbnail(p.sha256),
+            )
+        )
+    return views
+
+
+def signature_views(
+    session: Session,
+    *,
+    order_id: str,
+    queued: list[OutboxEntry],
+    files: BlobFiles,
+    active: Active,
+    now: datetime,
+) -> list[SignatureView]:
+    rows = list(session.scalars(select(Signature).where(Signature.order_id == order_id)))
+    rows.sort(key=lambda r: (r.signed_at or now, r.id))
+    uploads = _uploads(session, {r.sha256 for r in rows})
+    pending = _pending(queued, MutationType.SIGNATURE_ADD)
+    views = []
+    for r in rows:
+        # Signatures carry no blob_status on the wire: one made elsewhere counts as uploaded.
+        state, percent = _state(r.sha256, upload=uploads.get(r.sha256), server_status=None, active=active)
+        views.append(
+            SignatureView(
+                id=uuid.UUID(r.id),
+                signer_name=r.signer_name,
+                signed_at=r.signed_at or now,
+                sha256=r.sha256,
+                state=state,
+                upload_percent=percent,
+                pending=r.id in pending,
+                image=files.read(r.sha256) if r.sha256 else None,
+            )
+        )
+    return views
