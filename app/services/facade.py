@@ -19,6 +19,8 @@ from app.domain import Status
 from app.services import dispatch, entries, queries, writes
 from app.services import media as media_records
 from app.services.capture import Capture
+from app.services.connection import Connection
+from app.services.observe import Listeners, UploadProgress
 from app.services.signin import normalize_url, request_token
 from app.services.types import (
     ConflictView,
@@ -62,14 +64,9 @@ class Ordo:
         rng: random.Random | None = None,
     ) -> None:
         self._store = store
-        self._client_factory = client_factory
         self._clock = clock
         self._settings = settings
-        self._engine_lock = threading.Lock()
         self._sync_lock = threading.Lock()
-        self._client: httpx.Client | None = None
-        self._engine: SyncEngine | None = None
-        self._transfer: BlobTransfer | None = None
         self._files = BlobFiles(settings.blob_dir)
         self._capture = Capture(
             store=store,
@@ -78,11 +75,15 @@ class Ordo:
             clock=clock,
             keep_metadata=settings.keep_photo_metadata,
         )
-        # Uploads running now: sha256 -> (bytes sent, total), for "uploading NN%".
-        self._uploading: dict[str, tuple[int, int]] = {}
-        self._uploading_lock = threading.Lock()
-        self._listeners: list[Callable[[], None]] = []
-        self._listeners_lock = threading.Lock()
+        self._uploading = UploadProgress()
+        self._listeners = Listeners()
+        self._link = Connection(
+            store=store,
+            files=self._files,
+            client_factory=client_factory,
+            clock=clock,
+            on_progress=self._upload_progress,
+        )
         self.worker = SyncWorker(
             store=store,
             sync=self.sync_blocking,
@@ -122,7 +123,7 @@ class Ordo:
         with self._store.read() as s:
             device_id = sync_state(s).device_id
         try:
-            client = self._client_factory(url)
+            client = self._link.make_client(url)
         except (httpx.InvalidURL, ValueError) as exc:
             raise SignInError(f"{server_url.strip()!r} is not a valid server address: {exc}") from exc
         try:
@@ -153,7 +154,7 @@ class Ordo:
             state.server_url = url
             state.access_token = token.access_token
             state.token_expires_at = self._clock() + timedelta(seconds=token.expires_in)
-        self._swap_client(client)
+        self._link.replace(client)
         self.worker.poke()
         self._notify()
         user = self.current_user()
@@ -168,40 +169,11 @@ class Ordo:
             state.token_expires_at = None
         self._notify()
 
-    def _swap_client(self, client: httpx.Client | None) -> None:
-        with self._engine_lock:
-            old = self._client
-            self._client = client
-            self._engine = (
-                None if client is None else SyncEngine(store=self._store, client=client, clock=self._clock)
-            )
-            self._transfer = (
-                None
-                if client is None
-                else BlobTransfer(
-                    store=self._store,
-                    files=self._files,
-                    client=client,
-                    clock=self._clock,
-                    on_progress=self._upload_progress,
-                )
-            )
-        if old is not None and old is not client:
-            old.close()
-
     def _current_engine(self) -> tuple[SyncEngine, BlobTransfer]:
         _, token, url = self._user_row()
         if not token or not url:
             raise NotSignedIn("Sign in to sync.")
-        with self._engine_lock:
-            engine, client = self._engine, self._client
-        if engine is None or client is None or str(client.base_url).rstrip("/") != url:
-            # First sync since start (or the address changed): build the client for the stored server.
-            self._swap_client(self._client_factory(url))
-        with self._engine_lock:
-            engine, transfer = self._engine, self._transfer
-        assert engine is not None and transfer is not None
-        return engine, transfer
+        return self._link.current(url)
 
     def sync_blocking(self) -> SyncReport:
         """One sync on the calling thread (the worker's); raises SyncError subclasses."""
@@ -220,8 +192,7 @@ class Ordo:
                 self.sign_out()
                 raise
             finally:
-                with self._uploading_lock:
-                    self._uploading.clear()
+                self._uploading.clear()
 
     # --- reads ----------------------------------------------------------------
 
@@ -251,8 +222,7 @@ class Ordo:
             now = self._clock()
             detail = queries.detail_of(s, order, user_id=str(user.id), role=user.role, now=now)
             queued = list(s.scalars(select(OutboxEntry).where(OutboxEntry.entity_id == order.id)))
-            with self._uploading_lock:
-                active = dict(self._uploading)
+            active = self._uploading.snapshot()
             return dataclasses.replace(
                 detail,
                 photos=media_records.photo_views(
@@ -426,11 +396,7 @@ class Ordo:
         return self._settings.incoming_dir
 
     def _upload_progress(self, sha256: str, done: int, total: int) -> None:
-        with self._uploading_lock:
-            before = self._uploading.get(sha256, (0, total))[0]
-            self._uploading[sha256] = (done, total)
-        # Redraw on every ~5% step, not on every 64 KiB piece.
-        if total and (20 * done) // total != (20 * before) // total:
+        if self._uploading.record(sha256, done, total):
             self._notify()
 
     def list_conflicts(self, order_id: OrderId) -> list[ConflictView]:
@@ -456,6 +422,7 @@ class Ordo:
             return SyncStatus(
                 state=SyncState.NEVER,
                 waiting=status.waiting,
+                uploads=status.uploads,
                 last_synced_at=status.last_synced_at,
                 message="Not signed in",
             )
@@ -465,25 +432,11 @@ class Ordo:
         self.worker.poke()
 
     def add_listener(self, callback: Callable[[], None]) -> Callable[[], None]:
-        with self._listeners_lock:
-            self._listeners.append(callback)
-
-        def unsubscribe() -> None:
-            with self._listeners_lock:
-                if callback in self._listeners:
-                    self._listeners.remove(callback)
-
-        return unsubscribe
+        return self._listeners.add(callback)
 
     def _notify(self) -> None:
-        with self._listeners_lock:
-            listeners = list(self._listeners)
-        for callback in listeners:
-            try:
-                callback()
-            except Exception:  # one broken view must not break the others or the write
-                log.exception("listener failed")
+        self._listeners.notify()
 
     def close(self) -> None:
         self.worker.stop()
-        self._swap_client(None)
+        self._link.replace(None)
