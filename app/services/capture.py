@@ -98,6 +98,14 @@ class Capture:
                 added += 1
             except MediaError as exc:
                 problems.append(PhotoProblem(name=name, message=str(exc)))
+            except OSError as exc:  # disk full, storage gone: this photo is not kept, say so
+                log.warning("could not store %s: %s", name, exc)
+                problems.append(
+                    PhotoProblem(
+                        name=name,
+                        message=f"{name} could not be saved on this device ({exc.strerror or exc}).",
+                    )
+                )
             finally:
                 self._discard_incoming(path)
         if progress is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.domain import Status
 from app.services import dispatch, entries, queries, writes
@@ -39,8 +39,8 @@ from app.services.types import (
 from app.settings import ClientSettings
 from app.store import LocalStore
 from app.store.blobfiles import BlobFiles
-from app.store.models import Order, OutboxEntry
-from app.store.outbox import count, restart_pull, sync_state
+from app.store.models import BlobUpload, Order, OutboxEntry
+from app.store.outbox import count, restart_pull, sync_state, uploads_waiting
 from app.store.rows import clear_server_rows
 from app.sync.backoff import Backoff
 from app.sync.blobs import BlobTransfer, BlobUnavailable
@@ -137,7 +137,8 @@ class Ordo:
             old = state.user
             other_user = old is not None and old.get("id") != new_user["id"]
             other_server = bool(state.server_url) and state.server_url != url
-            waiting = count(s)
+            waiting = count(s) + uploads_waiting(s)  # a photo's bytes are part of its change
+            cleared = False
             if other_user and waiting:
                 owner = (old or {}).get("username", "the previous user")
                 client.close()
@@ -149,11 +150,15 @@ class Ordo:
             if (other_user or other_server) and not waiting:
                 # Another user's (or server's) orders must not show; nothing of theirs is unsent.
                 clear_server_rows(s)
+                s.execute(delete(BlobUpload))
                 restart_pull(state)
+                cleared = True
             state.user = new_user
             state.server_url = url
             state.access_token = token.access_token
             state.token_expires_at = self._clock() + timedelta(seconds=token.expires_in)
+        if cleared:
+            self._files.clear()  # the previous user's photos leave with their orders
         self._link.replace(client)
         self.worker.poke()
         self._notify()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -85,6 +86,10 @@ class BlobFiles:
             return self.thumb_path(sha256).read_bytes()
         except FileNotFoundError:
             return None
+
+    def clear(self) -> None:
+        """Remove every blob and thumbnail (another user signs in on this device)."""
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def has(self, sha256: str) -> bool:
         return self.path(sha256).exists()

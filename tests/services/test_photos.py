@@ -8,11 +8,12 @@ import uuid
 
 import pytest
 from PIL import Image
+from sqlalchemy import delete
 from store.kit import T0
 
 from app.domain import Status
-from app.services.types import BlobState, InvalidInput
-from app.store.models import BlobUpload, Order, Photo, Signature
+from app.services.types import BlobState, InvalidInput, SignInError
+from app.store.models import BlobUpload, Order, OutboxEntry, Photo, Signature
 from app.store.outbox import queued
 
 
@@ -118,3 +119,28 @@ def test_only_the_assignee_collects_a_signature(signed_in):
         rig.ordo.add_signature(
             _order(rig), signer_name="Ann", strokes=[[(1, 1), (50, 50)]], width=100, height=100
         )
+
+
+def test_a_photo_that_cannot_be_stored_is_reported_and_nothing_is_queued(signed_in, tmp_path):
+    rig = signed_in
+    blob_dir = rig.ordo._settings.blob_dir
+    blob_dir.parent.mkdir(parents=True, exist_ok=True)
+    blob_dir.write_text("a file where the photo folder should be")  # any OSError on the way to disk
+    batch = rig.ordo.add_photos(_order(rig), [_jpeg(tmp_path / "p.jpg")])
+    assert batch.added == 0 and "could not be saved on this device" in batch.problems[0].message
+    assert batch.detail.photos == [] and _outbox(rig) == []
+
+
+def test_another_user_waits_for_unsent_photo_bytes_then_finds_none_of_them(signed_in, tmp_path):
+    rig = signed_in
+    [photo] = rig.ordo.add_photos(_order(rig), [_jpeg(tmp_path / "p.jpg")]).detail.photos
+    with rig.ordo._store.transaction() as s:
+        s.execute(delete(OutboxEntry))  # the photo.add went; its bytes did not
+    with pytest.raises(SignInError, match="1 change of tech1 is still waiting"):
+        rig.ordo.sign_in(server_url="http://ordo.test", username="disp1", password="demo-disp")
+    with rig.ordo._store.transaction() as s:
+        s.get(BlobUpload, photo.sha256).state = "done"
+    rig.ordo.sign_in(server_url="http://ordo.test", username="disp1", password="demo-disp")
+    assert rig.ordo._files.read(photo.sha256) is None and rig.ordo._files.thumbnail(photo.sha256) is None
+    with rig.ordo._store.read() as s:
+        assert s.query(BlobUpload).count() == 0 and s.query(Photo).count() == 0
