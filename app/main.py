@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -43,6 +45,16 @@ def build_services(*, settings: ClientSettings, store: LocalStore) -> Ordo:
     )
 
 
+def enable_uploads() -> None:
+    """Flet signs upload URLs with FLET_SECRET_KEY; without one it refuses uploads.
+
+    A key made per process is enough: upload URLs live minutes and never outlast
+    the process that signed them. One set by the operator is kept.
+    """
+    if not os.environ.get("FLET_SECRET_KEY"):
+        os.environ["FLET_SECRET_KEY"] = secrets.token_urlsafe(32)
+
+
 def run(*, settings: ClientSettings, web: bool, host: str, port: int) -> None:
     """Serve the client until interrupted: the web view on host:port, or the desktop view."""
     store = open_store(settings=settings)
@@ -56,7 +68,16 @@ def run(*, settings: ClientSettings, web: bool, host: str, port: int) -> None:
     # no_cdn: the web view is served from the installed wheel, so it works offline.
     try:
         if web:
-            ft.run(flet_main, view=ft.AppView.WEB_BROWSER, host=host, port=port, no_cdn=True)
+            enable_uploads()
+            ft.run(
+                flet_main,
+                view=ft.AppView.WEB_BROWSER,
+                host=host,
+                port=port,
+                no_cdn=True,
+                # The browser's picked photos land here (signed PUTs), where add_photos reads them.
+                upload_dir=str(services.incoming_dir()),
+            )
         else:
             ft.run(flet_main, view=ft.AppView.FLET_APP, no_cdn=True)
     finally:

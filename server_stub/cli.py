@@ -57,8 +57,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_prune(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
+    from server_stub.blobstore import BlobStore
     from server_stub.db import open_database
     from server_stub.migrate import migrate
+    from server_stub.sync.apply.evidence import settle_held_blobs
     from server_stub.sync.tombstones import prune_tombstones
 
     settings = _settings(args)
@@ -66,14 +68,26 @@ def cmd_prune(args: argparse.Namespace) -> int:
     retention = (
         timedelta(seconds=args.older_than) if args.older_than is not None else settings.tombstone_retention
     )
+    now = datetime.now(UTC)
+    store = BlobStore(root=settings.blobs_dir)
     db = open_database(settings.database_url)
     try:
-        report = prune_tombstones(db, now=datetime.now(UTC), retention=retention)
+        report = prune_tombstones(db, now=now, retention=retention)
+        with db.write() as session, session.begin():
+            settled = settle_held_blobs(
+                session, held=lambda org_id, sha256: store.has(org_id=org_id, sha256=sha256)
+            )
     finally:
         db.dispose()
+    partials = store.prune_partials(older_than=now - settings.blob_partial_retention)
     print(
         f"Pruned {report.deleted} out-of-scope tombstones older than {report.cutoff:%Y-%m-%d %H:%M} UTC"
         f" in {_where(settings)}; devices with a cursor below seq {report.pruned_through} will re-pull."
+    )
+    days = settings.blob_partial_retention / timedelta(days=1)
+    print(
+        f"Dropped {partials} abandoned partial upload(s) untouched for {days:g} days;"
+        f" {settled} photo(s) whose bytes were already held are now marked stored."
     )
     return 0
 
@@ -126,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=cmd_seed)
 
     prune = sub.add_parser(
-        "prune", help="forget out-of-scope tombstones past retention (servers also do it by themselves)"
+        "prune",
+        help="forget out-of-scope tombstones past retention (servers also do it by themselves),"
+        " drop abandoned partial blob uploads ($ORDO_SERVER_BLOB_PARTIAL_RETENTION, 7 days)",
     )
     common(prune)
     prune.add_argument(

@@ -11,7 +11,8 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app.domain.protocol import PushRequest
 from server_stub.api.errors import BodyLimitMiddleware, install_error_handlers
-from server_stub.api.routes import auth, health, sync
+from server_stub.api.routes import auth, blobs, health, sync
+from server_stub.blobstore import BlobStore
 from server_stub.clock import Clock, SystemClock
 from server_stub.db import open_database
 from server_stub.settings import Settings, get_settings
@@ -33,6 +34,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.clock = clock or SystemClock()
+    app.state.blobs = BlobStore(root=settings.blobs_dir)
     app.state.pruner = TombstonePruner(
         db=db,
         clock=app.state.clock,
@@ -40,11 +42,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         interval=settings.tombstone_prune_interval,
     )
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, sync):
+    for module in (health, auth, sync, blobs):
         api.include_router(module.router)
     app.include_router(api)
     install_error_handlers(app)
-    # Pull pages compress well (sync-protocol.md: gzip accepted).
+    # Pull pages compress well (sync-protocol.md: gzip accepted). Blobs are JPEG,
+    # PNG or WebP, which Starlette's GZip already leaves alone by content type.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     _document_push_body(app)

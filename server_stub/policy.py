@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, exists, false, select
 from sqlalchemy.sql import and_, or_
 
 from app.domain import Role
 from app.domain.protocol import Entity, MutationType
-from server_stub.models import Conflict, User, WorkOrder
+from server_stub.models import Conflict, Photo, Signature, User, WorkOrder
 
 _DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
 
@@ -140,6 +140,29 @@ def visible_orders(user: User) -> ColumnElement[bool]:
         own_follow_up = and_(WorkOrder.assignee_id.is_(None), WorkOrder.created_by == user.id)
         return and_(WorkOrder.org_id == user.org_id, or_(WorkOrder.assignee_id == user.id, own_follow_up))
     return false()
+
+
+def may_use_blobs(user: User) -> bool:
+    """HEAD and PATCH of blobs: whoever syncs (integration keys never upload)."""
+    return may_sync(user)
+
+
+def blob_visible(user: User, *, sha256: str) -> ColumnElement[bool]:
+    """SQL condition: `user` may download the blob `sha256`, because a photo or
+    signature with those bytes belongs to an order in their pull scope. Anyone
+    else is answered as if the blob did not exist."""
+    in_scope = visible_orders(user)
+    by_photo = exists(
+        select(Photo.id)
+        .join(WorkOrder, WorkOrder.id == Photo.order_id)
+        .where(Photo.sha256 == sha256, in_scope)
+    )
+    by_signature = exists(
+        select(Signature.id)
+        .join(WorkOrder, WorkOrder.id == Signature.order_id)
+        .where(Signature.sha256 == sha256, in_scope)
+    )
+    return or_(by_photo, by_signature)
 
 
 def sees_all_conflicts(user: User) -> bool:

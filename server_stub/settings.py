@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.domain.blobs import DEFAULT_MAX_BLOB
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ORDO_SERVER_", extra="ignore")
@@ -36,6 +38,14 @@ class Settings(BaseSettings):
     login_window_seconds: int = 15 * 60
     login_max_failures_per_user: int = 10
     login_max_failures_per_address: int = 50
+    # Blobs (sync-protocol.md, Blobs): the largest Upload-Length accepted, and how
+    # long an abandoned partial upload is kept before `ordo-server prune` drops it.
+    blob_max_bytes: int = Field(default=DEFAULT_MAX_BLOB, ge=1)
+    blob_partial_retention: timedelta = Field(default=timedelta(days=7), gt=timedelta(0))
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.data_dir / "blobs"
 
     @property
     def database_url(self) -> str:

@@ -8,6 +8,8 @@ from app.services.types import Services
 from app.views.login import LoginScreen
 from app.views.order_detail import OrderScreen
 from app.views.orders import OrdersScreen
+from app.views.photo_view import PhotoScreen
+from app.views.signature import SignatureScreen
 from app.views.state import Session, SessionContext, use_session
 from app.views.theme import dark_theme, light_theme
 
@@ -48,7 +50,17 @@ def OrdoApp(session: Session) -> list[ft.View]:
                 ft.Route(
                     path="orders",
                     component=OrdersScreen,
-                    children=[ft.Route(path=":number", component=OrderScreen)],
+                    children=[
+                        ft.Route(
+                            path=":number",
+                            component=OrderScreen,
+                            # Each its own view on the stack: back returns to the order.
+                            children=[
+                                ft.Route(path="photos/:photo_id", component=PhotoScreen),
+                                ft.Route(path="signature", component=SignatureScreen),
+                            ],
+                        )
+                    ],
                 ),
             ],
             not_found=NotFound,

@@ -14,6 +14,9 @@ from app.views.checklist import Checklist
 from app.views.notes import Notes
 from app.views.order_actions import StatusActions
 from app.views.orders import OrderListPane, two_panes
+from app.views.photo_capture import AddPhotos
+from app.views.photos import PhotoGallery
+from app.views.signature import Signatures, may_sign
 from app.views.state import Session, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
 from app.views.theme import LIST_PANE, WIDE
@@ -136,6 +139,10 @@ def OrderBody(*, detail: OrderDetail, session: Session) -> ft.Control:
     def add_note(text: str) -> str | None:
         return _guarded(lambda: services.add_note(order_id, text), on_done=set_fresh)
 
+    page = ft.context.page
+    number = shown.summary.number
+    role = session.user.role if session.user is not None else None
+
     now = datetime.now().astimezone()
     parts: list[ft.Control] = [_facts(shown, now=now)]
     if shown.rejections:
@@ -155,6 +162,34 @@ def OrderBody(*, detail: OrderDetail, session: Session) -> ft.Control:
         parts.append(message_box(identifier="action-error", text=action_error))
     parts.append(_section("Checklist", Checklist(items=list(shown.checklist), on_set=set_item)))
     parts.append(_section("Notes", Notes(notes=list(shown.notes), on_add=add_note)))
+    parts.append(
+        _section(
+            "Photos",
+            ft.Column(
+                [
+                    PhotoGallery(
+                        photos=list(shown.photos),
+                        on_open=lambda p: page.navigate(f"/orders/{number}/photos/{p.id}"),
+                    ),
+                    AddPhotos(order_id=order_id, session=session, on_added=set_fresh),
+                ],
+                spacing=12,
+            ),
+        )
+    )
+    parts.append(
+        _section(
+            "Signature",
+            Signatures(
+                signatures=list(shown.signatures),
+                requires_signature=shown.requires_signature,
+                may_add=may_sign(
+                    requires_signature=shown.requires_signature, status=shown.summary.status, role=role
+                ),
+                on_get=lambda: page.navigate(f"/orders/{number}/signature"),
+            ),
+        )
+    )
     return ft.Column(parts, spacing=20)
 
 

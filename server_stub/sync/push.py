@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import DataError, IntegrityError
 
 from app.domain.protocol import ErrorInfo, Mutation, MutationResult, PushResponse, ResultStatus
+from server_stub.blobstore import BlobStore
 from server_stub.db import Database
 from server_stub.models import Device, LedgerEntry, User
 from server_stub.sync.apply import Context, Rejected, apply
@@ -16,7 +17,13 @@ from server_stub.timeutil import to_db
 
 
 def push(
-    *, db: Database, user_id: str, device_id: str, mutations: list[Mutation], now: Callable[[], datetime]
+    *,
+    db: Database,
+    user_id: str,
+    device_id: str,
+    mutations: list[Mutation],
+    now: Callable[[], datetime],
+    blobs: BlobStore | None = None,
 ) -> PushResponse:
     """Apply `mutations` in mid order; stop at the first gap.
 
@@ -46,7 +53,7 @@ def push(
             if user is None:
                 raise LookupError(f"user {user_id} vanished during a push")
             moment = now()
-            ctx = Context(session=session, user=user, device_id=device_id, mid=m.mid, now=moment)
+            ctx = Context(session=session, user=user, device_id=device_id, mid=m.mid, now=moment, blobs=blobs)
             try:
                 result = _apply_settling_races(ctx, m)
             except Rejected as exc:

@@ -49,6 +49,7 @@ class CuttingTransport(httpx.BaseTransport):
         self.patches = 0
         self.offline = False
         self.requests: list[tuple[str, str]] = []
+        self.answers: list[tuple[str, int | None, int]] = []  # (method, Upload-Offset sent, status)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append((request.method, request.url.path))
@@ -58,7 +59,10 @@ class CuttingTransport(httpx.BaseTransport):
             index = self.patches
             self.patches += 1
             request.stream = _Stream(self._body(request.stream, flip=index == self.flip_in_patch))
-        return self.inner.handle_request(request)
+        response = self.inner.handle_request(request)
+        offset = request.headers.get("Upload-Offset")
+        self.answers.append((request.method, None if offset is None else int(offset), response.status_code))
+        return response
 
     def _body(self, stream, *, flip: bool) -> Iterator[bytes]:
         for piece in stream:
@@ -218,8 +222,11 @@ def test_an_upload_cut_at_a_random_byte_resumes_from_the_servers_offset(tmp_path
             assert held is not None and 0 <= held <= cut
             assert held >= (cut // (256 * 1024)) * 256 * 1024  # every finished chunk was kept
 
-            # A new transfer (as after an app restart) resumes from the server's offset.
+            # A new transfer (as after an app restart) resumes from the server's offset: the
+            # first PATCH it gets taken starts where the server is (a 409 names it, if the
+            # server was still writing the cut request when we asked), never from zero.
             transport.requests.clear()
+            transport.answers.clear()
             fresh = BlobTransfer(
                 store=transfer.store,
                 files=transfer.files,
@@ -228,8 +235,10 @@ def test_an_upload_cut_at_a_random_byte_resumes_from_the_servers_offset(tmp_path
                 chunk_size=256 * 1024,
             )
             report = fresh.upload_pending()
-            assert report.uploaded == 1 and report.bytes_sent == total - held
             assert transport.requests[0][0] == "HEAD"
+            start = next(off for m, off, code in transport.answers if m == "PATCH" and code != 409)
+            assert held <= start <= cut
+            assert report.uploaded == 1 and report.bytes_sent == total - start
             stored = _server_blob(server, photo.sha256)
             assert stored is not None and hashlib.sha256(stored.read_bytes()).hexdigest() == photo.sha256
             with tech._store.read() as s:

@@ -52,6 +52,15 @@ class FlutterPage:
                 raise AssertionError(f"expected to be at {path}, still at {self.path}")
             self.page.wait_for_timeout(STEP_MS)
 
+    def wait_path_prefix(self, prefix: str, *, timeout_s: float = 15.0) -> str:
+        """Wait until the path starts with `prefix` (a route with an id the test cannot know); returns it."""
+        deadline = time.monotonic() + timeout_s
+        while not self.path.startswith(prefix):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected a path under {prefix}, still at {self.path}")
+            self.page.wait_for_timeout(STEP_MS)
+        return self.path
+
     # --- finding ---------------------------------------------------------------
 
     def by_id(self, identifier: str) -> Locator:

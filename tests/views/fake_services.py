@@ -7,15 +7,22 @@ screen by hand (`python -m tests.views.fake_services`) without a server.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
+import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from app.domain import Priority, Role, Status, completion_blockers, next_statuses
 from app.domain.orders import ChecklistState
 from app.services.types import (
+    BlobState,
     ChecklistItemView,
     ConflictView,
     CurrentUser,
@@ -26,10 +33,42 @@ from app.services.types import (
     OrderGroups,
     OrderId,
     OrderSummary,
+    PhotoBatch,
+    PhotoProblem,
+    PhotoView,
+    ServiceError,
+    SignatureView,
     SignInError,
     SyncState,
     SyncStatus,
 )
+
+THUMB = 320  # px, the longest side of a thumbnail, as the contract says
+
+
+def _jpeg(img: Image.Image, *, longest: int | None = None) -> bytes:
+    copy = img.convert("RGB")
+    if longest is not None:
+        copy.thumbnail((longest, longest))
+    out = io.BytesIO()
+    copy.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def signature_png(strokes: Sequence[Sequence[tuple[float, float]]], *, width: float, height: float) -> bytes:
+    """Black strokes on white, the size of the pad: what the real pipeline hands back, roughly."""
+    img = Image.new("RGB", (max(1, round(width)), max(1, round(height))), "white")
+    draw = ImageDraw.Draw(img)
+    for stroke in strokes:
+        points = [(float(x), float(y)) for x, y in stroke]
+        if len(points) == 1:
+            x, y = points[0]
+            draw.ellipse((x - 1.5, y - 1.5, x + 1.5, y + 1.5), fill="black")
+        elif points:
+            draw.line(points, fill="black", width=3, joint="curve")
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _order(
@@ -65,7 +104,7 @@ def _order(
         kind="repair",
         customer={"name": "Acme Logistics", "contact": "+44 20 7946 0000"},
         site={"name": "Harbour Depot", "address": "12 Quay Road, Bristol"},
-        requires_signature=False,
+        requires_signature=n == 3,  # "Annual boiler inspection" needs a signature
         checklist=items,
         notes=[],
         next_statuses=[],
@@ -74,9 +113,12 @@ def _order(
 
 
 class FakeServices:
-    def __init__(self, *, fail_sign_in: str | None = None) -> None:
+    def __init__(self, *, fail_sign_in: str | None = None, incoming: Path | None = None) -> None:
         now = datetime.now(UTC)
         self._lock = threading.Lock()
+        self._incoming = incoming or Path(tempfile.mkdtemp(prefix="ordo-incoming-"))
+        self._blobs: dict[str, bytes] = {}  # sha256 -> full image, as this "device" holds it
+        self.offline_blobs = False  # True: photo_bytes fails as it does offline for a missing blob
         self._listeners: list[Callable[[], None]] = []
         self._user: CurrentUser | None = None
         self._waiting = 0
@@ -103,7 +145,7 @@ class FakeServices:
         blockers = completion_blockers(
             checklist=[ChecklistState(label=i.label, required=i.required, done=i.done) for i in d.checklist],
             requires_signature=d.requires_signature,
-            has_signature=False,
+            has_signature=bool(d.signatures),
         )
         return dataclasses.replace(
             d, next_statuses=next_statuses(d.summary.status, role=Role.TECHNICIAN), blockers=blockers
@@ -215,8 +257,101 @@ class FakeServices:
         if not reason.strip():
             raise InvalidInput("Say why the entry is voided.")
         return self._write(
-            order_id, lambda d: dataclasses.replace(d, notes=[n for n in d.notes if n.id != entry_id])
+            order_id,
+            lambda d: dataclasses.replace(
+                d,
+                notes=[n for n in d.notes if n.id != entry_id],
+                photos=[p for p in d.photos if p.id != entry_id],
+            ),
         )
+
+    # --- photos and signatures: real Pillow work, kept in memory ------------------
+
+    def add_photos(
+        self,
+        order_id: OrderId,
+        files: Sequence[Path],
+        *,
+        caption: str = "",
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> PhotoBatch:
+        if order_id not in self._orders:
+            raise InvalidInput("This order is not on this device.")
+        added: list[PhotoView] = []
+        problems: list[PhotoProblem] = []
+        total = len(files)
+        for n, path in enumerate(files):
+            if progress is not None:
+                progress(n, total, path.name)
+            try:
+                with Image.open(path) as img:
+                    img.load()
+                    full = _jpeg(img)
+                    thumb = _jpeg(img, longest=THUMB)
+                    width, height = img.size
+            except (UnidentifiedImageError, OSError):
+                problems.append(PhotoProblem(name=path.name, message="This file is not a photo we can read."))
+                continue
+            sha = hashlib.sha256(full).hexdigest()
+            self._blobs[sha] = full
+            added.append(
+                PhotoView(
+                    id=uuid.uuid4(),
+                    sha256=sha,
+                    caption=caption,
+                    taken_at=datetime.now(UTC),
+                    width=width,
+                    height=height,
+                    size=len(full),
+                    author_name="Tess Tech",
+                    pending=True,
+                    mine=True,
+                    state=BlobState.LOCAL,
+                    upload_percent=0,
+                    thumbnail=thumb,
+                )
+            )
+        if progress is not None:
+            progress(total, total, "")
+        detail = self._write(order_id, lambda d: dataclasses.replace(d, photos=[*d.photos, *added]))
+        return PhotoBatch(detail=detail, added=len(added), problems=problems)
+
+    def add_signature(
+        self,
+        order_id: OrderId,
+        *,
+        signer_name: str,
+        strokes: Sequence[Sequence[tuple[float, float]]],
+        width: float,
+        height: float,
+    ) -> OrderDetail:
+        if not signer_name.strip():
+            raise InvalidInput("Enter the name of the person signing.")
+        if not any(strokes):
+            raise InvalidInput("The signature is empty: sign in the box first.")
+        png = signature_png(strokes, width=width, height=height)
+        sha = hashlib.sha256(png).hexdigest()
+        self._blobs[sha] = png
+        sig = SignatureView(
+            id=uuid.uuid4(),
+            signer_name=signer_name.strip(),
+            signed_at=datetime.now(UTC),
+            sha256=sha,
+            state=BlobState.LOCAL,
+            upload_percent=0,
+            pending=True,
+            image=png,
+        )
+        return self._write(order_id, lambda d: dataclasses.replace(d, signatures=[*d.signatures, sig]))
+
+    def photo_bytes(self, sha256: str) -> bytes:
+        if self.offline_blobs or sha256 not in self._blobs:
+            raise ServiceError("This photo is not on this device yet, and the server cannot be reached.")
+        return self._blobs[sha256]
+
+    def incoming_dir(self) -> Path:
+        self._incoming.mkdir(parents=True, exist_ok=True)
+        return self._incoming
 
     def create_follow_up(
         self, from_order_id: OrderId, *, title: str, description: str, priority: str, kind: str
@@ -260,15 +395,20 @@ class FakeServices:
 
 
 if __name__ == "__main__":  # hand-testing only: serve the views against the double
+    import os
+    import secrets
+
     import flet as ft
 
     from app.views.app import mount
 
     fake = FakeServices()
+    os.environ.setdefault("FLET_SECRET_KEY", secrets.token_urlsafe(32))  # Flet signs upload URLs with it
     ft.run(
         lambda page: mount(page, services=fake, server_url=""),
         view=ft.AppView.WEB_BROWSER,
         host="127.0.0.1",
         port=8598,
         no_cdn=True,
+        upload_dir=str(fake.incoming_dir()),
     )

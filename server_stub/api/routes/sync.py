@@ -69,17 +69,20 @@ def _check_push_envelope(body: Any, *, device_id: str) -> PushRequest:
     openapi_extra=PUSH_BODY,
     responses={400: {}, 401: {}, 403: {}, 413: {}, 422: {}, 426: {}},
 )
-def push_route(body: JsonBody, principal: CurrentUser, db: DbDep, clock: ClockDep) -> PushResponse:
+def push_route(
+    request: Request, body: JsonBody, principal: CurrentUser, db: DbDep, clock: ClockDep
+) -> PushResponse:
     # FastAPI resolves dependencies in parameter order: JSON parsing (400) runs
     # before authentication, everything else about the body after it.
     _may_sync(principal)
-    request = _check_push_envelope(body, device_id=principal.device_id)
+    envelope = _check_push_envelope(body, device_id=principal.device_id)
     return push(
         db=db,
         user_id=principal.user.id,
         device_id=principal.device_id,
-        mutations=request.mutations,
+        mutations=envelope.mutations,
         now=clock.now,
+        blobs=request.app.state.blobs,
     )
 
 

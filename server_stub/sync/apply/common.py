@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.domain import Status
 from app.domain.protocol import Entity, MutationResult, MutationType, ResultStatus
 from server_stub import policy
+from server_stub.blobstore import BlobStore
 from server_stub.db import next_seq
 from server_stub.models import Conflict, User, WorkOrder
 from server_stub.timeutil import parse_wire
@@ -36,6 +37,8 @@ class Context:
     device_id: str
     mid: int
     now: datetime
+    # Where the organisation's blobs are, so photo.add can tell whether its bytes came already.
+    blobs: BlobStore | None = None
 
     def result(
         self, status: ResultStatus, *, seq: int | None, conflict_ids: list[uuid.UUID] | None = None

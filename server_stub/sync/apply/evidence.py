@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from app.domain.blobs import BLOB_PENDING, BLOB_STORED
 from app.domain.protocol import (
     Entity,
     Mutation,
@@ -21,8 +23,8 @@ from app.domain.protocol import (
     SignatureAddArgs,
     TimeAddArgs,
 )
-from server_stub.db import next_seq
-from server_stub.models import Base, Note, Part, PartUsage, Photo, Signature, TimeLog, WorkOrder
+from server_stub.db import SEQ_COUNTER, next_seq
+from server_stub.models import Base, Counter, Note, Part, PartUsage, Photo, Signature, TimeLog, WorkOrder
 from server_stub.sync.apply.common import (
     Context,
     Rejected,
@@ -34,8 +36,6 @@ from server_stub.sync.apply.common import (
     parse_time,
 )
 from server_stub.timeutil import to_wire
-
-BLOB_PENDING = "pending"  # the bytes come by the blob upload, another issue
 
 
 def _append(
@@ -94,14 +94,66 @@ def photo_add(ctx: Context, m: Mutation) -> MutationResult:
         "caption": args.caption or "",  # no caption and an empty one are the same
         "taken_at": parse_time(args.taken_at, name="taken_at"),
     }
+    # The blob is looked for inside `make`, after next_seq has locked the counter
+    # row: see blob_stored for why that order matters.
     repeat, seq = _append(
         ctx, entity=Entity.PHOTO, model=Photo, row_id=row_id, order=order, content=content,
         make=lambda seq: Photo(
-            id=row_id, order_id=order.id, author_id=ctx.user.id, blob_status=BLOB_PENDING, voided=False,
-            seq=seq, **content,
+            id=row_id, order_id=order.id, author_id=ctx.user.id, voided=False, seq=seq,
+            blob_status=_blob_status(ctx, org_id=order.org_id, sha256=args.sha256), **content,
         ),
     )  # fmt: skip
     return repeat or ctx.result(ResultStatus.APPLIED, seq=seq)
+
+
+def _blob_status(ctx: Context, *, org_id: str, sha256: str) -> str:
+    held = ctx.blobs is not None and ctx.blobs.has(org_id=org_id, sha256=sha256)
+    return BLOB_STORED if held else BLOB_PENDING
+
+
+def blob_stored(session: Session, *, org_id: str, sha256: str) -> int:
+    """The organisation's store now holds `sha256`: every pending photo of its
+    orders with those bytes turns `stored` under a fresh seq, so the next pull
+    brings the change to every device. Call in a write transaction begun after the
+    blob was moved under its final name; returns how many photos changed.
+
+    Why no photo stays pending by a race: the seq counter row is locked first
+    (row lock on PostgreSQL; SQLite writers are serialised anyway), and photo.add
+    looks for the blob only after it too has locked that row (next_seq). Either
+    photo.add went first, and its committed row is found here; or this went first,
+    after the blob was in place, and photo.add finds the blob."""
+    session.execute(update(Counter).where(Counter.name == SEQ_COUNTER).values(value=Counter.value))
+    photos = (
+        session.execute(
+            select(Photo)
+            .join(WorkOrder, WorkOrder.id == Photo.order_id)
+            .where(WorkOrder.org_id == org_id, Photo.sha256 == sha256, Photo.blob_status != BLOB_STORED)
+            .order_by(Photo.id)
+        )
+        .scalars()
+        .all()
+    )
+    for photo in photos:
+        photo.blob_status = BLOB_STORED
+        photo.seq = next_seq(session)
+    return len(photos)
+
+
+def settle_held_blobs(session: Session, *, held: Callable[[str, str], bool]) -> int:
+    """Housekeeping: pending photos whose bytes `held(org_id, sha256)` turn stored
+    (a server that died between a blob's completion and its transaction leaves
+    them pending). Returns how many photos changed."""
+    pending = session.execute(
+        select(WorkOrder.org_id, Photo.sha256)
+        .join(WorkOrder, WorkOrder.id == Photo.order_id)
+        .where(Photo.blob_status != BLOB_STORED)
+        .distinct()
+    ).all()
+    return sum(
+        blob_stored(session, org_id=org_id, sha256=sha256)
+        for org_id, sha256 in pending
+        if held(org_id, sha256)
+    )
 
 
 def time_add(ctx: Context, m: Mutation) -> MutationResult:
