@@ -9,6 +9,8 @@ from platformdirs import user_data_dir
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.domain.blobs import MAX_CHUNK
+
 
 def _default_data_dir() -> Path:
     return Path(user_data_dir("ordo"))
@@ -27,6 +29,9 @@ class ClientSettings(BaseSettings):
     backoff_cap: float = Field(default=300.0, gt=0)
     # Photos lose their location and camera EXIF unless this is set (ORDO_KEEP_PHOTO_METADATA=1).
     keep_photo_metadata: bool = False
+    # Bytes per upload request (sync-protocol.md allows up to 4 MiB): smaller chunks lose
+    # less to a cut on a poor link, at a few more round trips.
+    upload_chunk_bytes: int = Field(default=MAX_CHUNK, ge=64 * 1024, le=MAX_CHUNK)
 
     @property
     def db_path(self) -> Path:

@@ -86,7 +86,7 @@ class Capture:
         added = 0
         problems: list[PhotoProblem] = []
         for done, path in enumerate(paths):
-            name = _display_name(path)
+            name = path.name  # web uploads keep their name in a folder of their own
             if progress is not None:
                 progress(done, total, name)
             try:
@@ -132,10 +132,3 @@ class Capture:
             records.add_signature(
                 s, order_id=order_id, image=image, signer_name=signer_name, user_id=user_id, now=self._clock()
             )
-
-
-def _display_name(path: Path) -> str:
-    # Web uploads land as "<token>-<original name>" (see app.views): show the original.
-    name = path.name
-    head, sep, rest = name.partition("--")
-    return rest if sep and len(head) == 32 else name

@@ -25,12 +25,14 @@ class Connection:
         client_factory: Callable[[str], httpx.Client],
         clock: Callable[[], datetime],
         on_progress: Progress,
+        chunk_size: int,
     ) -> None:
         self._store = store
         self._files = files
         self._client_factory = client_factory
         self._clock = clock
         self._on_progress = on_progress
+        self._chunk_size = chunk_size
         self._lock = threading.Lock()
         self._client: httpx.Client | None = None
         self._engine: SyncEngine | None = None
@@ -54,6 +56,7 @@ class Connection:
                     client=client,
                     clock=self._clock,
                     on_progress=self._on_progress,
+                    chunk_size=self._chunk_size,
                 )
         if old is not None and old is not client:
             old.close()

@@ -83,6 +83,7 @@ class Ordo:
             client_factory=client_factory,
             clock=clock,
             on_progress=self._upload_progress,
+            chunk_size=settings.upload_chunk_bytes,
         )
         self.worker = SyncWorker(
             store=store,

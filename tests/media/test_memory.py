@@ -1,6 +1,6 @@
 """Huge but legal inputs are processed within bounded memory.
 
-Each measurement runs in a fresh interpreter so that ru_maxrss is the pipeline's
+Each measurement runs in a fresh interpreter so that its peak (VmHWM) is the pipeline's
 own peak, not pytest's; the input is made in another one for the same reason.
 """
 
@@ -30,11 +30,14 @@ else:
 """
 
 MEASURE = """
-import json, resource, sys
+import json, sys
 from pathlib import Path
 from app.media import process_photo
 result = process_photo(Path(sys.argv[1]))
-peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+# VmHWM, the peak of this process's own memory map. Not ru_maxrss: Linux carries the
+# parent's high-water mark across fork and exec, so under a big pytest it reads pytest's.
+status = Path("/proc/self/status").read_text()
+peak_kib = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
 print(json.dumps({"width": result.width, "height": result.height, "peak_mib": peak_kib / 1024}))
 """
 

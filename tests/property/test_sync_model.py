@@ -1,5 +1,6 @@
 """Issue 3's stateful test: one server, three technicians and a dispatcher, each on a real
-client, making random edits, transitions, appends, reassignments and resolutions while the
+client, making random edits, transitions, appends (photos with their bytes too: see
+photos.py), reassignments and resolutions while the
 network drops, duplicates, delays and reorders requests and devices crash and reopen.
 
 After every step: no acknowledged mutation is lost, a replayed push changes nothing,
@@ -43,6 +44,7 @@ from app.store import models as local
 from app.sync import Offline, ServerUnavailable
 
 from .faults import FAULTS, DeviceCrash
+from .photos import PhotoRules
 from .world import SKUS, TECHS, USERS, Device, World, device_view
 
 SEEN: Counter[str] = Counter()  # what the examples exercised, summed over a run
@@ -70,7 +72,7 @@ def _reachable(frm: Status) -> set[Status]:
 REACHABLE = {s: _reachable(s) for s in Status}
 
 
-class SyncModel(RuleBasedStateMachine):
+class SyncModel(PhotoRules, RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.world = World.build(_BASE / uuid.uuid4().hex[:12], _BASE)
@@ -83,6 +85,7 @@ class SyncModel(RuleBasedStateMachine):
         self.server_mids: dict[str, int] = {}
         self.seq = self.world.seq_counter()
         self.statuses = {o.id: Status(o.status) for o in self.world.orders()}
+        self.photo_events = set()
 
     # --- helpers --------------------------------------------------------------
 
@@ -318,6 +321,8 @@ class SyncModel(RuleBasedStateMachine):
         for device in self.world.devices:
             assert not device.state()["queued"], f"{device.username} could not drain its queue"
             assert device_view(device) == self.world.server_view(device.username), device.username
+        if self.blobs_converged():
+            SEEN["photos"] += 1
         self._tell()
         for n, name in enumerate(USERS):
             fresh = self.world.add_device(name, seed=100 + n)
@@ -334,6 +339,8 @@ class SyncModel(RuleBasedStateMachine):
                     SEEN[fault] += 1
             if device.crashes:
                 SEEN["crash"] += 1
+        for event in self.photo_events:
+            SEEN[event] += 1
         SEEN["examples"] += 1
         SEEN["mutations"] += len(self.sent)
 
@@ -366,11 +373,11 @@ def _run(profile: settings, *, must: tuple[str, ...]) -> None:
 
 
 def test_sync_model_quick() -> None:
-    _run(QUICK, must=(*FAULTS, "applied", "conflict"))
+    _run(QUICK, must=(*FAULTS, "applied", "conflict", "photos"))
 
 
 @pytest.mark.slow
 def test_sync_model_ci() -> None:
     # Not "merged": a stale `from` that is still legal needs a rare interleaving (about one
     # example in 150), so requiring it would make the check depend on the draw, not the code.
-    _run(CI, must=(*FAULTS, "applied", "conflict", "rejected"))
+    _run(CI, must=(*FAULTS, "applied", "conflict", "rejected", "photos", "partial_upload"))

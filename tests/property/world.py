@@ -25,6 +25,7 @@ from app.store import LocalStore
 from app.store import models as local
 from app.store.outbox import sync_state
 from server_stub import models as srv
+from server_stub.blobstore import BlobStore
 from server_stub.clock import FakeClock
 from server_stub.db import Database, open_database
 from server_stub.main import create_app
@@ -40,6 +41,7 @@ from server_stub.records import (
 from server_stub.settings import Settings
 
 from .faults import FaultTransport
+from .photos import UPLOAD_CHUNK
 
 # Starlette prefers httpx2 for its TestClient; httpx is what we ship, and it works.
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
@@ -139,7 +141,9 @@ class Device:
         return "dispatcher" if self.username == "disp" else "technician"
 
     def open(self) -> Ordo:
-        settings = ClientSettings(data_dir=self.folder, server_url="http://testserver")
+        settings = ClientSettings(
+            data_dir=self.folder, server_url="http://testserver", upload_chunk_bytes=UPLOAD_CHUNK
+        )
         new = not settings.db_path.exists()
         if new:
             self.folder.mkdir(parents=True)
@@ -230,6 +234,15 @@ class World:
         self.db.dispose()
 
     # --- the server's truth -------------------------------------------------
+
+    @property
+    def blobs(self) -> BlobStore:
+        return self.server.app.state.blobs
+
+    @property
+    def org_id(self) -> str:
+        with self.db.read() as s:
+            return s.scalar(select(srv.User.org_id).limit(1))
 
     def seq_counter(self) -> int:
         with self.db.read() as s:
