@@ -29,6 +29,8 @@ class ClientSettings(BaseSettings):
     backoff_cap: float = Field(default=300.0, gt=0)
     # Photos lose their location and camera EXIF unless this is set (ORDO_KEEP_PHOTO_METADATA=1).
     keep_photo_metadata: bool = False
+    # Plain http:// to a server other than this machine is refused unless this is set.
+    allow_insecure_http: bool = False
     # Bytes per upload request (sync-protocol.md allows up to 4 MiB): smaller chunks lose
     # less to a cut on a poor link, at a few more round trips.
     upload_chunk_bytes: int = Field(default=MAX_CHUNK, ge=64 * 1024, le=MAX_CHUNK)

@@ -22,6 +22,7 @@ from app.services.capture import Capture
 from app.services.connection import Connection
 from app.services.observe import Listeners, UploadProgress
 from app.services.signin import normalize_url, request_token
+from app.services.transport import check_transport
 from app.services.types import (
     ConflictView,
     CurrentUser,
@@ -119,8 +120,11 @@ class Ordo:
         _, _, url = self._user_row()
         return url or self._settings.server_url
 
-    def sign_in(self, *, server_url: str, username: str, password: str) -> CurrentUser:
+    def sign_in(
+        self, *, server_url: str, username: str, password: str, allow_insecure: bool = False
+    ) -> CurrentUser:
         url = normalize_url(server_url)
+        check_transport(url, allow_insecure=allow_insecure or self._settings.allow_insecure_http)
         with self._store.read() as s:
             device_id = sync_state(s).device_id
         try:

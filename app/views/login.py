@@ -6,6 +6,8 @@ import asyncio
 
 import flet as ft
 
+from app.services.signin import normalize_url
+from app.services.transport import needs_consent
 from app.services.types import ServiceError
 from app.views.state import use_session, use_sign_in_guard
 from app.views.theme import ACCENT, MIN_TOUCH
@@ -23,6 +25,14 @@ def _form_problem(*, server_url: str, username: str, password: str) -> str:
     return ""
 
 
+def _plain_http(server_url: str) -> bool:
+    """Whether the typed address is unencrypted and not this machine (sign-in needs consent)."""
+    try:
+        return needs_consent(normalize_url(server_url))
+    except ServiceError:
+        return False  # not an address yet: sign-in says what is wrong with it
+
+
 @ft.component
 def LoginScreen() -> ft.View:
     session = use_session()
@@ -32,6 +42,8 @@ def LoginScreen() -> ft.View:
     password, set_password = ft.use_state("")
     busy, set_busy = ft.use_state(False)
     error, set_error = ft.use_state("")
+    insecure_ok, set_insecure_ok = ft.use_state(False)
+    plain = _plain_http(server_url)
 
     async def submit(_e: ft.Event | None = None) -> None:
         if busy:
@@ -49,6 +61,7 @@ def LoginScreen() -> ft.View:
                 server_url=server_url.strip(),
                 username=username.strip(),
                 password=password,
+                allow_insecure=plain and insecure_ok,
             )
         except ServiceError as err:
             set_error(str(err) or "Sign-in failed.")
@@ -107,6 +120,21 @@ def LoginScreen() -> ft.View:
                 on_submit=submit,
                 disabled=busy,
             ),
+        ),
+        *(
+            [
+                tagged(
+                    "login-insecure",
+                    ft.Checkbox(
+                        label="Connect without encryption (http://): only for a test server you trust",
+                        value=insecure_ok,
+                        on_change=lambda e: set_insecure_ok(bool(e.control.value)),
+                        disabled=busy,
+                    ),
+                )
+            ]
+            if plain
+            else []
         ),
         tagged(
             "login-submit",

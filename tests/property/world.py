@@ -142,7 +142,7 @@ class Device:
 
     def open(self) -> Ordo:
         settings = ClientSettings(
-            data_dir=self.folder, server_url="http://testserver", upload_chunk_bytes=UPLOAD_CHUNK
+            data_dir=self.folder, server_url="https://testserver", upload_chunk_bytes=UPLOAD_CHUNK
         )
         new = not settings.db_path.exists()
         if new:
@@ -221,7 +221,7 @@ class World:
         )  # fmt: skip
         ordo = device.open()
         password = PASSWORD
-        ordo.sign_in(server_url="http://testserver", username=username, password=password)
+        ordo.sign_in(server_url="https://testserver", username=username, password=password)
         self.devices.append(device)
         return device
 

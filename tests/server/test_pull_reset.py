@@ -198,7 +198,7 @@ def _device(app: Any, tmp_path: Path, clock: FakeClock, hooks: list[Any]) -> Ord
         test_client.event_hooks = {"request": [lambda request: [hook(request) for hook in hooks]]}
         return test_client
 
-    settings = ClientSettings(data_dir=tmp_path / "client", server_url="http://testserver")
+    settings = ClientSettings(data_dir=tmp_path / "client", server_url="https://testserver")
     return Ordo(
         store=LocalStore.open(settings.db_path),
         client_factory=client_factory,
@@ -222,7 +222,7 @@ def test_a_device_reset_by_a_pruned_tombstone_keeps_and_pushes_its_unsent_work(
     ordo = _device(app, tmp_path, clock, hooks)
     a, sig = world.orders["a"], world.orders["sig"]
     try:
-        ordo.sign_in(server_url="http://testserver", username="tech1", password=PASSWORD)
+        ordo.sign_in(server_url="https://testserver", username="tech1", password=PASSWORD)
         ordo.sync_blocking()
         assert ordo.get_order(uuid.UUID(a)) is not None
 

@@ -91,7 +91,7 @@ def rig(tmp_path):
         store=open_store(tmp_path),
         client_factory=lambda url: httpx.Client(base_url=url, transport=server.transport()),
         clock=clock,
-        settings=ClientSettings(data_dir=tmp_path, server_url="http://ordo.test"),
+        settings=ClientSettings(data_dir=tmp_path, server_url="https://ordo.test"),
         start_worker=False,
     )
     yield Rig(ordo=ordo, server=server, clock=clock, order=order, item=item, optional_item=optional)
@@ -100,6 +100,6 @@ def rig(tmp_path):
 
 @pytest.fixture
 def signed_in(rig):
-    rig.ordo.sign_in(server_url="http://ordo.test", username="tech1", password="demo-tech")
+    rig.ordo.sign_in(server_url="https://ordo.test", username="tech1", password="demo-tech")
     rig.ordo.sync_blocking()
     return rig

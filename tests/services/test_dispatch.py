@@ -21,7 +21,7 @@ def _outbox(rig):
 
 @pytest.fixture
 def dispatcher(rig):
-    rig.ordo.sign_in(server_url="http://ordo.test", username="disp1", password="demo-disp")
+    rig.ordo.sign_in(server_url="https://ordo.test", username="disp1", password="demo-disp")
     rig.ordo.sync_blocking()
     return rig
 

@@ -68,7 +68,7 @@ def test_bad_time_logs_are_refused_and_nothing_is_queued(signed_in, kind, start,
 
 
 def test_only_the_assignee_logs_time_or_parts(rig):
-    rig.ordo.sign_in(server_url="http://ordo.test", username="disp1", password="demo-disp")
+    rig.ordo.sign_in(server_url="https://ordo.test", username="disp1", password="demo-disp")
     rig.ordo.sync_blocking()
     with pytest.raises(InvalidInput, match="Only the assignee"):
         rig.ordo.log_time(_order(rig), kind="work", started_at=T0 - timedelta(hours=1), ended_at=T0)

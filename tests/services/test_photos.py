@@ -137,10 +137,10 @@ def test_another_user_waits_for_unsent_photo_bytes_then_finds_none_of_them(signe
     with rig.ordo._store.transaction() as s:
         s.execute(delete(OutboxEntry))  # the photo.add went; its bytes did not
     with pytest.raises(SignInError, match="1 change of tech1 is still waiting"):
-        rig.ordo.sign_in(server_url="http://ordo.test", username="disp1", password="demo-disp")
+        rig.ordo.sign_in(server_url="https://ordo.test", username="disp1", password="demo-disp")
     with rig.ordo._store.transaction() as s:
         s.get(BlobUpload, photo.sha256).state = "done"
-    rig.ordo.sign_in(server_url="http://ordo.test", username="disp1", password="demo-disp")
+    rig.ordo.sign_in(server_url="https://ordo.test", username="disp1", password="demo-disp")
     assert rig.ordo._files.read(photo.sha256) is None and rig.ordo._files.thumbnail(photo.sha256) is None
     with rig.ordo._store.read() as s:
         assert s.query(BlobUpload).count() == 0 and s.query(Photo).count() == 0

@@ -14,8 +14,8 @@ from app.store.outbox import queued, sync_state
 
 
 def test_sign_in_stores_the_token_and_sends_the_device_id(rig):
-    user = rig.ordo.sign_in(server_url=" http://ordo.test/ ", username="tech1", password="demo-tech")
-    assert (user.username, user.role, user.server_url) == ("tech1", "technician", "http://ordo.test")
+    user = rig.ordo.sign_in(server_url=" https://ordo.test/ ", username="tech1", password="demo-tech")
+    assert (user.username, user.role, user.server_url) == ("tech1", "technician", "https://ordo.test")
     assert user.id == uuid.UUID(TECH["id"])
     assert rig.ordo.current_user() == user
     with rig.ordo._store.read() as s:
@@ -24,7 +24,7 @@ def test_sign_in_stores_the_token_and_sends_the_device_id(rig):
 
 def test_wrong_credentials(rig):
     with pytest.raises(SignInError, match="Wrong username or password"):
-        rig.ordo.sign_in(server_url="http://ordo.test", username="tech1", password="nope")
+        rig.ordo.sign_in(server_url="https://ordo.test", username="tech1", password="nope")
     assert rig.ordo.current_user() is None
 
 
@@ -38,18 +38,18 @@ def test_throttled_says_when_to_retry(rig, retry_after, says):
         json={"error": {"code": "throttled", "message": "slow down"}},
     )
     with pytest.raises(SignInError, match=f"Too many failed sign-ins. Try again {says}"):
-        rig.ordo.sign_in(server_url="http://ordo.test", username="tech1", password="x")
+        rig.ordo.sign_in(server_url="https://ordo.test", username="tech1", password="x")
 
 
 @pytest.mark.parametrize(
     ("exc", "says"),
     [
-        (httpx.ConnectError("[Errno 111] Connection refused"), "Cannot reach http://ordo.test: .*refused"),
+        (httpx.ConnectError("[Errno 111] Connection refused"), "Cannot reach https://ordo.test: .*refused"),
         (
             httpx.ConnectError("[Errno -2] Name or service not known"),
-            "Cannot reach http://ordo.test: .*not known",
+            "Cannot reach https://ordo.test: .*not known",
         ),
-        (httpx.ConnectTimeout("timed out"), "Cannot reach http://ordo.test: it did not answer in time"),
+        (httpx.ConnectTimeout("timed out"), "Cannot reach https://ordo.test: it did not answer in time"),
         (httpx.ReadTimeout("timed out"), "did not answer in time"),
     ],
 )
@@ -60,7 +60,7 @@ def test_unreachable_server(rig, exc, says):
 
     rig.server.fault = fail
     with pytest.raises(SignInError, match=says):
-        rig.ordo.sign_in(server_url="http://ordo.test", username="tech1", password="demo-tech")
+        rig.ordo.sign_in(server_url="https://ordo.test", username="tech1", password="demo-tech")
 
 
 def test_connection_refused_on_a_real_closed_port(tmp_path):
@@ -96,8 +96,8 @@ def test_connection_refused_on_a_real_closed_port(tmp_path):
 )
 def test_an_answer_that_is_not_ordo(rig, answer):
     rig.server.fault = lambda _r: answer
-    with pytest.raises(SignInError, match=r"http://ordo\.test did not answer like an Ordo server"):
-        rig.ordo.sign_in(server_url="http://ordo.test", username="tech1", password="demo-tech")
+    with pytest.raises(SignInError, match=r"https://ordo\.test did not answer like an Ordo server"):
+        rig.ordo.sign_in(server_url="https://ordo.test", username="tech1", password="demo-tech")
 
 
 def test_a_server_error_in_protocol_form_is_shown(rig):
@@ -105,7 +105,7 @@ def test_a_server_error_in_protocol_form_is_shown(rig):
         503, json={"error": {"code": "db", "message": "database down"}}
     )
     with pytest.raises(SignInError, match=r"database down\. Try again later"):
-        rig.ordo.sign_in(server_url="http://ordo.test", username="tech1", password="demo-tech")
+        rig.ordo.sign_in(server_url="https://ordo.test", username="tech1", password="demo-tech")
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_invalid_urls(rig, url):
 
 def test_empty_credentials_are_refused_without_a_request(rig):
     with pytest.raises(SignInError, match="Enter your username and password"):
-        rig.ordo.sign_in(server_url="http://ordo.test", username=" ", password="")
+        rig.ordo.sign_in(server_url="https://ordo.test", username=" ", password="")
     assert rig.server.requests == []
 
 
@@ -127,7 +127,7 @@ def test_another_user_with_an_empty_outbox_gets_a_clean_device(signed_in):
     rig = signed_in
     assert rig.ordo.get_order(uuid.UUID(rig.order)) is not None
     rig.ordo.sign_out()
-    rig.ordo.sign_in(server_url="http://ordo.test", username="disp1", password="demo-disp")
+    rig.ordo.sign_in(server_url="https://ordo.test", username="disp1", password="demo-disp")
     assert rig.ordo.current_user().username == "disp1"
     assert rig.ordo.get_order(uuid.UUID(rig.order)) is None
     with rig.ordo._store.read() as s:
@@ -145,13 +145,13 @@ def test_another_user_is_refused_while_changes_wait(signed_in):
     rig.ordo.add_note(uuid.UUID(rig.order), "unsent")
     rig.ordo.sign_out()
     with pytest.raises(SignInError, match="1 change of tech1 is still waiting"):
-        rig.ordo.sign_in(server_url="http://ordo.test", username="disp1", password="demo-disp")
+        rig.ordo.sign_in(server_url="https://ordo.test", username="disp1", password="demo-disp")
     with rig.ordo._store.read() as s:
         assert len(queued(s)) == 1
         assert sync_state(s).user["username"] == "tech1"
     assert rig.ordo.current_user() is None
     # The owner can come back and finds everything as it was.
-    rig.ordo.sign_in(server_url="http://ordo.test", username="tech1", password="demo-tech")
+    rig.ordo.sign_in(server_url="https://ordo.test", username="tech1", password="demo-tech")
     assert rig.ordo.get_order(uuid.UUID(rig.order)).notes[0].text == "unsent"
 
 
@@ -160,6 +160,6 @@ def test_sign_out_keeps_data(signed_in):
     rig.ordo.add_note(uuid.UUID(rig.order), "kept")
     rig.ordo.sign_out()
     assert rig.ordo.current_user() is None
-    assert rig.ordo.default_server_url() == "http://ordo.test"
+    assert rig.ordo.default_server_url() == "https://ordo.test"
     with rig.ordo._store.read() as s:
         assert len(queued(s)) == 1

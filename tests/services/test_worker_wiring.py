@@ -23,7 +23,7 @@ def test_a_write_pokes_the_worker_and_the_status_follows(tmp_path, rig):
     try:
         assert waiter.next_timeout() is None  # nobody signed in: wait for a poke, not the clock
         assert ordo.sync_status().state is SyncState.NEVER
-        ordo.sign_in(server_url="http://ordo.test", username="tech1", password="demo-tech")
+        ordo.sign_in(server_url="https://ordo.test", username="tech1", password="demo-tech")
         assert waiter.next_timeout() == 45  # the sign-in poked it and it synced
         assert ordo.sync_status().state is SyncState.SYNCED
         heard = []

@@ -198,7 +198,7 @@ def test_expired_session_signs_out_but_keeps_everything(signed_in):
     assert rig.ordo.current_user() is None
     assert len(_outbox(rig)) == 1
     rig.server.fault = None
-    rig.ordo.sign_in(server_url="http://ordo.test", username="tech1", password="demo-tech")
+    rig.ordo.sign_in(server_url="https://ordo.test", username="tech1", password="demo-tech")
     rig.ordo.sync_blocking()
     assert _outbox(rig) == []
 

@@ -18,7 +18,7 @@ from app.store import LocalStore
 from app.store.outbox import sync_state
 from app.sync import SyncEngine
 
-URL = "http://ordo.test"
+URL = "https://ordo.test"
 TECH = {
     "id": "11111111-1111-4111-8111-111111111111",
     "username": "tech1",

@@ -80,7 +80,7 @@ def world(tmp_path):
     progress: list[tuple[str, int, int]] = []
 
     def transfer(**kw) -> BlobTransfer:
-        client = httpx.Client(base_url="http://ordo.test", transport=httpx.MockTransport(server.handle))
+        client = httpx.Client(base_url="https://ordo.test", transport=httpx.MockTransport(server.handle))
         return BlobTransfer(
             store=store,
             files=files,
@@ -163,7 +163,7 @@ def test_a_hash_mismatch_restarts_from_zero_and_gives_up_for_this_sync_after_thr
         row = s.get(BlobUpload, SHA)
         row.state, row.restarts = "queued", 0
     bad = AlwaysDamaged()
-    client = httpx.Client(base_url="http://ordo.test", transport=httpx.MockTransport(bad.handle))
+    client = httpx.Client(base_url="https://ordo.test", transport=httpx.MockTransport(bad.handle))
     t = BlobTransfer(store=store, files=transfer().files, client=client, clock=Clock())
     with pytest.raises(ProtocolError, match="damaged in transit"):
         t.upload_pending()
@@ -197,7 +197,7 @@ def test_a_network_cut_keeps_the_upload_queued(world):
         raise httpx.ConnectError("down", request=request)
 
     t = transfer()
-    t.client = httpx.Client(base_url="http://ordo.test", transport=httpx.MockTransport(cut))
+    t.client = httpx.Client(base_url="https://ordo.test", transport=httpx.MockTransport(cut))
     with pytest.raises(Offline):
         t.upload_pending()
     assert _row(store).state == UploadState.QUEUED

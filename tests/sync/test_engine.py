@@ -205,7 +205,7 @@ def test_garbage_answers_are_protocol_errors_and_nothing_local_is_lost(world, an
     store, server, engine, order, item = world
     _queue_three(store, order, item)
     server.fault = lambda _request: answer
-    with pytest.raises(ProtocolError, match=r"http://ordo\.test"):
+    with pytest.raises(ProtocolError, match=r"https://ordo\.test"):
         engine.sync_once()
     with store.read() as s:
         assert [e.mid for e in queued(s)] == [1, 2, 3]
@@ -249,7 +249,7 @@ def test_connection_errors_are_offline(world):
         raise httpx.ConnectError("connection refused", request=request)
 
     server.fault = cut
-    with pytest.raises(Offline, match=r"Cannot reach http://ordo\.test"):
+    with pytest.raises(Offline, match=r"Cannot reach https://ordo\.test"):
         engine.sync_once()
 
     def slow(request):

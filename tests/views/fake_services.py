@@ -157,7 +157,9 @@ class FakeServices:
     def default_server_url(self) -> str:
         return "http://127.0.0.1:8000"
 
-    def sign_in(self, *, server_url: str, username: str, password: str) -> CurrentUser:
+    def sign_in(
+        self, *, server_url: str, username: str, password: str, allow_insecure: bool = False
+    ) -> CurrentUser:
         if self._fail:
             raise SignInError(self._fail)
         if password != "demo-tech":

@@ -10,7 +10,7 @@ import pytest
 from app.domain import Priority, Role, Status, next_statuses
 from app.services.types import OrderId, OrderSummary
 from app.views.checklist import parse_number
-from app.views.login import _form_problem
+from app.views.login import _form_problem, _plain_http
 from app.views.order_actions import action_label, primary_move
 from app.views.orders import card_label
 from app.views.widgets import due_text, side_padding
@@ -117,3 +117,18 @@ def test_a_card_says_in_words_what_colour_shows() -> None:
 def test_wide_windows_keep_a_readable_column() -> None:
     assert side_padding(390) == 12
     assert side_padding(1280) == (1280 - 760) / 2
+
+
+@pytest.mark.parametrize(
+    ("typed", "ask"),
+    [
+        ("http://192.168.1.20:8000", True),
+        ("http://ordo.example.com/", True),
+        ("https://ordo.example.com", False),
+        ("127.0.0.1:8000", False),  # made http://, but this machine
+        ("ordo.example.com", False),  # made https://
+        ("not a url", False),  # sign-in explains what is wrong instead
+    ],
+)
+def test_the_login_asks_consent_only_for_plain_http_to_another_machine(typed, ask):
+    assert _plain_http(typed) is ask
