@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +65,10 @@ class LocalStore:
         """Open (creating if needed) the database at `path`, migrate it to head, ensure the sync-state row."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        # The file holds customers' details and the sign-in token: only this user may read it
+        # (the WAL and shared-memory files SQLite makes beside it take the same mode).
+        path.touch(mode=0o600, exist_ok=True)
+        os.chmod(path, 0o600)
         engine = create_engine(f"sqlite+pysqlite:///{path}")
         event.listen(engine, "connect", _on_connect)
         event.listen(engine, "begin", _on_begin)

@@ -116,3 +116,13 @@ def test_downgrade_and_upgrade_again(tmp_path):
     assert "orders" not in inspect(store.engine).get_table_names()
     store.migrate()
     assert "orders" in inspect(store.engine).get_table_names()
+
+
+def test_the_database_file_is_readable_by_its_owner_only(tmp_path):
+    store = open_store(tmp_path)
+    with store.transaction() as s:
+        sync_state(s).access_token = "secret"
+    for name in ("ordo.db", "ordo.db-wal"):
+        path = tmp_path / name
+        if path.exists():
+            assert path.stat().st_mode & 0o077 == 0, name
