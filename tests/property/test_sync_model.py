@@ -377,6 +377,7 @@ def test_sync_model_quick() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # about 6 minutes alone; far more while other suites share the cores
 def test_sync_model_ci() -> None:
     # Not "merged": a stale `from` that is still legal needs a rare interleaving (about one
     # example in 150), so requiring it would make the check depend on the draw, not the code.
