@@ -8,7 +8,7 @@ import flet as ft
 
 from app.domain import REASON_REQUIRED, Status
 from app.views.theme import MIN_TOUCH, STATUS_WORD
-from app.views.widgets import callout, message_box, tagged
+from app.views.widgets import callout, reason_dialog, tagged
 
 # The step a technician usually takes next; it gets the one big button.
 NATURAL_NEXT: dict[Status, Status] = {
@@ -94,45 +94,16 @@ def StatusActions(
         on_move(to, None)
 
     ft.use_dialog(
-        ft.AlertDialog(
-            modal=True,
-            title=ft.Text(f"{action_label(frm=current, to=asking)}: why?" if asking else ""),
-            content=ft.Column(
-                [
-                    tagged(
-                        "reason-input",
-                        ft.TextField(
-                            label="Reason",
-                            value=reason,
-                            autofocus=True,
-                            multiline=True,
-                            min_lines=2,
-                            on_change=lambda e: set_reason(e.control.value),
-                        ),
-                    ),
-                    *([message_box(identifier="reason-error", text=reason_error)] if reason_error else []),
-                ],
-                tight=True,
-                width=360,
-            ),
-            actions=[
-                tagged(
-                    "reason-cancel",
-                    ft.TextButton("Back", on_click=close_dialog, height=MIN_TOUCH),
-                    label="Back, keep the order as it is",
-                    button=True,
-                ),
-                tagged(
-                    "reason-confirm",
-                    ft.FilledButton(
-                        action_label(frm=current, to=asking) if asking else "OK",
-                        on_click=confirm_reason,
-                        height=MIN_TOUCH,
-                    ),
-                    button=True,
-                ),
-            ],
-            on_dismiss=lambda: close_dialog(),
+        reason_dialog(
+            prefix="reason",
+            title=f"{action_label(frm=current, to=asking)}: why?" if asking else "",
+            reason=reason,
+            on_reason=set_reason,
+            error=reason_error,
+            confirm_label=action_label(frm=current, to=asking) if asking else "OK",
+            cancel_label="Back, keep the order as it is",
+            on_confirm=confirm_reason,
+            on_cancel=close_dialog,
         )
         if asking is not None
         else None

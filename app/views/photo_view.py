@@ -13,7 +13,7 @@ from app.views.photos import blob_chip
 from app.views.state import use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
 from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, pending_mark, side_padding, tagged
+from app.views.widgets import message_box, pending_mark, reason_dialog, side_padding, tagged
 
 VoidFn = Callable[[str], str | None]  # reason -> an error message, or None when voided
 
@@ -109,41 +109,16 @@ def VoidPhoto(*, on_void: VoidFn) -> ft.Control:
         close()
 
     ft.use_dialog(
-        ft.AlertDialog(
-            modal=True,
-            title=ft.Text("Remove this photo: why?"),
-            content=ft.Column(
-                [
-                    tagged(
-                        "void-reason",
-                        ft.TextField(
-                            label="Reason",
-                            value=reason,
-                            autofocus=True,
-                            multiline=True,
-                            min_lines=2,
-                            on_change=lambda e: set_reason(e.control.value),
-                        ),
-                    ),
-                    *([message_box(identifier="void-error", text=error)] if error else []),
-                ],
-                tight=True,
-                width=360,
-            ),
-            actions=[
-                tagged(
-                    "void-cancel",
-                    ft.TextButton("Back", on_click=close, height=MIN_TOUCH),
-                    label="Back, keep the photo",
-                    button=True,
-                ),
-                tagged(
-                    "void-confirm",
-                    ft.FilledButton("Remove photo", on_click=confirm, height=MIN_TOUCH),
-                    button=True,
-                ),
-            ],
-            on_dismiss=lambda: close(),
+        reason_dialog(
+            prefix="void",
+            title="Remove this photo: why?",
+            reason=reason,
+            on_reason=set_reason,
+            error=error,
+            confirm_label="Remove photo",
+            cancel_label="Back, keep the photo",
+            on_confirm=confirm,
+            on_cancel=close,
         )
         if asking
         else None

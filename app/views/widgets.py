@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import flet as ft
 
 from app.domain import Priority, Status
-from app.views.theme import PRIORITY_ICON, PRIORITY_TONE, READABLE, STATUS_WORD, Tone, status_tone
+from app.views.theme import MIN_TOUCH, PRIORITY_ICON, PRIORITY_TONE, READABLE, STATUS_WORD, Tone, status_tone
 
 
 def tagged(identifier: str, content: ft.Control, *, label: str | None = None, **kw: object) -> ft.Control:
@@ -148,4 +149,58 @@ def callout(
             ),
         ),
         label=f"{title} " + "; ".join(lines),
+    )
+
+
+def reason_dialog(
+    *,
+    prefix: str,
+    title: str,
+    reason: str,
+    on_reason: Callable[[str], None],
+    error: str,
+    confirm_label: str,
+    cancel_label: str,
+    on_confirm: Callable[[], None],
+    on_cancel: Callable[[], None],
+) -> ft.AlertDialog:
+    """A modal asking why (a status move, voiding an entry): one reason field, Back and confirm.
+
+    Controls are tagged `<prefix>-input`, `-error`, `-cancel`, `-confirm` for the browser tests.
+    """
+    return ft.AlertDialog(
+        modal=True,
+        title=ft.Text(title),
+        content=ft.Column(
+            [
+                tagged(
+                    f"{prefix}-input",
+                    ft.TextField(
+                        label="Reason",
+                        value=reason,
+                        autofocus=True,
+                        multiline=True,
+                        min_lines=2,
+                        on_change=lambda e: on_reason(e.control.value),
+                    ),
+                ),
+                *([message_box(identifier=f"{prefix}-error", text=error)] if error else []),
+            ],
+            tight=True,
+            width=360,
+        ),
+        actions=[
+            tagged(
+                f"{prefix}-cancel",
+                ft.TextButton("Back", on_click=on_cancel, height=MIN_TOUCH),
+                label=cancel_label,
+                button=True,
+            ),
+            tagged(
+                f"{prefix}-confirm",
+                ft.FilledButton(confirm_label, on_click=on_confirm, height=MIN_TOUCH),
+                button=True,
+            ),
+        ],
+        on_dismiss=lambda: on_cancel(),
     )

@@ -119,6 +119,15 @@ def _order(ordo: Ordo) -> OrderDetail:
     raise AssertionError("tech1 has no open order in the demo seed")
 
 
+def _small_chunks(ordo: Ordo) -> BlobTransfer:
+    """A new transfer (as after an app restart) on the device's client, in 256 KiB chunks,
+    so a cut can land in any of several PATCHes."""
+    _, transfer = ordo._current_engine()
+    return BlobTransfer(
+        store=transfer.store, files=transfer.files, client=transfer.client, clock=_now, chunk_size=256 * 1024
+    )
+
+
 def _server_blob(server, sha: str) -> Path | None:
     found = [p for p in (server.data_dir / "blobs").rglob(sha) if "partial" not in p.parts]
     return found[0] if found else None
@@ -206,14 +215,7 @@ def test_an_upload_cut_at_a_random_byte_resumes_from_the_servers_offset(tmp_path
             total = photo.size
             cut = random.Random(seed).randrange(1, total)
             # Small chunks so the cut can land in any of several PATCHes.
-            _, transfer = tech._current_engine()
-            small = BlobTransfer(
-                store=transfer.store,
-                files=transfer.files,
-                client=transfer.client,
-                clock=_now,
-                chunk_size=256 * 1024,
-            )
+            small = _small_chunks(tech)
             transport.cut_after = cut
             with pytest.raises(Offline):
                 small.upload_pending()
@@ -227,13 +229,7 @@ def test_an_upload_cut_at_a_random_byte_resumes_from_the_servers_offset(tmp_path
             # server was still writing the cut request when we asked), never from zero.
             transport.requests.clear()
             transport.answers.clear()
-            fresh = BlobTransfer(
-                store=transfer.store,
-                files=transfer.files,
-                client=transfer.client,
-                clock=_now,
-                chunk_size=256 * 1024,
-            )
+            fresh = _small_chunks(tech)
             report = fresh.upload_pending()
             assert transport.requests[0][0] == "HEAD"
             start = next(off for m, off, code in transport.answers if m == "PATCH" and code != 409)
@@ -256,14 +252,7 @@ def test_a_corrupted_chunk_is_refused_and_the_upload_starts_again(tmp_path, serv
             tech.sync_blocking()
             order = _order(tech)
             photo = tech.add_photos(order.summary.id, [_noisy_jpeg(tmp_path / "p.jpg")]).detail.photos[-1]
-            _, transfer = tech._current_engine()
-            small = BlobTransfer(
-                store=transfer.store,
-                files=transfer.files,
-                client=transfer.client,
-                clock=_now,
-                chunk_size=256 * 1024,
-            )
+            small = _small_chunks(tech)
             transport.flip_in_patch = 1  # the second chunk arrives damaged
             report = small.upload_pending()
             assert report.restarts == 1 and report.uploaded == 1
