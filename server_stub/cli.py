@@ -108,7 +108,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     received: list[int] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda signum, _frame: received.append(signum))
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    # Our request log (server_stub.api.logging) replaces uvicorn's access log.
+    from server_stub.api.logging import log_requests_to
+
+    log_requests_to(level=args.log_level)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     print("Ordo server stopped.", flush=True)
     return 0
 
@@ -152,6 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="retention in seconds (default: $ORDO_SERVER_TOMBSTONE_RETENTION, 30 days)",
     )
     prune.set_defaults(func=cmd_prune)
+
+    from server_stub.cli_accounts import add_commands as add_account_commands
+
+    add_account_commands(sub, common)
+
+    from server_stub.cli_apikeys import add_commands as add_apikey_commands
+
+    add_apikey_commands(sub, common)
     return parser
 
 

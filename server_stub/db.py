@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SEQ_COUNTER = "seq"
+
+# How long a writer waits for SQLite's write lock before the request is answered
+# 503 (settings.sqlite_write_wait_seconds overrides it for the server).
+DEFAULT_WRITE_WAIT = 10.0
+# Connections kept open per SQLite engine. Bursts beyond it open more (SQLite
+# connections are cheap): a bounded pool would make a request holding its read
+# session wait for a write connection, and time out as an error.
+SQLITE_POOL_SIZE = 64
 
 
 def order_number_counter(org_id: str) -> str:
@@ -16,49 +28,127 @@ def order_number_counter(org_id: str) -> str:
 
 
 WRITE_OPTION = "ordo_write"
+_HOLDS_GATE = "ordo_holds_write_gate"
+
+
+class DatabaseBusy(Exception):
+    """SQLite's write lock did not come free in time: the request may be retried later."""
+
+
+class WriteGate:
+    """One SQLite write transaction at a time per process, first come first served.
+
+    SQLite allows a single writer. Without this, concurrent writers all poll the
+    file lock (busy_timeout sleeps up to 100 ms between tries, so the lock sits
+    idle after each commit, and whoever polls first wins); here they queue in
+    order, each wakes the moment the one before commits, and a wait is bounded
+    by `wait` seconds, after which DatabaseBusy is raised.
+    """
+
+    def __init__(self, *, wait: float) -> None:
+        self.wait = wait
+        self._mutex = threading.Lock()
+        self._held = False
+        self._queue: deque[threading.Lock] = deque()
+
+    @property
+    def waiting(self) -> int:
+        return len(self._queue)
+
+    def acquire(self, *, timeout: float | None = None) -> bool:
+        """Take the gate within `timeout` seconds (default: `wait`); False if it stayed taken."""
+        with self._mutex:
+            if not self._held and not self._queue:
+                self._held = True
+                return True
+            ticket = threading.Lock()
+            ticket.acquire()
+            self._queue.append(ticket)
+        if ticket.acquire(timeout=self.wait if timeout is None else timeout):
+            return True  # handed over by release()
+        with self._mutex:
+            if ticket in self._queue:
+                self._queue.remove(ticket)
+                return False
+        return True  # release() handed it over just as the wait ran out: it is ours
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._queue:
+                self._queue.popleft().release()  # straight to the next in line; stays held
+            else:
+                self._held = False
 
 
 @dataclass(frozen=True, slots=True)
 class Database:
     """Session factories over one engine: `read` for queries, `write` for
-    transactions that change rows (on SQLite these take the write lock at BEGIN)."""
+    transactions that change rows (on SQLite these queue at the process's
+    write gate, then take the write lock at BEGIN)."""
 
     engine: Engine
     read: sessionmaker[Session]
     write: sessionmaker[Session]
+    gate: WriteGate | None = None  # SQLite only
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def open_database(database_url: str) -> Database:
-    engine = make_engine(database_url)
+def open_database(database_url: str, *, write_wait: float = DEFAULT_WRITE_WAIT) -> Database:
+    gate = WriteGate(wait=write_wait) if _is_sqlite(database_url) else None
+    engine = make_engine(database_url, gate=gate)
     return Database(
         engine=engine,
         read=sessionmaker(bind=engine, expire_on_commit=False),
         write=sessionmaker(bind=engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False),
+        gate=gate,
     )
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str, *, gate: WriteGate | None = None) -> Engine:
     """An engine for SQLite (a file) or PostgreSQL, set up for concurrent use."""
-    if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
-        _configure_sqlite(engine)
+    if _is_sqlite(database_url):
+        gate = gate or WriteGate(wait=DEFAULT_WRITE_WAIT)
+        engine = create_engine(
+            database_url,
+            connect_args={"check_same_thread": False, "timeout": gate.wait},
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=-1,
+        )
+        _configure_sqlite(engine, gate=gate)
         return engine
     return create_engine(database_url, pool_pre_ping=True)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _is_sqlite(database_url: str) -> bool:
+    return database_url.startswith("sqlite")
+
+
+def is_lock_contention(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (SQLITE_BUSY/SQLITE_LOCKED): busy, not broken."""
+    orig = exc.orig if isinstance(exc, OperationalError) else exc
+    code = getattr(orig, "sqlite_errorcode", None)
+    return isinstance(orig, sqlite3.OperationalError) and code is not None and (code & 0xFF) in (5, 6)
+
+
+def _configure_sqlite(engine: Engine, *, gate: WriteGate) -> None:
+    busy_ms = int(gate.wait * 1000)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver so BEGIN IMMEDIATE below is ours.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # Waits for other processes (a CLI prune beside the server); within the
+        # process writers queue at the gate first.
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Under sustained load readers keep the WAL from restarting and it grows;
+        # once load eases and it restarts, the file is cut back to this size.
+        cursor.execute("PRAGMA journal_size_limit=67108864")  # 64 MiB
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -66,8 +156,43 @@ def _configure_sqlite(engine: Engine) -> None:
         # A write transaction takes the lock up front (IMMEDIATE): a deferred one
         # that reads and then writes fails with SQLITE_BUSY instead of waiting.
         # Reads stay deferred, so pulls never block pushes under WAL.
-        write = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if not conn.get_execution_options().get(WRITE_OPTION, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if not gate.acquire():
+            raise DatabaseBusy(f"waited {gate.wait:g} s for the database's write lock")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.release()
+            raise
+        conn.info[_HOLDS_GATE] = True
+
+    # COMMIT and ROLLBACK are issued here rather than by the driver (a no-op after
+    # this, as no transaction is open), so the gate opens only once the lock is gone.
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn: Any) -> None:
+        _finish(conn, "COMMIT")
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: Any) -> None:
+        _finish(conn, "ROLLBACK")
+
+    def _finish(conn: Any, statement: str) -> None:
+        held = conn.info.pop(_HOLDS_GATE, False)
+        try:
+            dbapi_connection = conn.connection.dbapi_connection
+            if held and dbapi_connection is not None and dbapi_connection.in_transaction:
+                dbapi_connection.execute(statement)
+        finally:
+            if held:
+                gate.release()
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(_dbapi_connection: Any, record: Any, _exc: Any) -> None:
+        # A connection dropped mid-transaction must not keep the gate shut.
+        if record.info.pop(_HOLDS_GATE, False):
+            gate.release()
 
 
 def _bump(session: Session, name: str) -> int:

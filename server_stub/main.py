@@ -11,10 +11,14 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app.domain.protocol import PushRequest
 from server_stub.api.errors import BodyLimitMiddleware, install_error_handlers
-from server_stub.api.routes import auth, blobs, health, sync
+from server_stub.api.logging import RequestLogMiddleware
+from server_stub.api.openapi import document_errors
+from server_stub.api.overload import InFlightLimit
+from server_stub.api.routes import auth, blobs, health, intake, sync
 from server_stub.blobstore import BlobStore
 from server_stub.clock import Clock, SystemClock
 from server_stub.db import open_database
+from server_stub.security import signing_key
 from server_stub.settings import Settings, get_settings
 from server_stub.sync.tombstones import TombstonePruner
 
@@ -23,7 +27,7 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """A server app over `settings.database_url` (already migrated: see server_stub.migrate)."""
-    db = open_database(settings.database_url)
+    db = open_database(settings.database_url, write_wait=settings.sqlite_write_wait_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -34,6 +38,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.clock = clock or SystemClock()
+    # The token key is read (or made) now: a bad ORDO_SERVER_SECRET_KEY stops the start, not a sign-in.
+    signing_key(settings)
     app.state.blobs = BlobStore(root=settings.blobs_dir)
     app.state.pruner = TombstonePruner(
         db=db,
@@ -42,7 +48,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         interval=settings.tombstone_prune_interval,
     )
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, sync, blobs):
+    for module in (health, auth, sync, blobs, intake):
         api.include_router(module.router)
     app.include_router(api)
     install_error_handlers(app)
@@ -50,7 +56,19 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     # PNG or WebP, which Starlette's GZip already leaves alone by content type.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    # Added last, so outermost: a shed request costs nothing further.
+    app.add_middleware(
+        InFlightLimit,
+        limit=settings.max_in_flight,
+        queue=settings.max_queued,
+        wait_seconds=settings.queue_wait_seconds,
+        retry_after_seconds=settings.overload_retry_after_seconds,
+        exempt=(f"{API_PREFIX}/health",),
+    )
+    # Outermost of all: every answer is logged, shed and too-large ones included.
+    app.add_middleware(RequestLogMiddleware)
     _document_push_body(app)
+    document_errors(app)
     return app
 
 

@@ -47,16 +47,42 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     skills: Mapped[list[Any]] = mapped_column(JSON, default=list)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    # Set by `ordo-server user disable`: sign-in answers as for a wrong password.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class AccessToken(Base):
+    """A signed access token (server_stub.signing); the signature rejects garbage without a
+    query, this row keeps it revocable. Only a SHA-256 of the token is kept: a leaked
+    database holds no usable token."""
+
     __tablename__ = "access_tokens"
-    # Only a SHA-256 of the token is kept: a leaked database holds no usable token.
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    device_id: Mapped[str] = mapped_column(ID)
+    device_id: Mapped[str] = mapped_column(ID, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+    # One sign-in starts a family; every refresh adds to it; reuse of a spent refresh
+    # token revokes the whole family.
+    family_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The 401 code a revoked token answers with: token_revoked, device_revoked, device_wiped.
+    revoked_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class RefreshToken(Base):
+    """A signed, single-use refresh token: spent (`used_at`) when exchanged for a new pair."""
+
+    __tablename__ = "refresh_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family_id: Mapped[str] = mapped_column(ID, index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    device_id: Mapped[str] = mapped_column(ID, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class Device(Base):
@@ -65,6 +91,9 @@ class Device(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     last_mid: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # `ordo-server device revoke [--wipe]`; a later sign-in on the device clears both.
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    wipe: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class LedgerEntry(Base):
@@ -274,6 +303,41 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(150), index=True)
     address: Mapped[str] = mapped_column(String(100), index=True)
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class ApiKey(Base):
+    """An integration key (`X-API-Key`) of one organisation, for the intake endpoints
+    only. It acts as its own `integration` user (the author of the notes it adds).
+    Keys are long random strings, so a SHA-256 is enough: a leaked database holds none."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class IntakeRecord(Base):
+    """One request or alert taken in, by its sender's `external_id`: the same one
+    again answers with the same order. Alerts de-duplicated onto an open order get
+    their own row pointing at that order."""
+
+    __tablename__ = "intake_records"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    kind: Mapped[str] = mapped_column(String(10))  # request | alert
+    external_id: Mapped[str] = mapped_column(String(200))
+    # The alerting system's name (an alert's `source`); None for requests.
+    source: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("uq_intake_records_org_kind_external", "org_id", "kind", "external_id", unique=True),
+    )
 
 
 # An order's children, with the entity name each is pulled as: whoever sees the

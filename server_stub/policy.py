@@ -142,6 +142,13 @@ def visible_orders(user: User) -> ColumnElement[bool]:
     return false()
 
 
+def may_intake(user: User) -> bool:
+    """The intake endpoints take integration keys only (sync-protocol.md, "Intake");
+    a key's user may do nothing else (may_sync), and a person's token never reaches
+    intake, which reads only `X-API-Key`."""
+    return role_of(user) is Role.INTEGRATION
+
+
 def may_use_blobs(user: User) -> bool:
     """HEAD and PATCH of blobs: whoever syncs (integration keys never upload)."""
     return may_sync(user)

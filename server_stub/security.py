@@ -1,19 +1,39 @@
-"""Passwords (argon2) and bearer tokens (random, stored only as SHA-256)."""
+"""Passwords (argon2) and tokens: signed (server_stub.signing), stored only as SHA-256,
+short-lived access tokens renewed with single-use refresh tokens, all revocable."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from server_stub.models import AccessToken, Device, User
+from server_stub.models import AccessToken, Device, RefreshToken, User
+from server_stub.settings import Settings
+from server_stub.signing import TokenKind, load_key, sign, token_digest, verify
 from server_stub.timeutil import to_db
+
+__all__ = [
+    "AuthFailure",
+    "Denied",
+    "DeviceTaken",
+    "IssuedTokens",
+    "Principal",
+    "authenticate",
+    "hash_password",
+    "issue_tokens",
+    "refresh",
+    "revoke_device_tokens",
+    "revoke_user_tokens",
+    "signing_key",
+    "token_digest",
+    "verify_password",
+]
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so a wrong username costs the
@@ -32,38 +52,180 @@ def verify_password(*, password_hash: str | None, password: str) -> bool:
         return False
 
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def signing_key(settings: Settings) -> bytes:
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    return load_key(secret=secret, data_dir=settings.data_dir)
+
+
+class Denied(StrEnum):
+    """Why a token was turned away: the `code` of the 401."""
+
+    INVALID = "unauthorized"  # not ours, garbage, unknown
+    EXPIRED = "token_expired"  # genuine but past its time: refresh
+    REVOKED = "token_revoked"  # password reset, user disabled, refresh token reused
+    DEVICE_REVOKED = "device_revoked"  # an admin revoked this device
+    DEVICE_WIPED = "device_wiped"  # ... and asked it to erase its data
+
+
+_MESSAGES = {
+    Denied.INVALID: "the token is unknown or has expired; sign in again",
+    Denied.EXPIRED: "the access token has expired; refresh it or sign in again",
+    Denied.REVOKED: "the token was revoked; sign in again",
+    Denied.DEVICE_REVOKED: "this device was signed out by an administrator",
+    Denied.DEVICE_WIPED: "this device was signed out by an administrator and must erase its data",
+}
+
+
+class AuthFailure(Exception):
+    def __init__(self, reason: Denied) -> None:
+        super().__init__(_MESSAGES[reason])
+        self.reason = reason
+        self.message = _MESSAGES[reason]
+
+    @property
+    def wipe(self) -> bool:
+        return self.reason is Denied.DEVICE_WIPED
+
+
+def _revoked(reason: str | None) -> Denied:
+    try:
+        return Denied(reason) if reason else Denied.REVOKED
+    except ValueError:
+        return Denied.REVOKED
+
+
+class DeviceTaken(Exception):
+    """Sign-in with a device id registered to another organisation: refused."""
 
 
 @dataclass(frozen=True, slots=True)
-class IssuedToken:
-    token: str
+class IssuedTokens:
+    access_token: str
     expires_in: int
+    refresh_token: str
 
 
-def issue_token(
-    session: Session, *, user: User, device_id: str, now: datetime, ttl_seconds: int
-) -> IssuedToken:
-    """Create a token bound to `device_id`, registering the device on first sign-in."""
-    token = secrets.token_urlsafe(32)
+def _new_pair(
+    session: Session,
+    *,
+    key: bytes,
+    user_id: str,
+    device_id: str,
+    family_id: str,
+    now: datetime,
+    access_ttl: int,
+    refresh_ttl: int,
+) -> IssuedTokens:
+    access_expires = now + timedelta(seconds=access_ttl)
+    refresh_expires = now + timedelta(seconds=refresh_ttl)
+    access = sign(key=key, kind=TokenKind.ACCESS, expires_at=access_expires)
+    refresh_token = sign(key=key, kind=TokenKind.REFRESH, expires_at=refresh_expires)
+    common = {"user_id": user_id, "device_id": device_id, "family_id": family_id, "created_at": to_db(now)}
+    session.add(AccessToken(token_hash=token_digest(access), expires_at=to_db(access_expires), **common))
     session.add(
-        AccessToken(
-            token_hash=token_digest(token),
-            user_id=user.id,
-            device_id=device_id,
-            created_at=to_db(now),
-            expires_at=to_db(now + timedelta(seconds=ttl_seconds)),
-        )
+        RefreshToken(token_hash=token_digest(refresh_token), expires_at=to_db(refresh_expires), **common)
     )
+    return IssuedTokens(access_token=access, expires_in=access_ttl, refresh_token=refresh_token)
+
+
+def issue_tokens(
+    session: Session,
+    *,
+    key: bytes,
+    user: User,
+    device_id: str,
+    now: datetime,
+    access_ttl: int,
+    refresh_ttl: int,
+) -> IssuedTokens:
+    """A sign-in: a new token family bound to `device_id`, registering the device on first
+    sign-in. Signing in again on a revoked device (with the password) makes it usable again.
+    DeviceTaken when the device id is registered to another organisation."""
     device = session.get(Device, device_id)
     if device is None:
         session.add(Device(device_id=device_id, user_id=user.id, last_mid=0, created_at=to_db(now)))
     else:
+        owner = session.get(User, device.user_id)
+        if owner is not None and owner.org_id != user.org_id:
+            # Its ledger (the answers to its mids) belongs to the other organisation.
+            raise DeviceTaken(device_id)
         # The same installation may be used by someone else after a sign-out;
         # its mid counter belongs to the installation and carries on.
         device.user_id = user.id
-    return IssuedToken(token=token, expires_in=ttl_seconds)
+        device.revoked_at = None
+        device.wipe = False
+    return _new_pair(
+        session,
+        key=key,
+        user_id=user.id,
+        device_id=device_id,
+        family_id=str(uuid.uuid4()),
+        now=now,
+        access_ttl=access_ttl,
+        refresh_ttl=refresh_ttl,
+    )
+
+
+def _revoke_family(session: Session, *, family_id: str, now: datetime, reason: Denied) -> None:
+    for model in (AccessToken, RefreshToken):
+        session.execute(
+            update(model)
+            .where(model.family_id == family_id, model.revoked_at.is_(None))
+            .values(revoked_at=to_db(now), revoked_reason=reason.value)
+        )
+
+
+def refresh(
+    session: Session,
+    *,
+    key: bytes,
+    token: str,
+    device_id: str,
+    now: datetime,
+    access_ttl: int,
+    refresh_ttl: int,
+) -> tuple[User, IssuedTokens]:
+    """Exchange a refresh token for a new pair (same family); the old one is spent.
+
+    A spent token presented again means two parties hold it (a copy was stolen, or a
+    device was cloned): the whole family is revoked and both must sign in again.
+    Raises AuthFailure. The caller commits even on failure, so a revocation sticks.
+    """
+    if verify(key=key, token=token, kind=TokenKind.REFRESH) is None:
+        raise AuthFailure(Denied.INVALID)
+    row = session.execute(
+        select(RefreshToken).where(RefreshToken.token_hash == token_digest(token))
+    ).scalar_one_or_none()
+    if row is None or row.device_id != device_id:
+        raise AuthFailure(Denied.INVALID)
+    if row.revoked_at is not None:
+        raise AuthFailure(_revoked(row.revoked_reason))
+    if row.used_at is not None:
+        _revoke_family(session, family_id=row.family_id, now=now, reason=Denied.REVOKED)
+        raise AuthFailure(Denied.REVOKED)
+    if row.expires_at <= to_db(now):
+        raise AuthFailure(Denied.EXPIRED)
+    user = session.get(User, row.user_id)
+    if user is None or user.disabled_at is not None:
+        raise AuthFailure(Denied.INVALID)
+    row.used_at = to_db(now)
+    # The access tokens issued before in this family go too: one live pair per sign-in.
+    session.execute(
+        update(AccessToken)
+        .where(AccessToken.family_id == row.family_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=to_db(now), revoked_reason=Denied.REVOKED.value)
+    )
+    issued = _new_pair(
+        session,
+        key=key,
+        user_id=user.id,
+        device_id=device_id,
+        family_id=row.family_id,
+        now=now,
+        access_ttl=access_ttl,
+        refresh_ttl=refresh_ttl,
+    )
+    return user, issued
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +236,56 @@ class Principal:
     device_id: str
 
 
-def authenticate(session: Session, *, token: str, now: datetime) -> Principal | None:
+def authenticate(session: Session, *, key: bytes, token: str, now: datetime) -> Principal:
+    """The caller behind an access token; AuthFailure says why not. The signature is
+    checked before any query, so garbage costs one HMAC."""
+    claims = verify(key=key, token=token, kind=TokenKind.ACCESS)
+    if claims is None:
+        raise AuthFailure(Denied.INVALID)
     row = session.execute(
         select(AccessToken).where(AccessToken.token_hash == token_digest(token))
     ).scalar_one_or_none()
-    if row is None or row.expires_at <= to_db(now):
-        return None
+    if row is None:
+        raise AuthFailure(Denied.INVALID)
+    # Revocation before expiry: a wiped device must learn it even with an old token.
+    if row.revoked_at is not None:
+        raise AuthFailure(_revoked(row.revoked_reason))
+    if row.expires_at <= to_db(now) or claims.expires_at <= now:
+        raise AuthFailure(Denied.EXPIRED)
     user = session.get(User, row.user_id)
-    if user is None:
-        return None
+    if user is None or user.disabled_at is not None:
+        raise AuthFailure(Denied.REVOKED)
     return Principal(user=user, device_id=row.device_id)
+
+
+def revoke_user_tokens(session: Session, *, user_id: str, now: datetime) -> int:
+    """Revoke every token of a user (password reset, disable); returns how many were live."""
+    revoked = 0
+    for model in (AccessToken, RefreshToken):
+        result = session.execute(
+            update(model)
+            .where(model.user_id == user_id, model.revoked_at.is_(None), model.expires_at > to_db(now))
+            .values(revoked_at=to_db(now), revoked_reason=Denied.REVOKED.value)
+        )
+        revoked += result.rowcount or 0
+    return revoked
+
+
+def revoke_device_tokens(session: Session, *, device_id: str, now: datetime, wipe: bool) -> int:
+    """Revoke every token ever bound to a device; returns how many were still live. Their
+    next use answers device_revoked or device_wiped: expired and already revoked ones too,
+    so the device learns of a wipe whichever token it still holds."""
+    reason = Denied.DEVICE_WIPED if wipe else Denied.DEVICE_REVOKED
+    live = 0
+    for model in (AccessToken, RefreshToken):
+        live += session.execute(
+            select(func.count())
+            .select_from(model)
+            .where(model.device_id == device_id, model.revoked_at.is_(None), model.expires_at > to_db(now))
+        ).scalar_one()
+        session.execute(
+            update(model)
+            .where(model.device_id == device_id)
+            .values(revoked_at=func.coalesce(model.revoked_at, to_db(now)), revoked_reason=reason.value)
+        )
+    return live

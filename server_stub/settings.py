@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.domain.blobs import DEFAULT_MAX_BLOB
@@ -25,7 +25,13 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("database_url", "ORDO_SERVER_DATABASE_URL", "DATABASE_URL"),
     )
-    token_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+    # Access tokens live briefly (a stolen one is soon useless); devices renew them with
+    # the refresh token, which is rotated on every use.
+    token_ttl_seconds: int = Field(default=3600, ge=60)
+    refresh_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    # The HMAC key tokens are signed with (at least 32 bytes). Unset: `<data_dir>/secret.key`,
+    # made once. Servers sharing one database need the same key.
+    secret_key: SecretStr | None = None
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     pull_default_limit: int = Field(default=500, ge=1)
     pull_max_limit: int = Field(default=1000, ge=1)
@@ -42,6 +48,17 @@ class Settings(BaseSettings):
     # long an abandoned partial upload is kept before `ordo-server prune` drops it.
     blob_max_bytes: int = Field(default=DEFAULT_MAX_BLOB, ge=1)
     blob_partial_retention: timedelta = Field(default=timedelta(days=7), gt=timedelta(0))
+    # Overload: at most this many requests are served at once, this many more wait
+    # (each up to queue_wait_seconds) for a turn, and the rest get 503 `overloaded`.
+    # The queue holds a whole fleet's simultaneous sync (200 devices) without shedding.
+    max_in_flight: int = Field(default=64, ge=1)
+    max_queued: int = Field(default=256, ge=0)
+    queue_wait_seconds: float = Field(default=10.0, gt=0)
+    # Retry-After (whole seconds) of every 503: overloaded, or the database busy.
+    overload_retry_after_seconds: int = Field(default=2, ge=1)
+    # SQLite: how long a write waits in line for the database's single write lock
+    # before its request is answered 503 `busy` (never a 500 "database is locked").
+    sqlite_write_wait_seconds: float = Field(default=10.0, gt=0)
 
     @property
     def blobs_dir(self) -> Path:

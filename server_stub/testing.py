@@ -65,6 +65,11 @@ class ServerProcess:
         return self.data_dir / "server.log"
 
     @property
+    def pid(self) -> int | None:
+        """The server process's id while it runs (benchmarks read its /proc figures)."""
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+
+    @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 PROTOCOL = 1
 MAX_BATCH = 500
@@ -57,6 +57,21 @@ class _Wire(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold U+0000: refused here, it is a 422 rather than a 500.
+    if "\x00" in value:
+        raise ValueError("text may not contain the NUL character (U+0000)")
+    return value
+
+
+# Text that is stored or looked up as it is sent (sign-in names, intake fields).
+Username = Annotated[str, StringConstraints(min_length=1, max_length=150), AfterValidator(_no_nul)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=300), AfterValidator(_no_nul)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000), AfterValidator(_no_nul)]
+Detail = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul)]
+
+
 class ErrorInfo(_Wire):
     code: str
     message: str
@@ -77,7 +92,7 @@ class Health(_Wire):
 
 
 class TokenRequest(_Wire):
-    username: str = Field(min_length=1, max_length=150)
+    username: Username
     password: str = Field(min_length=1, max_length=1024)
     device_id: uuid.UUID
 
@@ -94,6 +109,25 @@ class TokenResponse(_Wire):
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
     user: UserInfo
+    # Added with signed tokens: single use, exchanged at /auth/refresh for a new pair.
+    # Optional, so a client talking to an older server still reads the answer.
+    refresh_token: str | None = None
+
+
+class RefreshRequest(_Wire):
+    refresh_token: str = Field(min_length=1, max_length=200)
+    device_id: uuid.UUID
+
+
+class AuthErrorInfo(ErrorInfo):
+    """A 401's error object: `wipe` is true (code device_wiped) when an administrator
+    revoked this device and asked it to erase its local data."""
+
+    wipe: bool = False
+
+
+class AuthErrorBody(_Wire):
+    error: AuthErrorInfo
 
 
 # --- push -----------------------------------------------------------------
@@ -112,7 +146,8 @@ class Mutation(_Wire):
 class PushRequest(_Wire):
     protocol: int
     device_id: uuid.UUID
-    mutations: list[Mutation]
+    # Over MAX_BATCH is answered 413 before this model runs; the bound documents it.
+    mutations: list[Mutation] = Field(max_length=MAX_BATCH)
 
 
 class MutationResult(_Wire):
@@ -132,9 +167,9 @@ class PushResponse(_Wire):
 
 
 class TransitionArgs(_Wire):
-    from_: str = Field(alias="from")
-    to: str
-    at: str
+    from_: str = Field(alias="from", max_length=32)
+    to: str = Field(max_length=32)
+    at: str = Field(max_length=64)
     reason: str | None = Field(default=None, max_length=2000)
 
 
@@ -147,7 +182,7 @@ class ChecklistSetArgs(_Wire):
 class NoteAddArgs(_Wire):
     id: uuid.UUID
     text: str = Field(min_length=1, max_length=10_000)
-    at: str
+    at: str = Field(max_length=64)
 
 
 # Args of the other mutation types (sync-protocol.md, "Mutation types"). Sizes
@@ -264,3 +299,52 @@ class PullResponse(_Wire):
     last_mid: int
     server_time: str
     reset: bool = False
+
+
+# --- intake (orders made by other systems, with an integration API key) ----
+
+API_KEY_HEADER = "X-API-Key"
+
+PriorityWord = Literal["low", "normal", "high", "urgent"]
+
+
+class IntakeSite(_Wire):
+    name: Name
+    address: Detail | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+
+
+class IntakeCustomer(_Wire):
+    name: Name
+    contact: Detail | None = None
+
+
+class IntakeRequest(_Wire):
+    """A customer's request: a new order (`source: request`); the same
+    `external_id` again answers with that order."""
+
+    external_id: ShortText
+    # A name alone, or {name, contact}.
+    customer: Name | IntakeCustomer
+    site: IntakeSite
+    description: LongText
+    priority: PriorityWord = "normal"
+
+
+class IntakeAlert(_Wire):
+    """A monitoring system's alert: a new order (`source: alert`) unless an open one
+    was raised already for the same `asset` and `source`, which gets a note instead.
+    `severity` uses the priority words and becomes the new order's priority."""
+
+    external_id: ShortText
+    source: Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_no_nul)]
+    asset: ShortText
+    severity: PriorityWord
+    message: LongText
+
+
+class IntakeResult(_Wire):
+    id: uuid.UUID
+    number: str
+    status: str

@@ -18,10 +18,12 @@ from sqlalchemy import delete, select
 from app.domain import Status
 from app.services import dispatch, entries, queries, writes
 from app.services import media as media_records
+from app.services import wipe as wiping
 from app.services.capture import Capture
 from app.services.connection import Connection
 from app.services.observe import Listeners, UploadProgress
 from app.services.signin import normalize_url, request_token
+from app.services.tokens import SessionTokens
 from app.services.transport import check_transport
 from app.services.types import (
     ConflictView,
@@ -46,7 +48,15 @@ from app.store.rows import clear_server_rows
 from app.sync.backoff import Backoff
 from app.sync.blobs import BlobTransfer, BlobUnavailable
 from app.sync.engine import SyncEngine, SyncReport
-from app.sync.errors import AuthExpired, NotSignedIn, Offline, ServerUnavailable, SyncError
+from app.sync.errors import (
+    AuthExpired,
+    DeviceRevoked,
+    DeviceWiped,
+    NotSignedIn,
+    Offline,
+    ServerUnavailable,
+    SyncError,
+)
 from app.sync.worker import SyncWorker, Waiter
 
 log = logging.getLogger(__name__)
@@ -86,6 +96,7 @@ class Ordo:
             on_progress=self._upload_progress,
             chunk_size=settings.upload_chunk_bytes,
         )
+        self._tokens = SessionTokens(store=store, link=self._link, clock=clock)
         self.worker = SyncWorker(
             store=store,
             sync=self.sync_blocking,
@@ -161,7 +172,9 @@ class Ordo:
             state.user = new_user
             state.server_url = url
             state.access_token = token.access_token
+            state.refresh_token = token.refresh_token
             state.token_expires_at = self._clock() + timedelta(seconds=token.expires_in)
+            state.notice = None
         if cleared:
             self._files.clear()  # the previous user's photos leave with their orders
         self._link.replace(client)
@@ -172,11 +185,17 @@ class Ordo:
         return user
 
     def sign_out(self) -> None:
-        # The user and their data stay (so unsent changes are never lost); only the token goes.
+        # The user and their data stay (so unsent changes are never lost); only the tokens go.
+        self._forget_tokens(notice=None)
+
+    def _forget_tokens(self, *, notice: str | None) -> None:
         with self._store.transaction() as s:
             state = sync_state(s)
             state.access_token = None
+            state.refresh_token = None
             state.token_expires_at = None
+            if notice is not None:
+                state.notice = notice
         self._notify()
 
     def _current_engine(self) -> tuple[SyncEngine, BlobTransfer]:
@@ -185,21 +204,48 @@ class Ordo:
             raise NotSignedIn("Sign in to sync.")
         return self._link.current(url)
 
+    def _sync_and_upload(self) -> SyncReport:
+        engine, transfer = self._current_engine()
+        report = engine.sync_once()
+        # Metadata first (photo.add shows everywhere at once), then the bytes.
+        uploads = transfer.upload_pending()
+        if uploads.uploaded or uploads.refused or uploads.restarts:
+            log.info("uploads: %s", uploads)
+        return report
+
+    def _wipe(self) -> DeviceWiped:
+        """An administrator's wipe: unsent work exported, then local data erased
+        (app.services.wipe). Returns the error to raise, its text fit to show."""
+        try:
+            report = wiping.wipe_device(
+                self._store,
+                self._files,
+                exports_dir=self._settings.data_dir / "exports",
+                incoming_dir=self._settings.incoming_dir,
+                now=self._clock(),
+            )
+        except wiping.ExportFailed as exc:
+            log.error("wipe postponed: %s", exc)
+            # Nothing erased, tokens kept: the next sync hears device_wiped again and retries.
+            return DeviceWiped(
+                "This device was signed out by an administrator and must erase its data, but its"
+                f" unsent work could not be saved first ({exc}). Nothing was erased yet."
+            )
+        log.warning("device wiped by an administrator: %s", report)
+        self._notify()
+        return DeviceWiped(report.message)
+
     def sync_blocking(self) -> SyncReport:
         """One sync on the calling thread (the worker's); raises SyncError subclasses."""
         # One sync at a time per device, even across a client swap after a new sign-in.
         with self._sync_lock:
-            engine, transfer = self._current_engine()
             try:
-                report = engine.sync_once()
-                # Metadata first (photo.add shows everywhere at once), then the bytes.
-                uploads = transfer.upload_pending()
-                if uploads.uploaded or uploads.refused or uploads.restarts:
-                    log.info("uploads: %s", uploads)
-                return report
-            except AuthExpired:
-                # Keep everything; forgetting the token sends the user to sign in again.
-                self.sign_out()
+                return self._tokens.run(self._sync_and_upload)
+            except DeviceWiped:
+                raise self._wipe() from None
+            except AuthExpired as exc:
+                # Keep everything; forgetting the tokens sends the user to sign in again.
+                self._forget_tokens(notice=str(exc) if isinstance(exc, DeviceRevoked) else None)
                 raise
             finally:
                 self._uploading.clear()
@@ -387,8 +433,7 @@ class Ordo:
         if data is not None:
             return data
         try:
-            _, transfer = self._current_engine()
-            data = transfer.download(sha256)
+            data = self._tokens.run(lambda: self._current_engine()[1].download(sha256))
         except (Offline, ServerUnavailable) as exc:
             raise ServiceError(
                 f"This photo is not on this device yet, and the server cannot be reached ({exc})."
@@ -434,9 +479,18 @@ class Ordo:
                 waiting=status.waiting,
                 uploads=status.uploads,
                 last_synced_at=status.last_synced_at,
-                message="Not signed in",
+                # Why nobody is: an administrator signed this device out (and where a wipe
+                # saved its unsent work), until someone signs in again.
+                message=self._notice() or "Not signed in",
             )
         return status
+
+    def _notice(self) -> str | None:
+        with self._store.read() as s:
+            return sync_state(s).notice
+
+    def sign_in_notice(self) -> str | None:
+        return self._notice()
 
     def sync_now(self) -> None:
         self.worker.poke()

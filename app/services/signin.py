@@ -9,8 +9,10 @@ import uuid
 import httpx
 from pydantic import ValidationError
 
-from app.domain.protocol import ErrorBody, TokenRequest, TokenResponse
+from app.domain.protocol import ErrorBody, RefreshRequest, TokenRequest, TokenResponse
 from app.services.types import SignInError
+from app.sync.errors import AuthExpired, ProtocolError, TokenExpired
+from app.sync.http import EXPIRED_MESSAGE, parse, request, server_name
 
 TOKEN_PATH = "/api/v1/auth/token"
 # A DNS name, an IPv4 address, or an IPv6 address (httpx gives it without brackets).
@@ -95,3 +97,26 @@ def request_token(
         return TokenResponse.model_validate(data)
     except ValidationError as exc:
         raise _not_ordo(url, "unexpected answer to sign-in") from exc
+
+
+REFRESH_PATH = "/api/v1/auth/refresh"
+
+
+def refresh_session(client: httpx.Client, *, refresh_token: str, device_id: str) -> TokenResponse:
+    """POST /auth/refresh: a new token pair for this device, the refresh token spent.
+
+    Raises SyncErrors, as a sync would: Offline / ServerUnavailable (try again later,
+    the tokens held stay good), DeviceRevoked / DeviceWiped (an administrator's word),
+    AuthExpired for any other refusal (sign in again; nothing local is lost)."""
+    body = RefreshRequest(refresh_token=refresh_token, device_id=uuid.UUID(device_id))
+    try:
+        response = request(client, "POST", REFRESH_PATH, token=None, json=body.model_dump(mode="json"))
+    except TokenExpired as exc:  # the refresh token itself ran out
+        raise AuthExpired(EXPIRED_MESSAGE) from exc
+    if response.status_code != 200:
+        # 404/405: a server from before refresh tokens; 422: it does not take ours.
+        raise AuthExpired(EXPIRED_MESSAGE)
+    answer = parse(client, response, TokenResponse)
+    if not answer.refresh_token:
+        raise ProtocolError(f"{server_name(client)} renewed the session without a refresh token")
+    return answer

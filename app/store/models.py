@@ -282,6 +282,11 @@ class SyncState(Base):
     server_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     access_token: Mapped[str | None] = mapped_column(Text, nullable=True)
     token_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Single use: exchanged for a new pair when the access token nears its expiry.
+    refresh_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Shown while nobody is signed in: why this device was signed out, where a wipe saved
+    # its unsent work. Cleared by the next sign-in.
+    notice: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The user whose data is on this device (kept after sign-out; the token says who is signed in).
     user: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     last_synced_at: Mapped[datetime | None] = mapped_column(nullable=True)

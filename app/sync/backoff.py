@@ -24,5 +24,7 @@ class Backoff:
         # Cap the exponent too, so a long outage never overflows a float.
         return min(self.cap, self.base * 2 ** min(attempt, 62))
 
-    def delay(self, attempt: int) -> float:
-        return self.rng.uniform(0, self.ceiling(attempt))
+    def delay(self, attempt: int, *, at_least: float = 0.0) -> float:
+        """A jittered delay; `at_least` is the server's Retry-After, honoured up to the cap
+        (a server asking for an hour does not park a device past its own limit)."""
+        return max(self.rng.uniform(0, self.ceiling(attempt)), min(max(at_least, 0.0), self.cap))

@@ -29,6 +29,19 @@ class AuthExpired(SyncError):
     """401: the token is no longer good. Everything local is kept; the user signs in again."""
 
 
+class TokenExpired(AuthExpired):
+    """401 `token_expired`: the access token ran out; one refresh, then the request again."""
+
+
+class DeviceRevoked(AuthExpired):
+    """401 `device_revoked`: an administrator signed this device out. Local data is kept."""
+
+
+class DeviceWiped(DeviceRevoked):
+    """401 `device_wiped`: signed out, and told to erase its local data once its unsent
+    work is saved (app.services.wipe)."""
+
+
 class ProtocolError(SyncError):
     """The answer was not the protocol (not JSON, wrong shape, unexpected status)."""
 

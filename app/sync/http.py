@@ -7,8 +7,16 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from app.domain.protocol import ErrorBody
-from app.sync.errors import AuthExpired, Offline, ProtocolError, ServerUnavailable
+from app.domain.protocol import AuthErrorBody, ErrorBody
+from app.sync.errors import (
+    AuthExpired,
+    DeviceRevoked,
+    DeviceWiped,
+    Offline,
+    ProtocolError,
+    ServerUnavailable,
+    TokenExpired,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -31,22 +39,44 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+EXPIRED_MESSAGE = "Your session has expired: sign in again to sync. Your changes are kept."
+REVOKED_MESSAGE = (
+    "This device was signed out by an administrator: sign in again to sync. Your changes are kept."
+)
+
+
+def auth_error(response: httpx.Response) -> AuthExpired:
+    """The SyncError for a 401, by its code: refresh (token_expired), signed out by an
+    administrator (device_revoked), erase local data (device_wiped), or sign in again."""
+    try:
+        error = AuthErrorBody.model_validate(response.json()).error
+    except (ValueError, ValidationError):
+        return AuthExpired(EXPIRED_MESSAGE)
+    if error.code == "device_wiped" or error.wipe:
+        return DeviceWiped(REVOKED_MESSAGE)
+    if error.code == "device_revoked":
+        return DeviceRevoked(REVOKED_MESSAGE)
+    if error.code == "token_expired":
+        return TokenExpired(EXPIRED_MESSAGE)
+    return AuthExpired(EXPIRED_MESSAGE)
+
+
 def request(
     client: httpx.Client,
     method: str,
     path: str,
     *,
-    token: str,
+    token: str | None,
     headers: dict[str, str] | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
-    """One request. No connection, 401, 426, 429 and 5xx become the matching SyncError;
-    any other answer is returned for the caller to read (blob uploads use 201/204/409/...)."""
+    """One request (with `token` as its bearer; None: none). No connection, 401, 426, 429
+    and 5xx become the matching SyncError; any other answer is returned for the caller to
+    read (blob uploads use 201/204/409/...)."""
     url = server_name(client)
+    bearer = {"Authorization": f"Bearer {token}"} if token is not None else {}
     try:
-        response = client.request(
-            method, path, headers={"Authorization": f"Bearer {token}", **(headers or {})}, **kwargs
-        )
+        response = client.request(method, path, headers={**bearer, **(headers or {})}, **kwargs)
     except httpx.TimeoutException as exc:
         raise Offline(f"Cannot reach {url}: timed out") from exc
     except httpx.TransportError as exc:
@@ -60,7 +90,7 @@ def request(
         raise
     code = response.status_code
     if code == 401:
-        raise AuthExpired("Your session has expired: sign in again to sync. Your changes are kept.")
+        raise auth_error(response)
     if code == 429:
         raise ServerUnavailable(f"{url} is busy (HTTP 429)", retry_after=_retry_after(response))
     if code >= 500:

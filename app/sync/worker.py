@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -51,13 +52,17 @@ class SyncWorker:
         backoff: Backoff,
         interval: float,
         waiter: Waiter | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._sync = sync
         self._backoff = backoff
         self._interval = interval
         self._waiter: Waiter = waiter or EventWaiter()
+        self._clock = clock
         self._failures = 0
+        # When the server said "Retry-After", no sync starts before this moment (clock()).
+        self._not_before: float | None = None
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -135,9 +140,20 @@ class SyncWorker:
             if self._stopping.is_set():
                 break
             self._waiter.wait(timeout)
+            self._hold_off()
+
+    def _hold_off(self) -> None:
+        """A poke (a local write, "Sync now") inside the server's Retry-After window
+        waits out the rest of it: hundreds of busy devices must not all come back early."""
+        while self._not_before is not None and not self._stopping.is_set():
+            remaining = self._not_before - self._clock()
+            if remaining <= 0:
+                return
+            self._waiter.wait(remaining)
 
     def run_once(self) -> float | None:
         """One sync attempt; returns how long to wait before the next (None: until poked)."""
+        self._not_before = None  # only a failure that says Retry-After sets it again
         self._publish(SyncState.SYNCING, "")
         try:
             self._sync()
@@ -163,8 +179,11 @@ class SyncWorker:
         return self._interval
 
     def _retry_delay(self, exc: SyncError | None) -> float:
-        delay = self._backoff.delay(self._failures)
+        """The backoff's jittered delay, but at least the server's Retry-After
+        (429/503), and never over the backoff's cap whatever the server says."""
+        retry_after = exc.retry_after if isinstance(exc, ServerUnavailable) else None
+        delay = self._backoff.delay(self._failures, at_least=retry_after or 0.0)
         self._failures += 1
-        if isinstance(exc, ServerUnavailable) and exc.retry_after is not None:
-            delay = max(delay, min(exc.retry_after, self._backoff.cap))
+        if retry_after is not None:
+            self._not_before = self._clock() + min(retry_after, self._backoff.cap)
         return delay

@@ -11,7 +11,7 @@ from app.services.transport import needs_consent
 from app.services.types import ServiceError
 from app.views.state import use_session, use_sign_in_guard
 from app.views.theme import ACCENT, MIN_TOUCH
-from app.views.widgets import message_box, tagged
+from app.views.widgets import callout, message_box, tagged
 
 
 def _form_problem(*, server_url: str, username: str, password: str) -> str:
@@ -43,6 +43,7 @@ def LoginScreen() -> ft.View:
     busy, set_busy = ft.use_state(False)
     error, set_error = ft.use_state("")
     insecure_ok, set_insecure_ok = ft.use_state(False)
+    notice = session.services.sign_in_notice()
     plain = _plain_http(server_url)
 
     async def submit(_e: ft.Event | None = None) -> None:
@@ -85,6 +86,20 @@ def LoginScreen() -> ft.View:
             spacing=8,
         ),
         ft.Text("Sign in to see your work orders.", theme_style=ft.TextThemeStyle.BODY_LARGE),
+        *(
+            [
+                callout(
+                    identifier="login-notice",
+                    title="Signed out by an administrator",
+                    lines=[notice],
+                    icon=ft.Icons.ADMIN_PANEL_SETTINGS_OUTLINED,
+                    bg=ft.Colors.AMBER_50,
+                    fg=ft.Colors.AMBER_900,
+                )
+            ]
+            if notice
+            else []
+        ),
         tagged(
             "login-server",
             ft.TextField(

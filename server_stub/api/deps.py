@@ -10,9 +10,10 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from server_stub.api.errors import ApiError
+from server_stub.api.logging import record_caller
 from server_stub.clock import Clock
 from server_stub.db import Database
-from server_stub.security import Principal, authenticate
+from server_stub.security import AuthFailure, Principal, authenticate, signing_key
 from server_stub.settings import Settings
 
 
@@ -41,6 +42,18 @@ def get_session(db: DbDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def unauthorized(failure: AuthFailure) -> ApiError:
+    """The 401 for a refused token: its code says whether to refresh (token_expired),
+    sign in again, or (device_wiped, with "wipe": true) erase the device's data."""
+    return ApiError(
+        401,
+        failure.reason.value,
+        failure.message,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        extra={"wipe": True} if failure.wipe else None,
+    )
+
+
 def current_principal(request: Request, session: SessionDep, clock: ClockDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -48,14 +61,15 @@ def current_principal(request: Request, session: SessionDep, clock: ClockDep) ->
         raise ApiError(
             401, "unauthorized", "sign in first: no bearer token", headers={"WWW-Authenticate": "Bearer"}
         )
-    principal = authenticate(session, token=token.strip(), now=clock.now())
-    if principal is None:
-        raise ApiError(
-            401,
-            "unauthorized",
-            "the token is unknown or has expired; sign in again",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    key = signing_key(request.app.state.settings)
+    try:
+        principal = authenticate(session, key=key, token=token.strip(), now=clock.now())
+    except AuthFailure as failure:
+        raise unauthorized(failure) from None
+    record_caller(request.scope, user_id=principal.user.id, device_id=principal.device_id)
+    # End the read transaction now, not when the request ends: an open one pins the
+    # SQLite WAL, which under sustained load then never restarts and grows without end.
+    session.commit()
     return principal
 
 

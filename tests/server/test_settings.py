@@ -12,7 +12,8 @@ def test_defaults_put_sqlite_in_the_data_dir(tmp_path: Path, monkeypatch: pytest
     monkeypatch.delenv("ORDO_SERVER_DATABASE_URL", raising=False)
     settings = Settings(data_dir=tmp_path)
     assert settings.database_url == f"sqlite:///{tmp_path.resolve() / 'ordo.db'}"
-    assert settings.token_ttl_seconds == 12 * 3600
+    assert settings.token_ttl_seconds == 3600
+    assert settings.refresh_ttl_seconds == 30 * 24 * 3600
     assert settings.max_body_bytes == 8 * 1024 * 1024
     assert (settings.pull_default_limit, settings.pull_max_limit) == (500, 1000)
 

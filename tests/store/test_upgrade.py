@@ -70,7 +70,7 @@ def test_a_0001_database_opens_at_head_with_its_outbox_identity_and_cursor(tmp_p
     _make_0001_database(path, order_id=order)
     store = LocalStore.open(path)
     con = sqlite3.connect(path)
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0003",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0004",)]
     with store.read() as s:
         state = sync_state(s)
         assert (state.device_id, state.cursor, state.last_mid, state.high_seq) == (DEVICE, "b3BhcXVl", 2, 0)

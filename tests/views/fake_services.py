@@ -116,6 +116,7 @@ class FakeServices:
     def __init__(self, *, fail_sign_in: str | None = None, incoming: Path | None = None) -> None:
         now = datetime.now(UTC)
         self._lock = threading.Lock()
+        self.notice: str | None = None  # what sign_in_notice() says
         self._incoming = incoming or Path(tempfile.mkdtemp(prefix="ordo-incoming-"))
         self._blobs: dict[str, bytes] = {}  # sha256 -> full image, as this "device" holds it
         self.offline_blobs = False  # True: photo_bytes fails as it does offline for a missing blob
@@ -156,6 +157,9 @@ class FakeServices:
 
     def default_server_url(self) -> str:
         return "http://127.0.0.1:8000"
+
+    def sign_in_notice(self) -> str | None:
+        return self.notice
 
     def sign_in(
         self, *, server_url: str, username: str, password: str, allow_insecure: bool = False
