@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import random
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from app.domain import Status
-from app.services import dispatch, entries, queries, writes
+from app.services import account, dispatch, entries, queries, writes
 from app.services import media as media_records
-from app.services import wipe as wiping
 from app.services.capture import Capture
 from app.services.connection import Connection
 from app.services.observe import Listeners, UploadProgress
@@ -34,7 +32,6 @@ from app.services.types import (
     OrderGroups,
     OrderId,
     PhotoBatch,
-    ServiceError,
     SignInError,
     SyncState,
     SyncStatus,
@@ -42,20 +39,16 @@ from app.services.types import (
 from app.settings import ClientSettings
 from app.store import LocalStore
 from app.store.blobfiles import BlobFiles
-from app.store.models import BlobUpload, Order, OutboxEntry
-from app.store.outbox import count, restart_pull, sync_state, uploads_waiting
-from app.store.rows import clear_server_rows
+from app.store.models import Order
+from app.store.outbox import sync_state
 from app.sync.backoff import Backoff
-from app.sync.blobs import BlobTransfer, BlobUnavailable
+from app.sync.blobs import BlobTransfer
 from app.sync.engine import SyncEngine, SyncReport
 from app.sync.errors import (
     AuthExpired,
     DeviceRevoked,
     DeviceWiped,
     NotSignedIn,
-    Offline,
-    ServerUnavailable,
-    SyncError,
 )
 from app.sync.worker import SyncWorker, Waiter
 
@@ -147,34 +140,12 @@ class Ordo:
         except BaseException:
             client.close()
             raise
-        new_user = token.user.model_dump(mode="json")
-        with self._store.transaction() as s:
-            state = sync_state(s)
-            old = state.user
-            other_user = old is not None and old.get("id") != new_user["id"]
-            other_server = bool(state.server_url) and state.server_url != url
-            waiting = count(s) + uploads_waiting(s)  # a photo's bytes are part of its change
-            cleared = False
-            if other_user and waiting:
-                owner = (old or {}).get("username", "the previous user")
-                client.close()
-                raise SignInError(
-                    f"{waiting} change{'s' if waiting != 1 else ''} of {owner} "
-                    f"{'are' if waiting != 1 else 'is'} still waiting to be sent. "
-                    f"Sign in as {owner} on {state.server_url} and sync first."
-                )
-            if (other_user or other_server) and not waiting:
-                # Another user's (or server's) orders must not show; nothing of theirs is unsent.
-                clear_server_rows(s)
-                s.execute(delete(BlobUpload))
-                restart_pull(state)
-                cleared = True
-            state.user = new_user
-            state.server_url = url
-            state.access_token = token.access_token
-            state.refresh_token = token.refresh_token
-            state.token_expires_at = self._clock() + timedelta(seconds=token.expires_in)
-            state.notice = None
+        try:
+            with self._store.transaction() as s:
+                cleared = account.record_sign_in(s, token=token, url=url, now=self._clock())
+        except SignInError:
+            client.close()
+            raise
         if cleared:
             self._files.clear()  # the previous user's photos leave with their orders
         self._link.replace(client)
@@ -189,13 +160,7 @@ class Ordo:
         self._forget_tokens(notice=None)
 
     def _forget_tokens(self, *, notice: str | None) -> None:
-        with self._store.transaction() as s:
-            state = sync_state(s)
-            state.access_token = None
-            state.refresh_token = None
-            state.token_expires_at = None
-            if notice is not None:
-                state.notice = notice
+        account.forget_tokens(self._store, notice=notice)
         self._notify()
 
     def _current_engine(self) -> tuple[SyncEngine, BlobTransfer]:
@@ -214,26 +179,9 @@ class Ordo:
         return report
 
     def _wipe(self) -> DeviceWiped:
-        """An administrator's wipe: unsent work exported, then local data erased
-        (app.services.wipe). Returns the error to raise, its text fit to show."""
-        try:
-            report = wiping.wipe_device(
-                self._store,
-                self._files,
-                exports_dir=self._settings.data_dir / "exports",
-                incoming_dir=self._settings.incoming_dir,
-                now=self._clock(),
-            )
-        except wiping.ExportFailed as exc:
-            log.error("wipe postponed: %s", exc)
-            # Nothing erased, tokens kept: the next sync hears device_wiped again and retries.
-            return DeviceWiped(
-                "This device was signed out by an administrator and must erase its data, but its"
-                f" unsent work could not be saved first ({exc}). Nothing was erased yet."
-            )
-        log.warning("device wiped by an administrator: %s", report)
+        error = account.wipe(self._store, self._files, settings=self._settings, now=self._clock())
         self._notify()
-        return DeviceWiped(report.message)
+        return error
 
     def sync_blocking(self) -> SyncReport:
         """One sync on the calling thread (the worker's); raises SyncError subclasses."""
@@ -277,22 +225,8 @@ class Ordo:
                 return None
             now = self._clock()
             detail = queries.detail_of(s, order, user_id=str(user.id), role=user.role, now=now)
-            queued = list(s.scalars(select(OutboxEntry).where(OutboxEntry.entity_id == order.id)))
-            active = self._uploading.snapshot()
-            return dataclasses.replace(
-                detail,
-                photos=media_records.photo_views(
-                    s,
-                    order_id=order.id,
-                    user_id=str(user.id),
-                    queued=queued,
-                    files=self._files,
-                    active=active,
-                    now=now,
-                ),
-                signatures=media_records.signature_views(
-                    s, order_id=order.id, queued=queued, files=self._files, active=active, now=now
-                ),
+            return media_records.with_media(
+                s, detail, user_id=str(user.id), files=self._files, active=self._uploading.snapshot(), now=now
             )
 
     def get_order_by_number(self, number: str) -> OrderDetail | None:
@@ -432,16 +366,8 @@ class Ordo:
         data = self._files.read(sha256)
         if data is not None:
             return data
-        try:
+        with media_records.download_errors():
             data = self._tokens.run(lambda: self._current_engine()[1].download(sha256))
-        except (Offline, ServerUnavailable) as exc:
-            raise ServiceError(
-                f"This photo is not on this device yet, and the server cannot be reached ({exc})."
-            ) from exc
-        except BlobUnavailable as exc:
-            raise ServiceError(str(exc)) from exc
-        except SyncError as exc:
-            raise ServiceError(f"The photo could not be downloaded: {exc}") from exc
         self._capture.cache_thumbnail(sha256, data)
         self._notify()  # its thumbnail can show now
         return data

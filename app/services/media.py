@@ -6,8 +6,10 @@ commits, so a queued photo.add never points at bytes this device does not hold.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import select
@@ -16,11 +18,12 @@ from sqlalchemy.orm import Session
 from app.domain.blobs import BLOB_STORED
 from app.domain.protocol import MutationType
 from app.media import ProcessedImage
-from app.services.types import BlobState, InvalidInput, PhotoView, SignatureView
+from app.services.types import BlobState, InvalidInput, OrderDetail, PhotoView, ServiceError, SignatureView
 from app.services.writes import order_on_device, queue_change, wire_time
 from app.store.blobfiles import BlobFiles
 from app.store.models import BlobUpload, OutboxEntry, Photo, Signature, User
-from app.sync.blobs import UploadState
+from app.sync.blobs import BlobUnavailable, UploadState
+from app.sync.errors import Offline, ServerUnavailable, SyncError
 
 MAX_CAPTION = 500
 MAX_SIGNER = 200
@@ -101,7 +104,39 @@ def add_signature(
     )
 
 
+@contextmanager
+def download_errors() -> Iterator[None]:
+    """A failed download as a ServiceError whose text can be shown as is."""
+    try:
+        yield
+    except (Offline, ServerUnavailable) as exc:
+        raise ServiceError(
+            f"This photo is not on this device yet, and the server cannot be reached ({exc})."
+        ) from exc
+    except BlobUnavailable as exc:
+        raise ServiceError(str(exc)) from exc
+    except SyncError as exc:
+        raise ServiceError(f"The photo could not be downloaded: {exc}") from exc
+
+
 # --- read models ---------------------------------------------------------------
+
+
+def with_media(
+    session: Session, detail: OrderDetail, *, user_id: str, files: BlobFiles, active: Active, now: datetime
+) -> OrderDetail:
+    """`detail` with its photos and signatures, each saying where its bytes are."""
+    order_id = str(detail.summary.id)
+    queued = list(session.scalars(select(OutboxEntry).where(OutboxEntry.entity_id == order_id)))
+    return dataclasses.replace(
+        detail,
+        photos=photo_views(
+            session, order_id=order_id, user_id=user_id, queued=queued, files=files, active=active, now=now
+        ),
+        signatures=signature_views(
+            session, order_id=order_id, queued=queued, files=files, active=active, now=now
+        ),
+    )
 
 
 def _state(
