@@ -13,56 +13,31 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from app.domain import Role
-
-Common = Callable[[argparse.ArgumentParser], None]
-
-
-class _Refused(Exception):
-    pass
+from server_stub.cli_kit import Common, Refused, in_transaction
 
 
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise _Refused("--password-stdin: standard input is empty")
+            raise Refused("--password-stdin: standard input is empty")
         return line.rstrip("\r\n")
     if not sys.stdin.isatty():
-        raise _Refused("no terminal to ask for the password on: pass --password-stdin and pipe it in")
+        raise Refused("no terminal to ask for the password on: pass --password-stdin and pipe it in")
     first = getpass.getpass("New password: ")
     if getpass.getpass("Repeat it: ") != first:
-        raise _Refused("the two passwords differ; nothing changed")
+        raise Refused("the two passwords differ; nothing changed")
     return first
 
 
 def _run(args: argparse.Namespace, action: Callable[[Any, datetime], str]) -> int:
-    """Migrate, then run `action(session, now)` in one write transaction and print its report."""
     from server_stub.accounts import AccountError
-    from server_stub.cli import _settings, _where
-    from server_stub.db import open_database
-    from server_stub.migrate import migrate
 
-    settings = _settings(args)
-    try:
-        migrate(settings.database_url)
-        db = open_database(settings.database_url)
-    except Exception as exc:  # a wrong URL or unreachable database: one line, no traceback
-        print(f"error: cannot open the database {_where(settings)}: {exc}", file=sys.stderr)
-        return 1
-    try:
-        with db.write() as session, session.begin():
-            report = action(session, datetime.now(UTC))
-    except (AccountError, _Refused) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        db.dispose()
-    print(report)
-    return 0
+    return in_transaction(args, action, refusals=(AccountError,))
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:

@@ -7,42 +7,10 @@ Exit codes: 0 done, 1 refused (unknown organisation or key), 2 wrong usage.
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-Common = Callable[[argparse.ArgumentParser], None]
-
-
-class _Refused(Exception):
-    pass
-
-
-def _in_transaction(args: argparse.Namespace, action: Callable[[Any, datetime], str]) -> int:
-    """Migrate, then run `action(session, now)` in one write transaction and print its
-    report; a refusal (_Refused) rolls it back and exits 1 with the reason."""
-    from server_stub.cli import _settings, _where
-    from server_stub.db import open_database
-    from server_stub.migrate import migrate
-
-    settings = _settings(args)
-    try:
-        migrate(settings.database_url)
-        db = open_database(settings.database_url)
-    except Exception as exc:  # a wrong URL or unreachable database: one line, no traceback
-        print(f"error: cannot open the database {_where(settings)}: {exc}", file=sys.stderr)
-        return 1
-    try:
-        with db.write() as session, session.begin():
-            report = action(session, datetime.now(UTC))
-    except _Refused as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        db.dispose()
-    print(report)
-    return 0
+from server_stub.cli_kit import Common, Refused, in_transaction
 
 
 def cmd_apikey_create(args: argparse.Namespace) -> int:
@@ -53,9 +21,9 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
         try:
             org = find_organisation(session, args.org)
         except AccountError as exc:
-            raise _Refused(str(exc)) from None
+            raise Refused(str(exc)) from None
         if org is None:
-            raise _Refused(f"there is no organisation {args.org!r}")
+            raise Refused(f"there is no organisation {args.org!r}")
         issued = create_api_key(session, org_id=org.id, name=args.name, now=now)
         return (
             f"{issued.key}\n"
@@ -63,7 +31,7 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
             f" send it as the X-API-Key header to /api/v1/intake/*."
         )
 
-    return _in_transaction(args, action)
+    return in_transaction(args, action)
 
 
 def cmd_apikey_revoke(args: argparse.Namespace) -> int:
@@ -71,10 +39,10 @@ def cmd_apikey_revoke(args: argparse.Namespace) -> int:
 
     def action(session: Any, now: datetime) -> str:
         if not revoke_api_key(session, key_id=args.key_id, now=now):
-            raise _Refused(f"there is no API key {args.key_id!r}")
+            raise Refused(f"there is no API key {args.key_id!r}")
         return f"Revoked API key {args.key_id}: intake answers it with 401 from now on."
 
-    return _in_transaction(args, action)
+    return in_transaction(args, action)
 
 
 def add_commands(sub: Any, common: Common) -> None:

@@ -1,0 +1,46 @@
+"""What the account and API-key commands share: one write transaction, one-line refusals."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+Common = Callable[[argparse.ArgumentParser], None]
+
+
+class Refused(Exception):
+    """A command that cannot do what was asked; the message is printed as is, exit 1."""
+
+
+def in_transaction(
+    args: argparse.Namespace,
+    action: Callable[[Any, datetime], str],
+    *,
+    refusals: tuple[type[Exception], ...] = (),
+) -> int:
+    """Migrate, then run `action(session, now)` in one write transaction and print its
+    report; a refusal rolls it back and exits 1 with the reason on stderr."""
+    from server_stub.cli import _settings, _where
+    from server_stub.db import open_database
+    from server_stub.migrate import migrate
+
+    settings = _settings(args)
+    try:
+        migrate(settings.database_url)
+        db = open_database(settings.database_url)
+    except Exception as exc:  # a wrong URL or unreachable database: one line, no traceback
+        print(f"error: cannot open the database {_where(settings)}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        with db.write() as session, session.begin():
+            report = action(session, datetime.now(UTC))
+    except (Refused, *refusals) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(report)
+    return 0
