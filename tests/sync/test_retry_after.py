@@ -12,14 +12,8 @@ import pytest
 from store.kit import (
     T0,
     URL,
-    Clock,
-    ScriptedServer,
     StepWaiter,
-    change,
-    new_id,
-    open_store,
-    order_data,
-    sign_in_locally,
+    synced_with_one_order,
 )
 
 from app.services import writes
@@ -28,7 +22,7 @@ from app.services.types import SyncState
 from app.settings import ClientSettings
 from app.store import LocalStore
 from app.store.outbox import queued
-from app.sync import Backoff, ServerUnavailable, SyncEngine
+from app.sync import Backoff, ServerUnavailable
 from app.sync.http import request
 from app.sync.worker import SyncWorker
 from server_stub.testing import running_server
@@ -59,14 +53,7 @@ def busy(status: int, retry_after: str | None):
 @pytest.fixture
 def rig(tmp_path):
     """A signed-in device with one note waiting, its worker on a stepped waiter and a moved clock."""
-    store = open_store(tmp_path)
-    sign_in_locally(store)
-    order = new_id()
-    server = ScriptedServer(
-        pages=[{"changes": [change("work_order", order_data(order), 1)], "cursor": "1", "has_more": False}]
-    )
-    engine = SyncEngine(store=store, client=server.client(), clock=Clock())
-    engine.sync_once()
+    store, server, engine, order = synced_with_one_order(tmp_path, seq=1, cursor="1")
     with store.transaction() as s:
         writes.add_note(s, order_id=uuid.UUID(order), text="written while the server is busy", now=T0)
     waiter = StepWaiter()

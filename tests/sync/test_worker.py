@@ -7,20 +7,14 @@ import httpx
 import pytest
 from store.kit import (
     T0,
-    Clock,
-    ScriptedServer,
     StepWaiter,
-    change,
-    new_id,
-    open_store,
-    order_data,
-    sign_in_locally,
+    synced_with_one_order,
 )
 
 from app.services import writes
 from app.services.types import SyncState
 from app.store.outbox import queued
-from app.sync import Backoff, SyncEngine
+from app.sync import Backoff
 from app.sync.worker import EventWaiter, SyncWorker
 
 
@@ -30,14 +24,7 @@ def _cut(request):
 
 @pytest.fixture
 def rig(tmp_path):
-    store = open_store(tmp_path)
-    sign_in_locally(store)
-    order = new_id()
-    server = ScriptedServer(
-        pages=[{"changes": [change("work_order", order_data(order), 1)], "cursor": "1", "has_more": False}]
-    )
-    engine = SyncEngine(store=store, client=server.client(), clock=Clock())
-    engine.sync_once()
+    store, server, engine, order = synced_with_one_order(tmp_path, seq=1, cursor="1")
     with store.transaction() as s:
         writes.add_note(s, order_id=uuid.UUID(order), text="written offline", now=T0)
     waiter = StepWaiter()
