@@ -17,7 +17,7 @@ from app.views.orders import OrderListPane, two_panes
 from app.views.photo_capture import AddPhotos
 from app.views.photos import PhotoGallery
 from app.views.signature import Signatures, may_sign
-from app.views.state import Session, use_session, use_sign_in_guard
+from app.views.state import Session, use_order, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
 from app.views.theme import LIST_PANE, WIDE
 from app.views.widgets import (
@@ -198,22 +198,8 @@ def OrderScreen() -> ft.View:
     session = use_session()
     use_sign_in_guard(session, signed_in=True)
     number = ft.use_route_params().get("number", "")
-    detail, set_detail = ft.use_state(None)
-    state, set_state = ft.use_state("loading")  # loading | found | missing | failed
-    problem, set_problem = ft.use_state("")
-
-    def load() -> None:
-        try:
-            found = session.services.get_order_by_number(number)
-        except Exception as err:
-            set_problem(f"Could not read order {number} on this device: {err}")
-            set_state("failed")
-            return
-        set_detail(found)
-        set_state("found" if found is not None else "missing")
-
-    # Re-read whenever services said something changed (sync, a write elsewhere).
-    ft.use_effect(load, [number, session.revision])
+    loaded = use_order(session, number)
+    state, detail, problem = loaded.state, loaded.detail, loaded.problem
 
     if state == "found" and detail is not None:
         body: ft.Control = OrderBody(detail=detail, session=session, key=str(detail.summary.id))

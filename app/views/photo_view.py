@@ -10,7 +10,7 @@ import flet as ft
 
 from app.services.types import OrderDetail, PhotoView, ServiceError
 from app.views.photos import blob_chip
-from app.views.state import use_session, use_sign_in_guard
+from app.views.state import use_order, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
 from app.views.theme import MIN_TOUCH
 from app.views.widgets import message_box, pending_mark, reason_dialog, side_padding, tagged
@@ -143,23 +143,11 @@ def PhotoScreen() -> ft.View:
     params = ft.use_route_params()
     number = params.get("number", "")
     photo_id = params.get("photo_id", "")
-    detail, set_detail = ft.use_state(None)
-    state, set_state = ft.use_state("loading")  # loading | found | failed
-    problem, set_problem = ft.use_state("")
+    loaded = use_order(session, number)
+    state, detail, problem = loaded.state, loaded.detail, loaded.problem
     page = ft.context.page
     back = f"/orders/{number}"
 
-    def load() -> None:
-        try:
-            found = session.services.get_order_by_number(number)
-        except Exception as err:
-            set_problem(f"Could not read order {number} on this device: {err}")
-            set_state("failed")
-            return
-        set_detail(found)
-        set_state("found")
-
-    ft.use_effect(load, [number, session.revision])
     photo = find_photo(detail, photo_id)
 
     def void(reason: str) -> str | None:

@@ -16,7 +16,7 @@ import flet.canvas as cv
 from app.domain import Status
 from app.services.types import ServiceError, SignatureView
 from app.views.photos import blob_chip
-from app.views.state import use_session, use_sign_in_guard
+from app.views.state import use_order, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
 from app.views.theme import MIN_TOUCH
 from app.views.widgets import message_box, pending_mark, side_padding, tagged
@@ -142,22 +142,12 @@ def SignatureScreen() -> ft.View:
     strokes, set_strokes = ft.use_state(())
     busy, set_busy = ft.use_state(False)
     error, set_error = ft.use_state("")
-    order_id, set_order_id = ft.use_state(None)
-    missing, set_missing = ft.use_state("")
+    loaded = use_order(session, number)
+    order_id = loaded.detail.summary.id if loaded.detail is not None else None
+    missing = loaded.problem or (
+        f"Order {number} is not on this device." if loaded.state == "missing" else ""
+    )
     width = pad_width(session.width)
-
-    def load() -> None:
-        try:
-            found = session.services.get_order_by_number(number)
-        except Exception as err:
-            set_missing(f"Could not read order {number} on this device: {err}")
-            return
-        if found is None:
-            set_missing(f"Order {number} is not on this device.")
-            return
-        set_order_id(found.summary.id)
-
-    ft.use_effect(load, [number])
 
     def clear() -> None:
         set_strokes(())

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import flet as ft
 
-from app.services.types import CurrentUser, OrderGroups, Services, SyncState, SyncStatus
+from app.services.types import CurrentUser, OrderDetail, OrderGroups, Services, SyncState, SyncStatus
 
 
 @ft.observable
@@ -93,3 +93,29 @@ def use_sign_in_guard(session: Session, *, signed_in: bool) -> None:
             page.navigate("/orders")
 
     ft.use_effect(check, [user_present])
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLoad:
+    state: str  # loading | found | missing | failed
+    detail: OrderDetail | None = None
+    problem: str = ""  # why reading failed, fit to show
+
+
+def use_order(session: Session, number: str) -> OrderLoad:
+    """The order `number` as this device holds it, read in an effect (never during render)
+    and again whenever services said something changed (a sync, a write elsewhere)."""
+    loaded, set_loaded = ft.use_state(OrderLoad(state="loading"))
+
+    def load() -> None:
+        try:
+            found = session.services.get_order_by_number(number)
+        except Exception as err:  # a broken local read is shown, never raised into the UI
+            set_loaded(
+                OrderLoad(state="failed", problem=f"Could not read order {number} on this device: {err}")
+            )
+            return
+        set_loaded(OrderLoad(state="found" if found is not None else "missing", detail=found))
+
+    ft.use_effect(load, [number, session.revision])
+    return loaded
