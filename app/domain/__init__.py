@@ -1,4 +1,7 @@
-"""Pure rules shared by client and server: no I/O, imports nothing of ours."""
+"""Pure rules shared by client and server: no I/O, imports nothing of ours.
+
+Who may do what is `app.domain.rules` (the rulebook); sizes are `app.domain.limits`;
+rejection codes and their plain sentences are `app.domain.codes`."""
 
 from app.domain.orders import (
     DEFAULT_DUE,
@@ -17,8 +20,11 @@ from app.domain.orders import (
     is_overdue,
 )
 from app.domain.states import (
+    DISPATCHER_MOVES,
+    FIELD_MOVES,
     OPEN,
     REASON_REQUIRED,
+    SHARED_MOVES,
     TERMINAL,
     TRANSITIONS,
     Role,
@@ -31,11 +37,14 @@ from app.domain.states import (
 __all__ = [
     "DEFAULT_DUE",
     "DISPATCHER_FIELDS",
+    "DISPATCHER_MOVES",
+    "FIELD_MOVES",
     "LIFECYCLE_FIELDS",
     "OPEN",
     "PRIORITY_RANK",
     "REASON_REQUIRED",
     "SETTLED",
+    "SHARED_MOVES",
     "TERMINAL",
     "TRANSITIONS",
     "ChecklistKind",

@@ -13,8 +13,29 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.domain.limits import (
+    MAX_ADDRESS,
+    MAX_ASSET,
+    MAX_BATCH,
+    MAX_CAPTION,
+    MAX_CHECKLIST_ITEMS,
+    MAX_CHECKLIST_LABEL,
+    MAX_CHECKLIST_POSITION,
+    MAX_CHECKLIST_UNIT,
+    MAX_DESCRIPTION,
+    MAX_EXTERNAL_ID,
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_PART_QUANTITY,
+    MAX_REASON,
+    MAX_SIGNER_NAME,
+    MAX_SKU,
+    MAX_TIME_TEXT,
+    MAX_TITLE,
+    MAX_UPDATE_FIELDS,
+)
+
 PROTOCOL = 1
-MAX_BATCH = 500
 MAX_PULL_LIMIT = 1000
 DEFAULT_PULL_LIMIT = 500
 
@@ -169,8 +190,8 @@ class PushResponse(_Wire):
 class TransitionArgs(_Wire):
     from_: str = Field(alias="from", max_length=32)
     to: str = Field(max_length=32)
-    at: str = Field(max_length=64)
-    reason: str | None = Field(default=None, max_length=2000)
+    at: str = Field(max_length=MAX_TIME_TEXT)
+    reason: str | None = Field(default=None, max_length=MAX_REASON)
 
 
 class ChecklistSetArgs(_Wire):
@@ -181,8 +202,8 @@ class ChecklistSetArgs(_Wire):
 
 class NoteAddArgs(_Wire):
     id: uuid.UUID
-    text: str = Field(min_length=1, max_length=10_000)
-    at: str = Field(max_length=64)
+    text: str = Field(min_length=1, max_length=MAX_NOTE)
+    at: str = Field(max_length=MAX_TIME_TEXT)
 
 
 # Args of the other mutation types (sync-protocol.md, "Mutation types"). Sizes
@@ -192,49 +213,49 @@ SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
 
 class SiteArgs(_Wire):
-    name: str = Field(default="", max_length=300)
-    address: str | None = Field(default=None, max_length=500)
+    name: str = Field(default="", max_length=MAX_NAME)
+    address: str | None = Field(default=None, max_length=MAX_ADDRESS)
     lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
     lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 
 
 class CustomerArgs(_Wire):
-    name: str = Field(default="", max_length=300)
-    contact: str | None = Field(default=None, max_length=500)
+    name: str = Field(default="", max_length=MAX_NAME)
+    contact: str | None = Field(default=None, max_length=MAX_ADDRESS)
 
 
 class ChecklistItemDef(_Wire):
     id: uuid.UUID
-    position: int = Field(ge=1, le=1000)
-    label: str = Field(min_length=1, max_length=300)
+    position: int = Field(ge=1, le=MAX_CHECKLIST_POSITION)
+    label: str = Field(min_length=1, max_length=MAX_CHECKLIST_LABEL)
     kind: Literal["check", "number", "text", "pass_fail"]
     required: bool = False
-    unit: str | None = Field(default=None, max_length=30)
+    unit: str | None = Field(default=None, max_length=MAX_CHECKLIST_UNIT)
     min: float | None = Field(default=None, allow_inf_nan=False)
     max: float | None = Field(default=None, allow_inf_nan=False)
 
 
 class OrderCreateArgs(_Wire):
     id: uuid.UUID | None = None  # when given, equal to the mutation's entity_id
-    title: str = Field(min_length=1, max_length=300)
-    description: str = Field(default="", max_length=10_000)
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
     kind: Literal["repair", "maintenance", "inspection", "installation"] = "repair"
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
     status: Literal["new", "assigned"] | None = None
     assignee_id: uuid.UUID | None = None
     customer: CustomerArgs = Field(default_factory=CustomerArgs)
     site: SiteArgs = Field(default_factory=SiteArgs)
-    asset: str | None = Field(default=None, max_length=200)
-    due_at: str | None = Field(default=None, max_length=64)
+    asset: str | None = Field(default=None, max_length=MAX_ASSET)
+    due_at: str | None = Field(default=None, max_length=MAX_TIME_TEXT)
     requires_signature: bool = False
     source: Literal["manual", "request", "alert", "schedule"] = "manual"
-    external_id: str | None = Field(default=None, max_length=200)
-    checklist: list[ChecklistItemDef] = Field(default_factory=list, max_length=200)
+    external_id: str | None = Field(default=None, max_length=MAX_EXTERNAL_ID)
+    checklist: list[ChecklistItemDef] = Field(default_factory=list, max_length=MAX_CHECKLIST_ITEMS)
 
 
 class OrderUpdateArgs(_Wire):
     # Each value is checked per field by the server (one field may apply while another conflicts).
-    fields: dict[str, Any] = Field(min_length=1, max_length=20)
+    fields: dict[str, Any] = Field(min_length=1, max_length=MAX_UPDATE_FIELDS)
 
 
 class PhotoAddArgs(_Wire):
@@ -244,34 +265,34 @@ class PhotoAddArgs(_Wire):
     content_type: str = Field(min_length=1, max_length=100)
     width: int = Field(ge=1, le=100_000)
     height: int = Field(ge=1, le=100_000)
-    caption: str | None = Field(default="", max_length=2000)
-    taken_at: str = Field(max_length=64)
+    caption: str | None = Field(default="", max_length=MAX_CAPTION)
+    taken_at: str = Field(max_length=MAX_TIME_TEXT)
 
 
 class TimeAddArgs(_Wire):
     id: uuid.UUID
     kind: Literal["travel", "work", "break"]
-    started_at: str = Field(max_length=64)
-    ended_at: str = Field(max_length=64)
+    started_at: str = Field(max_length=MAX_TIME_TEXT)
+    ended_at: str = Field(max_length=MAX_TIME_TEXT)
 
 
 class PartUseArgs(_Wire):
     id: uuid.UUID
-    sku: str = Field(min_length=1, max_length=64)
-    quantity: float = Field(gt=0, le=1_000_000, allow_inf_nan=False)
+    sku: str = Field(min_length=1, max_length=MAX_SKU)
+    quantity: float = Field(gt=0, le=MAX_PART_QUANTITY, allow_inf_nan=False)
 
 
 class SignatureAddArgs(_Wire):
     id: uuid.UUID
-    signer_name: str = Field(min_length=1, max_length=200)
+    signer_name: str = Field(min_length=1, max_length=MAX_SIGNER_NAME)
     sha256: str = Field(pattern=SHA256_PATTERN)
-    signed_at: str = Field(max_length=64)
+    signed_at: str = Field(max_length=MAX_TIME_TEXT)
 
 
 class EntryVoidArgs(_Wire):
     entity: Literal["note", "photo", "time_log", "part_usage"]
     id: uuid.UUID
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=MAX_REASON)
 
 
 class ConflictResolveArgs(_Wire):

@@ -44,14 +44,23 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 # Moves that need a reason from whoever makes them.
 REASON_REQUIRED: frozenset[Status] = frozenset({S.ON_HOLD, S.CANNOT_COMPLETE})
 
-# Moves only a dispatcher (or admin) makes: assign, unassign, cancel, close, reopen.
-# Assigning is really an `order.update` of assignee_id; the state moves that
-# mean the same are held here so no technician can make them by a transition.
-_DISPATCHER_MOVES: frozenset[tuple[Status, Status]] = frozenset(
+# Who makes which move (design.md: "Dispatchers alone assign, unassign, cancel, close
+# and reopen"). The field's moves are the technician's: a dispatcher at a desk does not
+# travel, start, resume or complete the work. Putting an order on hold is both sides'
+# (a customer calls the office to postpone; a technician waits for a part).
+# Assigning is really an `order.update` of assignee_id; the state moves that mean the
+# same are held here so no technician can make them by a transition.
+DISPATCHER_MOVES: frozenset[tuple[Status, Status]] = frozenset(
     {(S.NEW, S.ASSIGNED), (S.ASSIGNED, S.NEW), (S.CANNOT_COMPLETE, S.ASSIGNED)}
-    | {(f, S.CANCELLED) for f in S}
-    | {(f, S.CLOSED) for f in S}
+    | {(f, S.CANCELLED) for f in S if S.CANCELLED in TRANSITIONS[f]}
+    | {(f, S.CLOSED) for f in S if S.CLOSED in TRANSITIONS[f]}
     | {(S.COMPLETED, S.IN_PROGRESS)}
+)
+SHARED_MOVES: frozenset[tuple[Status, Status]] = frozenset(
+    {(f, S.ON_HOLD) for f in S if S.ON_HOLD in TRANSITIONS[f]}
+)
+FIELD_MOVES: frozenset[tuple[Status, Status]] = frozenset(
+    {(f, t) for f in S for t in TRANSITIONS[f]} - DISPATCHER_MOVES - SHARED_MOVES
 )
 
 TERMINAL: frozenset[Status] = frozenset({S.CLOSED, S.CANCELLED})
@@ -65,10 +74,11 @@ def is_legal(frm: Status, to: Status) -> bool:
 
 def role_may_move(role: Role, frm: Status, to: Status) -> bool:
     """Whether `role` may make this (legal) move at all."""
+    move = (frm, to)
     if role in (Role.DISPATCHER, Role.ADMIN):
-        return True
+        return move in DISPATCHER_MOVES or move in SHARED_MOVES
     if role is Role.TECHNICIAN:
-        return (frm, to) not in _DISPATCHER_MOVES
+        return move in FIELD_MOVES or move in SHARED_MOVES
     return False
 
 

@@ -46,6 +46,7 @@ class SyncStatus:
     uploads: int = 0  # photos and signatures whose bytes are not on the server yet
     last_synced_at: datetime | None = None
     message: str = ""  # why offline / what went wrong, for humans
+    refused: int = 0  # server refusals of this device's changes the user has not dismissed yet
 
     def label(self) -> str:
         """One short line for the always-visible indicator."""
@@ -56,6 +57,9 @@ class SyncStatus:
             parts.append("Syncing…")
         elif self.state is SyncState.ERROR:
             parts.append("Sync problem")
+        elif self.refused:
+            # Never "Synced" while a refusal is unseen: the user's change did not land.
+            parts.append(f"{self.refused} {'change' if self.refused == 1 else 'changes'} refused")
         elif self.last_synced_at is not None:
             parts.append(f"Synced at {self.last_synced_at.astimezone():%H:%M}")
         else:
@@ -86,6 +90,7 @@ class OrderSummary:
     due_at: datetime | None
     site_name: str
     pending: bool  # has local changes not yet acknowledged by the server
+    assignee_name: str = ""  # who has it ("" when unassigned); dispatchers' cards show it
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +110,9 @@ class ChecklistItemView:
     value: Any
     done: bool
     unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    out_of_range: bool = False  # a number outside min..max: kept as measured, flagged wherever shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +198,47 @@ class PhotoBatch:
 
 
 @dataclass(frozen=True, slots=True)
+class RefusalView:
+    """A change of this device that the server refused, until the user dismisses it."""
+
+    id: int  # the refused mutation's mid
+    order_id: uuid.UUID
+    order_number: str
+    what: str  # the change, in words: "Complete", "Checklist: Flue temperature = 95"
+    sentence: str  # why, in plain words (app.domain.codes.plain), never a developer's message
+    kept: str  # what the order holds instead: "The order stays In progress."
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TechnicianChoice:
+    """A technician the assignee picker offers."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    skills: list[str]
+    open_today: int  # open orders assigned to them, due today or overdue
+    current: bool  # the order's assignee now
+
+
+@dataclass(frozen=True, slots=True)
+class Offers:
+    """What the signed-in user may do on this order now, as the rulebook (app.domain.rules)
+    judges it. Screens show a control only where its flag is true."""
+
+    checklist: bool = False  # tick and enter checklist values
+    note: bool = False
+    photo: bool = False
+    signature: bool = False  # "Get signature"
+    time_and_parts: bool = False
+    assign: bool = False  # the assignee picker (assign or reassign)
+    follow_up: bool = False
+    # Reassigning away from someone who has started: the picker confirms first.
+    reassign_needs_confirmation: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class OrderDetail:
     summary: OrderSummary
     description: str
@@ -201,12 +250,18 @@ class OrderDetail:
     notes: list[NoteView]  # oldest first
     next_statuses: list[Status]  # legal moves the signed-in user may make
     blockers: list[str]  # why completing is not allowed yet; empty when it is
-    rejections: list[str] = field(default_factory=list)  # server refusals of recent local changes
+    refusals: list[RefusalView] = field(default_factory=list)  # not dismissed, newest first
     time_logs: list[TimeLogView] = field(default_factory=list)  # not voided, oldest first
     parts: list[PartUsageView] = field(default_factory=list)  # not voided
     open_conflicts: int = 0  # see Services.list_conflicts
     photos: list[PhotoView] = field(default_factory=list)  # not voided, oldest first
     signatures: list[SignatureView] = field(default_factory=list)  # newest last
+    offers: Offers = field(default_factory=Offers)
+    assignee_id: uuid.UUID | None = None
+    assignee_name: str = ""
+    # Why the order is where it is (on hold, cannot complete, cancelled, reopened), shown to all.
+    status_reason: str | None = None
+    out_of_range: list[str] = field(default_factory=list)  # labels of flagged items, for Complete
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +351,16 @@ class Services(Protocol):
     def photo_bytes(self, sha256: str) -> bytes: ...
     # Where the web view's file picker uploads land (Flet's upload_dir); add_photos reads from it.
     def incoming_dir(self) -> Path: ...
+
+    # The assignee picker: the organisation's active technicians matching `query` (name,
+    # username or skill), fewest open orders today first. Dispatchers only.
+    def list_technicians(self, order_id: OrderId, *, query: str = "") -> list[TechnicianChoice]: ...
+    # Assign or reassign (assignee_id None: unassign); an order.update of assignee_id.
+    def assign(self, order_id: OrderId, assignee_id: uuid.UUID | None) -> OrderDetail: ...
+    # Refused changes of this device, not dismissed yet, newest first; dismissing one
+    # removes it from the list, the order and the sync bar's count.
+    def list_refusals(self) -> list[RefusalView]: ...
+    def dismiss_refusal(self, refusal_id: int) -> None: ...
 
     def list_conflicts(self, order_id: OrderId) -> list[ConflictView]: ...  # open ones first
     # choice: mine, theirs, or value (with `value`); returns the conflict's order
