@@ -27,6 +27,9 @@ class ClientSettings(BaseSettings):
     # Exponential backoff after failed syncs: base * 2**attempt, capped, full jitter.
     backoff_base: float = Field(default=1.0, gt=0)
     backoff_cap: float = Field(default=300.0, gt=0)
+    # While the server cannot be reached, retries come at most this far apart, so the app
+    # notices it is back within seconds; the long cap above is for repeated server errors.
+    offline_retry_cap: float = Field(default=10.0, gt=0)
     # Photos lose their location and camera EXIF unless this is set (ORDO_KEEP_PHOTO_METADATA=1).
     keep_photo_metadata: bool = False
     # Plain http:// to a server other than this machine is refused unless this is set.

@@ -16,14 +16,16 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain import Role
+from app.domain import Role, rules
+from server_stub.db import next_seq
 from server_stub.models import AccessToken, Device, Organisation, User
 from server_stub.records import create_organisation, create_user
 from server_stub.security import hash_password, revoke_device_tokens, revoke_user_tokens
 from server_stub.timeutil import to_db
 
-# People sign in with these roles; `integration` is an API key, not a user.
-USER_ROLES = (Role.TECHNICIAN, Role.DISPATCHER, Role.ADMIN)
+# People sign in with these roles (the rulebook's syncing roles, in Role's order);
+# `integration` is an API key, not a user.
+USER_ROLES: tuple[Role, ...] = tuple(r for r in Role if r in rules.SYNC_ROLES)
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # app.domain.protocol.TokenRequest
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,149}")
@@ -124,6 +126,7 @@ def disable_user(session: Session, *, username: str, now: datetime) -> int:
     user = _user(session, username)
     if user.disabled_at is None:
         user.disabled_at = to_db(now)
+        user.seq = next_seq(session)  # devices pull the directory row, now inactive
     return revoke_user_tokens(session, user_id=user.id, now=now)
 
 
@@ -131,7 +134,9 @@ def enable_user(session: Session, *, username: str) -> bool:
     """Let a disabled user sign in again; False when they were not disabled."""
     user = _user(session, username)
     was = user.disabled_at is not None
-    user.disabled_at = None
+    if was:
+        user.disabled_at = None
+        user.seq = next_seq(session)  # devices pull the directory row, active again
     return was
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from app.domain import Role
+from app.domain.rules import SYNC_ROLES
 from server_stub.cli_kit import Common, Refused, in_transaction
 
 
@@ -163,9 +164,7 @@ def add_commands(sub: Any, common: Common) -> None:
     create = user_sub.add_parser("create", help="create a user (the password is prompted for twice)")
     common(create)
     create.add_argument("username", help="what they sign in with")
-    create.add_argument(
-        "--role", required=True, choices=[r.value for r in (Role.TECHNICIAN, Role.DISPATCHER, Role.ADMIN)]
-    )
+    create.add_argument("--role", required=True, choices=[r.value for r in Role if r in SYNC_ROLES])
     create.add_argument("--org", required=True, help="the organisation's name or id")
     create.add_argument(
         "--create-org", action="store_true", help="create the organisation if there is none by that name"

@@ -77,10 +77,13 @@ _MESSAGES = {
 
 
 class AuthFailure(Exception):
-    def __init__(self, reason: Denied) -> None:
+    def __init__(self, reason: Denied, *, breached_family: str | None = None) -> None:
         super().__init__(_MESSAGES[reason])
         self.reason = reason
         self.message = _MESSAGES[reason]
+        # A token family that two parties turn out to hold: the caller revokes it (revoke_family)
+        # and commits, even though the request fails.
+        self.breached_family = breached_family
 
     @property
     def wipe(self) -> bool:
@@ -166,13 +169,48 @@ def issue_tokens(
     )
 
 
-def _revoke_family(session: Session, *, family_id: str, now: datetime, reason: Denied) -> None:
+def revoke_family(
+    session: Session, *, family_id: str, now: datetime, reason: Denied = Denied.REVOKED
+) -> None:
     for model in (AccessToken, RefreshToken):
         session.execute(
             update(model)
             .where(model.family_id == family_id, model.revoked_at.is_(None))
             .values(revoked_at=to_db(now), revoked_reason=reason.value)
         )
+
+
+# revoked_reason of a refresh token replaced by a lost-answer retry (never a 401 code itself).
+SUPERSEDED = "superseded"
+# How long after an exchange its device may ask again because the answer was lost.
+LOST_ANSWER_GRACE = timedelta(hours=1)
+
+
+def _lost_answer(
+    session: Session, *, spent: RefreshToken, now: datetime, grace: timedelta
+) -> RefreshToken | None:
+    """The refresh token issued when `spent` was exchanged, if that exchange's answer looks
+    lost: it is the family's newest, still unused and unrevoked, and the exchange was recent."""
+    if spent.used_at is None or to_db(now) - spent.used_at > grace:
+        return None
+    # Issued by that exchange: same family, made at the moment the spent one was used.
+    issued = (
+        session.execute(
+            select(RefreshToken).where(
+                RefreshToken.family_id == spent.family_id,
+                RefreshToken.created_at >= spent.used_at,
+                RefreshToken.token_hash != spent.token_hash,
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if len(issued) != 1:
+        return None  # none, or later exchanges followed: not a lost answer
+    successor = issued[0]
+    if successor.used_at is not None or successor.revoked_at is not None:
+        return None
+    return successor
 
 
 def refresh(
@@ -184,11 +222,14 @@ def refresh(
     now: datetime,
     access_ttl: int,
     refresh_ttl: int,
+    grace: timedelta = LOST_ANSWER_GRACE,
 ) -> tuple[User, IssuedTokens]:
     """Exchange a refresh token for a new pair (same family); the old one is spent.
 
     A spent token presented again means two parties hold it (a copy was stolen, or a
-    device was cloned): the whole family is revoked and both must sign in again.
+    device was cloned): the whole family is revoked and both must sign in again. One
+    exception: the same device asking again within `grace` while the pair its exchange
+    issued is unused — that answer was lost in transit (sync-protocol.md, Identity).
     Raises AuthFailure. The caller commits even on failure, so a revocation sticks.
     """
     if verify(key=key, token=token, kind=TokenKind.REFRESH) is None:
@@ -199,16 +240,36 @@ def refresh(
     if row is None or row.device_id != device_id:
         raise AuthFailure(Denied.INVALID)
     if row.revoked_at is not None:
+        if row.revoked_reason == SUPERSEDED:
+            # Replaced by a lost-answer retry below, yet presented: two parties hold the family.
+            revoke_family(session, family_id=row.family_id, now=now, reason=Denied.REVOKED)
+            raise AuthFailure(Denied.REVOKED)
         raise AuthFailure(_revoked(row.revoked_reason))
     if row.used_at is not None:
-        _revoke_family(session, family_id=row.family_id, now=now, reason=Denied.REVOKED)
-        raise AuthFailure(Denied.REVOKED)
+        successor = _lost_answer(session, spent=row, now=now, grace=grace)
+        if successor is None:
+            revoke_family(session, family_id=row.family_id, now=now, reason=Denied.REVOKED)
+            raise AuthFailure(Denied.REVOKED)
+        # The answer to this token's exchange never reached the device (it asks again, soon,
+        # and nobody has used what that answer held): answer again with a new pair. The unsent
+        # one is superseded, so whoever presents it later reveals a second holder.
+        successor.revoked_at, successor.revoked_reason = to_db(now), SUPERSEDED
+        # Its access token too, with the same mark: presented later, it reveals a second holder.
+        session.execute(
+            update(AccessToken)
+            .where(
+                AccessToken.family_id == row.family_id,
+                AccessToken.created_at == successor.created_at,
+                AccessToken.revoked_at.is_(None),
+            )
+            .values(revoked_at=to_db(now), revoked_reason=SUPERSEDED)
+        )
     if row.expires_at <= to_db(now):
         raise AuthFailure(Denied.EXPIRED)
     user = session.get(User, row.user_id)
     if user is None or user.disabled_at is not None:
         raise AuthFailure(Denied.INVALID)
-    row.used_at = to_db(now)
+    row.used_at = to_db(now)  # the latest exchange: its answer is the one that may be lost
     # The access tokens issued before in this family go too: one live pair per sign-in.
     session.execute(
         update(AccessToken)
@@ -249,6 +310,9 @@ def authenticate(session: Session, *, key: bytes, token: str, now: datetime) -> 
         raise AuthFailure(Denied.INVALID)
     # Revocation before expiry: a wiped device must learn it even with an old token.
     if row.revoked_at is not None:
+        if row.revoked_reason == SUPERSEDED:
+            # A pair whose answer was taken for lost is in use after all: two holders.
+            raise AuthFailure(Denied.REVOKED, breached_family=row.family_id)
         raise AuthFailure(_revoked(row.revoked_reason))
     if row.expires_at <= to_db(now) or claims.expires_at <= now:
         raise AuthFailure(Denied.EXPIRED)

@@ -150,4 +150,7 @@ def user(row: User) -> dict[str, Any]:
         "display_name": row.display_name,
         "role": row.role,
         "skills": list(row.skills or []),
+        # False once `ordo-server user disable` ran: kept in the directory (their
+        # past work names them), never offered as an assignee.
+        "active": row.disabled_at is None,
     }

@@ -85,12 +85,22 @@ def _no_nul(value: str) -> str:
     return value
 
 
+# The OpenAPI document says what _no_nul refuses (documented only: the check above
+# keeps its own message).
+_NO_NUL_DOC = Field(json_schema_extra={"pattern": r"^[^\u0000]*$"})
+
 # Text that is stored or looked up as it is sent (sign-in names, intake fields).
-Username = Annotated[str, StringConstraints(min_length=1, max_length=150), AfterValidator(_no_nul)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=300), AfterValidator(_no_nul)]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000), AfterValidator(_no_nul)]
-Detail = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul)]
+Username = Annotated[
+    str, StringConstraints(min_length=1, max_length=150), AfterValidator(_no_nul), _NO_NUL_DOC
+]
+ShortText = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul), _NO_NUL_DOC
+]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=300), AfterValidator(_no_nul), _NO_NUL_DOC]
+LongText = Annotated[
+    str, StringConstraints(min_length=1, max_length=4000), AfterValidator(_no_nul), _NO_NUL_DOC
+]
+Detail = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul), _NO_NUL_DOC]
 
 
 class ErrorInfo(_Wire):
@@ -154,18 +164,21 @@ class AuthErrorBody(_Wire):
 # --- push -----------------------------------------------------------------
 
 
+# Numbers on the wire are JSON numbers: strict, so "1" or true is refused (422) as the
+# document says, not coerced.
 class Mutation(_Wire):
-    mid: int = Field(ge=1)
+    mid: int = Field(ge=1, strict=True)
     type: str = Field(min_length=1, max_length=64)
     entity_id: uuid.UUID
     # Args are checked per type by the server when it applies the mutation, so
     # one malformed mutation is `rejected` without jamming the queue.
     args: dict[str, Any] = Field(default_factory=dict)
-    base_seq: int | None = Field(default=None, ge=0)
+    base_seq: int | None = Field(default=None, ge=0, strict=True)
 
 
 class PushRequest(_Wire):
-    protocol: int
+    # Another number is 426 before this model runs; the document says which one is spoken.
+    protocol: int = Field(strict=True, json_schema_extra={"const": PROTOCOL})
     device_id: uuid.UUID
     # Over MAX_BATCH is answered 413 before this model runs; the bound documents it.
     mutations: list[Mutation] = Field(max_length=MAX_BATCH)
@@ -332,8 +345,8 @@ PriorityWord = Literal["low", "normal", "high", "urgent"]
 class IntakeSite(_Wire):
     name: Name
     address: Detail | None = None
-    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
-    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False, strict=True)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False, strict=True)
 
 
 class IntakeCustomer(_Wire):
@@ -359,7 +372,9 @@ class IntakeAlert(_Wire):
     `severity` uses the priority words and becomes the new order's priority."""
 
     external_id: ShortText
-    source: Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_no_nul)]
+    source: Annotated[
+        str, StringConstraints(min_length=1, max_length=64), AfterValidator(_no_nul), _NO_NUL_DOC
+    ]
     asset: ShortText
     severity: PriorityWord
     message: LongText

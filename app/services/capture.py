@@ -13,10 +13,11 @@ from datetime import datetime
 from pathlib import Path
 
 from app import media
+from app.domain.protocol import MutationType
 from app.media import MediaError, ProcessedImage
 from app.services import media as records
 from app.services.types import InvalidInput, PhotoProblem
-from app.services.writes import order_on_device
+from app.services.writes import evidence_order
 from app.store import LocalStore
 from app.store.blobfiles import BlobFiles
 
@@ -46,6 +47,14 @@ class Capture:
         """Bytes and thumbnail on disk, durable, before any row names them."""
         self._files.put(image.sha256, image.data)
         self._files.put_thumbnail(image.sha256, image.thumbnail)
+
+    def _forget(self, sha256: str) -> None:
+        """Remove bytes kept for a write that did not commit, unless a row already names them
+        (the same picture taken before is another photo's too)."""
+        with self._store.read() as s:
+            if records.names_blob(s, sha256):
+                return
+        self._files.discard(sha256)
 
     def cache_thumbnail(self, sha256: str, data: bytes) -> None:
         """A thumbnail for bytes downloaded from the server, so the gallery shows them next time."""
@@ -81,7 +90,8 @@ class Capture:
     ) -> tuple[int, list[PhotoProblem]]:
         records.check_caption(caption)  # before any work, so a long caption fails the batch at once
         with self._store.read() as s:
-            order_on_device(s, order_id)
+            # The rulebook first: a refused photo is never processed, so it leaves no file behind.
+            evidence_order(s, order_id=order_id, kind=MutationType.PHOTO_ADD)
         total = len(paths)
         added = 0
         problems: list[PhotoProblem] = []
@@ -93,8 +103,14 @@ class Capture:
                 image = self._process(path)
                 self._keep(image)
                 # One transaction per photo: a later bad file never undoes an earlier good one.
-                with self._store.transaction() as s:
-                    records.add_photo(s, order_id=order_id, image=image, caption=caption, now=self._clock())
+                try:
+                    with self._store.transaction() as s:
+                        records.add_photo(
+                            s, order_id=order_id, image=image, caption=caption, now=self._clock()
+                        )
+                except BaseException:
+                    self._forget(image.sha256)
+                    raise
                 added += 1
             except MediaError as exc:
                 problems.append(PhotoProblem(name=name, message=str(exc)))
@@ -120,15 +136,22 @@ class Capture:
         strokes: Sequence[Sequence[tuple[float, float]]],
         width: float,
         height: float,
-        user_id: str,
     ) -> None:
         records.check_signer(signer_name)  # before drawing anything
+        with self._store.read() as s:
+            # The rulebook first: a refused signature is never drawn, so it leaves no file behind.
+            evidence_order(s, order_id=order_id, kind=MutationType.SIGNATURE_ADD)
         try:
             image = media.render_signature(strokes, width=int(width), height=int(height))
         except MediaError as exc:
             raise InvalidInput(str(exc)) from exc
         self._keep(image)
-        with self._store.transaction() as s:
-            records.add_signature(
-                s, order_id=order_id, image=image, signer_name=signer_name, user_id=user_id, now=self._clock()
-            )
+        try:
+            with self._store.transaction() as s:
+                records.add_signature(
+                    s, order_id=order_id, image=image, signer_name=signer_name, now=self._clock()
+                )
+        except BaseException:
+            # Refused after all (the order changed meanwhile): no file names a row that is not there.
+            self._forget(image.sha256)
+            raise

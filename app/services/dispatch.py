@@ -13,27 +13,30 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from app.domain import DISPATCHER_FIELDS, Kind, Priority, Role, Status, default_due
+from app.domain import ChecklistKind, Kind, Priority, Role, Status, default_due
+from app.domain.codes import Code
+from app.domain.limits import MAX_ADDRESS, MAX_ASSET, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE
 from app.domain.protocol import Entity, MutationType
+from app.domain.rules import (
+    CHECKLIST_LOCKED,
+    Relation,
+    checklist_value_problem,
+    judge_assign,
+    judge_create,
+    judge_field_edit,
+)
 from app.services.types import InvalidInput
-from app.services.writes import MAX_NOTE, order_on_device, queue_change, wire_time
+from app.services.words import field_label, status_word
+from app.services.writes import order_on_device, queue_change, refused, wire_time
+from app.store.access import device_user, may_resolve, relation_of
 from app.store.apply import UPDATABLE, apply_local
-from app.store.models import Conflict, Order, OutboxEntry, User
+from app.store.models import ChecklistItem, Conflict, Order, OutboxEntry, User
 from app.store.outbox import enqueue
 
-MAX_TITLE = 300
-MAX_NAME = 300
-MAX_ADDRESS = 500
-MAX_ASSET = 200
-_DISPATCHERS = frozenset({Role.DISPATCHER.value, Role.ADMIN.value})
-# Reassigning is refused once the work is done or the order is settled (sync-protocol.md).
-_NO_REASSIGN = frozenset({Status.COMPLETED, Status.CLOSED, Status.CANCELLED})
-_UNASSIGNABLE = frozenset({Status.NEW, Status.ASSIGNED})
-_LABELS = {"assignee_id": "assignee", "due_at": "due time", "requires_signature": "signature requirement"}
-
-
-def field_label(name: str) -> str:
-    return _LABELS.get(name, name.replace("_", " "))
+# Who may start follow-up work from an order held here: the technician on it (or on their
+# own follow-up, found to need more), or a dispatcher. The server takes any technician's
+# unassigned order.create; the device needs the order for its customer and site.
+FOLLOW_UP_RELATIONS = frozenset({Relation.ASSIGNEE, Relation.CREATOR, Relation.DISPATCH})
 
 
 def _text(value: Any, *, name: str, limit: int, required: bool = False) -> str:
@@ -77,16 +80,27 @@ def _mapping(value: Any, *, name: str) -> Mapping[str, Any]:
     return value
 
 
-def _assignee(session: Session, value: Any) -> str | None:
+def _assignee_id(value: Any) -> str | None:
     if value in (None, ""):
         return None
     try:
-        user_id = str(uuid.UUID(str(value)))
+        return str(uuid.UUID(str(value)))
     except ValueError:
         raise InvalidInput(f"{value!r} is not a user.") from None
+
+
+def _assignee(session: Session, value: Any) -> str | None:
+    user_id = _assignee_id(value)
+    if user_id is None:
+        return None
     # The directory may not be pulled yet: only a known directory refuses an unknown id.
-    if session.scalar(select(exists().where(User.id.is_not(None)))) and session.get(User, user_id) is None:
+    if not session.scalar(select(exists().where(User.id.is_not(None)))):
+        return user_id
+    user = session.get(User, user_id)
+    if user is None:
         raise InvalidInput("There is no such user in the directory.")
+    if user.role != Role.TECHNICIAN or not user.active:
+        raise InvalidInput(f"{user.display_name or user.username} is not an active technician.")
     return user_id
 
 
@@ -95,7 +109,7 @@ def clean_field(session: Session, name: str, value: Any) -> Any:
     if name == "title":
         return _text(value, name="title", limit=MAX_TITLE, required=True)
     if name == "description":
-        return _text(value, name="description", limit=MAX_NOTE)
+        return _text(value, name="description", limit=MAX_DESCRIPTION)
     if name == "kind":
         return _choice(value, Kind, name="kind")
     if name == "priority":
@@ -136,26 +150,37 @@ def _current(order: Order, name: str) -> Any:
     return wire_time(value) if isinstance(value, datetime) else value
 
 
+def _check_assign(order: Order, assignee_id: str | None) -> None:
+    status = Status(order.status)
+    verdict = judge_assign(status=status, assignee_id=assignee_id)
+    if verdict.allowed:
+        return
+    number, word = order.number or "This order", status_word(status).lower()
+    if verdict.code is Code.UNASSIGN_REFUSED:
+        raise refused(verdict, sentence=f"{number} is {word}: it cannot be unassigned now.")
+    raise refused(verdict, sentence=f"{number} is {word}: it cannot be reassigned.")
+
+
 def update_order(
-    session: Session, *, order_id: uuid.UUID, fields: Mapping[str, Any], role: str, now: datetime
+    session: Session, *, order_id: uuid.UUID, fields: Mapping[str, Any], now: datetime
 ) -> OutboxEntry | None:
     """Queue an order.update of the fields that differ from the order's; None when none do."""
-    if role not in _DISPATCHERS:
-        raise InvalidInput("Only a dispatcher can change an order's details.")
     order = order_on_device(session, order_id)
+    # A technician's edit would only become a conflict for a dispatcher: not offered, refused.
+    if not judge_field_edit(relation=relation_of(session, order)).allowed:
+        raise InvalidInput("Only a dispatcher can change an order's details.")
     if not fields:
         raise InvalidInput("Choose what to change.")
     unknown = sorted(set(fields) - UPDATABLE)
     if unknown:
         raise InvalidInput(f"The {field_label(unknown[0])} cannot be changed here.")
+    if "assignee_id" in fields:
+        # The order's state first: whoever is chosen, a completed order keeps its technician.
+        wanted = _assignee_id(fields["assignee_id"])
+        if wanted != order.assignee_id:
+            _check_assign(order, wanted)
     clean = {name: clean_field(session, name, value) for name, value in fields.items()}
     changed = {name: value for name, value in clean.items() if value != _current(order, name)}
-    if "assignee_id" in changed:
-        status = Status(order.status)
-        if status in _NO_REASSIGN:
-            raise InvalidInput(f"{order.number or 'This order'} is {status}: it cannot be reassigned.")
-        if changed["assignee_id"] is None and status not in _UNASSIGNABLE:
-            raise InvalidInput(f"{order.number or 'This order'} is {status}: it cannot be unassigned now.")
     if not changed:
         return None
     return queue_change(
@@ -166,6 +191,11 @@ def update_order(
         base_seq=order.seq,
         at=now,
     )
+
+
+def may_follow_up(*, role: Role | str | None, relation: Relation) -> bool:
+    """Follow-up work is a new, unassigned order (judge_create), started from an order held here."""
+    return relation in FOLLOW_UP_RELATIONS and judge_create(role=role, assigned=False).allowed
 
 
 def create_follow_up(
@@ -181,12 +211,16 @@ def create_follow_up(
     """A new order (status new, unassigned) for work found on `from_order_id`, at the same
     customer, site and asset; a dispatcher assigns it."""
     source = order_on_device(session, from_order_id)
+    if not may_follow_up(role=device_user(session).role, relation=relation_of(session, source)):
+        raise InvalidInput(
+            "Only the technician on this order or a dispatcher can start follow-up work from it."
+        )
     level = _choice(priority, Priority, name="priority")
     new_id = str(uuid.uuid4())
     args: dict[str, Any] = {
         "id": new_id,
         "title": _text(title, name="title", limit=MAX_TITLE, required=True),
-        "description": _text(description, name="description", limit=MAX_NOTE),
+        "description": _text(description, name="description", limit=MAX_DESCRIPTION),
         "kind": _choice(kind, Kind, name="kind"),
         "priority": level,
         "status": Status.NEW.value,
@@ -212,8 +246,30 @@ def create_follow_up(
     return entry
 
 
+def _checklist_value(session: Session, conflict: Conflict, value: Any) -> dict[str, Any]:
+    """A checklist conflict is decided with {"value", "done"} (sync-protocol.md); a bare value
+    means that value, done."""
+    item = session.get(ChecklistItem, conflict.entity_id or "")
+    if isinstance(value, Mapping):
+        typed, done = value.get("value"), value.get("done")
+    else:
+        typed, done = value, True
+    if not isinstance(done, bool):
+        raise InvalidInput("Say whether the item is done.")
+    kind = item.kind if item is not None else ChecklistKind.CHECK
+    if isinstance(typed, str) and kind == ChecklistKind.NUMBER:
+        try:
+            typed = float(typed.strip().replace(",", "."))
+        except ValueError:
+            raise InvalidInput(f"{typed!r} is not a number.") from None
+    problem = checklist_value_problem(kind=kind, value=typed, done=done)
+    if problem is not None:
+        raise InvalidInput(f"That value does not fit this checklist item ({problem}).")
+    return {"value": typed, "done": done}
+
+
 def resolve_conflict(
-    session: Session, *, conflict_id: uuid.UUID, choice: str, value: Any, role: str, now: datetime
+    session: Session, *, conflict_id: uuid.UUID, choice: str, value: Any, now: datetime
 ) -> OutboxEntry:
     conflict = session.get(Conflict, str(conflict_id))
     if conflict is None or conflict.order_id is None:
@@ -222,15 +278,50 @@ def resolve_conflict(
         raise InvalidInput("This conflict is already decided.")
     if choice not in ("mine", "theirs", "value"):
         raise InvalidInput("Choose mine, theirs or a new value.")
-    dispatcher_field = conflict.entity == Entity.WORK_ORDER and conflict.field in DISPATCHER_FIELDS
-    if dispatcher_field and role not in _DISPATCHERS:
-        raise InvalidInput(f"Only a dispatcher can decide the {field_label(conflict.field or '')}.")
     order = order_on_device(session, uuid.UUID(conflict.order_id))
+    verdict = may_resolve(session, conflict)
+    if not verdict.allowed:
+        raise refused(
+            verdict, sentence=f"Only a dispatcher can decide the {field_label(conflict.field or '')}."
+        )
+    key = (conflict.entity, conflict.field)
+    if (
+        key == (Entity.CHECKLIST_ITEM.value, "value")
+        and choice != "theirs"
+        and order.status in CHECKLIST_LOCKED
+    ):
+        # The checklist of a completed or closed order is the record: only the kept value stays.
+        word = status_word(order.status).lower()
+        raise InvalidInput(f"{order.number or 'This order'} is {word}: its checklist is read-only.")
     args: dict[str, Any] = {"conflict_id": conflict.id, "choice": choice}
     if choice == "value":
         if value is None:
             raise InvalidInput("Enter the value to keep.")
-        args["value"] = clean_field(session, conflict.field or "", value) if dispatcher_field else value
+        if key == (Entity.TIME_LOG.value, "overlap"):
+            raise InvalidInput("Overlapping time is settled by keeping one side: choose mine or theirs.")
+        if key == (Entity.CHECKLIST_ITEM.value, "value"):
+            args["value"] = _checklist_value(session, conflict, value)
+        elif conflict.entity == Entity.WORK_ORDER and conflict.field in UPDATABLE:
+            args["value"] = clean_field(session, conflict.field or "", value)
+        elif key == (Entity.WORK_ORDER.value, "status"):
+            try:
+                args["value"] = Status(value).value
+            except ValueError:
+                raise InvalidInput(f"Unknown status {value!r}.") from None
+        else:
+            args["value"] = value
     return queue_change(
         session, type=MutationType.CONFLICT_RESOLVE, order=order, args=args, base_seq=None, at=now
+    )
+
+
+def assign(
+    session: Session, *, order_id: uuid.UUID, assignee_id: uuid.UUID | None, now: datetime
+) -> OutboxEntry | None:
+    """Assign, reassign or (None) unassign: an order.update of assignee_id, judged first."""
+    return update_order(
+        session,
+        order_id=order_id,
+        fields={"assignee_id": None if assignee_id is None else str(assignee_id)},
+        now=now,
     )

@@ -11,30 +11,19 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from app.domain import Role, Status
+from app.domain.limits import MAX_PART_QUANTITY, MAX_REASON, MAX_SKU
 from app.domain.protocol import MutationType
+from app.domain.rules import judge_void
 from app.services.types import InvalidInput
-from app.services.writes import MAX_REASON, order_on_device, queue_change, wire_time
-from app.store.apply import VOIDABLE
-from app.store.models import Order, OutboxEntry, Part
+from app.services.writes import evidence_order, order_on_device, queue_change, refused, wire_time
+from app.store.access import device_user, relation_of
+from app.store.apply import VOIDABLE, author_of
+from app.store.models import OutboxEntry, Part
 
 TIME_KINDS = ("travel", "work", "break")
 MAX_TIME_LOG = timedelta(hours=24)
 # Phones' clocks drift: an end a few minutes ahead of ours is not "the future".
 CLOCK_SKEW = timedelta(minutes=5)
-MAX_SKU = 64
-MAX_QUANTITY = 1_000_000
-_LOCKED = frozenset({Status.CLOSED, Status.CANCELLED})
-_DISPATCHERS = frozenset({Role.DISPATCHER.value, Role.ADMIN.value})
-
-
-def _assignee_order(session: Session, *, order_id: uuid.UUID, user_id: str, what: str) -> Order:
-    order = order_on_device(session, order_id)
-    if order.status in _LOCKED:
-        raise InvalidInput(f"{order.number or 'This order'} is {order.status}: no more {what} can be added.")
-    if order.assignee_id != user_id:
-        raise InvalidInput(f"Only the assignee of {order.number or 'this order'} can add {what}.")
-    return order
 
 
 def _aware(value: Any, *, name: str) -> datetime:
@@ -52,7 +41,6 @@ def log_time(
     kind: str,
     started_at: datetime,
     ended_at: datetime,
-    user_id: str,
     now: datetime,
 ) -> OutboxEntry:
     if kind not in TIME_KINDS:
@@ -64,7 +52,7 @@ def log_time(
         raise InvalidInput("One time entry can be at most 24 hours long: split it into days.")
     if end > now + CLOCK_SKEW:
         raise InvalidInput("Time cannot be logged ahead: the end is in the future.")
-    order = _assignee_order(session, order_id=order_id, user_id=user_id, what="time")
+    order = evidence_order(session, order_id=order_id, kind=MutationType.TIME_ADD)
     # Overlaps with the person's other entries are not refused here: the server flags them
     # as a conflict for a dispatcher, and never drops a time log.
     args = {"id": str(uuid.uuid4()), "kind": kind, "started_at": wire_time(start), "ended_at": wire_time(end)}
@@ -83,14 +71,12 @@ def _quantity(value: Any) -> float:
         raise InvalidInput("Enter the quantity as a number.")
     if value <= 0:
         raise InvalidInput("The quantity must be more than zero.")
-    if value > MAX_QUANTITY:
-        raise InvalidInput(f"The quantity is too large (at most {MAX_QUANTITY:,}).")
+    if value > MAX_PART_QUANTITY:
+        raise InvalidInput(f"The quantity is too large (at most {MAX_PART_QUANTITY:,}).")
     return float(value)
 
 
-def use_part(
-    session: Session, *, order_id: uuid.UUID, sku: str, quantity: Any, user_id: str, now: datetime
-) -> OutboxEntry:
+def use_part(session: Session, *, order_id: uuid.UUID, sku: str, quantity: Any, now: datetime) -> OutboxEntry:
     code = (sku or "").strip()
     if not code:
         raise InvalidInput("Enter the part's SKU.")
@@ -101,7 +87,7 @@ def use_part(
     has_catalogue = session.scalar(select(exists().where(Part.id.is_not(None))))
     if has_catalogue and session.scalar(select(Part.id).where(Part.sku == code).limit(1)) is None:
         raise InvalidInput(f"There is no part {code!r} in the catalogue.")
-    order = _assignee_order(session, order_id=order_id, user_id=user_id, what="parts")
+    order = evidence_order(session, order_id=order_id, kind=MutationType.PART_USE)
     args = {"id": str(uuid.uuid4()), "sku": code, "quantity": amount}
     return queue_change(
         session, type=MutationType.PART_USE, order=order, args=args, base_seq=order.seq, at=now
@@ -115,8 +101,6 @@ def void_entry(
     entity: str,
     entry_id: uuid.UUID,
     reason: str,
-    user_id: str,
-    role: str,
     now: datetime,
 ) -> OutboxEntry:
     order = order_on_device(session, order_id)
@@ -128,9 +112,11 @@ def void_entry(
         raise InvalidInput("This entry is not part of the order.")
     if row.voided:
         raise InvalidInput("This entry is already voided.")
-    author = getattr(row, "author_id", None) or getattr(row, "user_id", None)
-    if role not in _DISPATCHERS and author != user_id:
-        raise InvalidInput("Only its author or a dispatcher can void this entry.")
+    verdict = judge_void(
+        relation=relation_of(session, order), is_author=author_of(row) == device_user(session).id
+    )
+    if not verdict.allowed:
+        raise refused(verdict, sentence="Only its author or a dispatcher can void this entry.")
     text = (reason or "").strip()
     if not text:
         raise InvalidInput("Say why the entry is voided.")

@@ -15,7 +15,7 @@ import httpx
 from sqlalchemy import select
 
 from app.domain import Status
-from app.services import account, dispatch, entries, queries, writes
+from app.services import account, dispatch, entries, picker, queries, refusals, writes
 from app.services import media as media_records
 from app.services.capture import Capture
 from app.services.connection import Connection
@@ -32,9 +32,11 @@ from app.services.types import (
     OrderGroups,
     OrderId,
     PhotoBatch,
+    RefusalView,
     SignInError,
     SyncState,
     SyncStatus,
+    TechnicianChoice,
 )
 from app.settings import ClientSettings
 from app.store import LocalStore
@@ -94,6 +96,7 @@ class Ordo:
             store=store,
             sync=self.sync_blocking,
             backoff=Backoff(base=settings.backoff_base, cap=settings.backoff_cap, rng=rng or random.Random()),
+            offline_cap=settings.offline_retry_cap,
             interval=settings.sync_interval,
             waiter=waiter,
         )
@@ -244,9 +247,9 @@ class Ordo:
         return detail
 
     def transition(self, order_id: OrderId, to: Status, *, reason: str | None = None) -> OrderDetail:
-        user = self._who()
+        self._who()
         with self._store.transaction() as s:
-            writes.transition(s, order_id=order_id, to=to, reason=reason, role=user.role, now=self._clock())
+            writes.transition(s, order_id=order_id, to=to, reason=reason, now=self._clock())
         return self._after_write(order_id)
 
     def set_checklist(
@@ -268,7 +271,7 @@ class Ordo:
     def log_time(
         self, order_id: OrderId, *, kind: str, started_at: datetime, ended_at: datetime
     ) -> OrderDetail:
-        user = self._who()
+        self._who()
         with self._store.transaction() as s:
             entries.log_time(
                 s,
@@ -276,21 +279,18 @@ class Ordo:
                 kind=kind,
                 started_at=started_at,
                 ended_at=ended_at,
-                user_id=str(user.id),
                 now=self._clock(),
             )
         return self._after_write(order_id)
 
     def use_part(self, order_id: OrderId, *, sku: str, quantity: float | str) -> OrderDetail:
-        user = self._who()
+        self._who()
         with self._store.transaction() as s:
-            entries.use_part(
-                s, order_id=order_id, sku=sku, quantity=quantity, user_id=str(user.id), now=self._clock()
-            )
+            entries.use_part(s, order_id=order_id, sku=sku, quantity=quantity, now=self._clock())
         return self._after_write(order_id)
 
     def void_entry(self, order_id: OrderId, *, entity: str, entry_id: uuid.UUID, reason: str) -> OrderDetail:
-        user = self._who()
+        self._who()
         with self._store.transaction() as s:
             entries.void_entry(
                 s,
@@ -298,8 +298,6 @@ class Ordo:
                 entity=entity,
                 entry_id=entry_id,
                 reason=reason,
-                user_id=str(user.id),
-                role=user.role,
                 now=self._clock(),
             )
         return self._after_write(order_id)
@@ -321,10 +319,35 @@ class Ordo:
         return self._after_write(OrderId(uuid.UUID(entry.entity_id)))
 
     def update_order(self, order_id: OrderId, fields: Mapping[str, Any]) -> OrderDetail:
-        user = self._who()
+        self._who()
         with self._store.transaction() as s:
-            dispatch.update_order(s, order_id=order_id, fields=fields, role=user.role, now=self._clock())
+            dispatch.update_order(s, order_id=order_id, fields=fields, now=self._clock())
         return self._after_write(order_id)
+
+    # --- assigning and refusals ------------------------------------------------
+
+    def list_technicians(self, order_id: OrderId, *, query: str = "") -> list[TechnicianChoice]:
+        self._who()
+        with self._store.read() as s:
+            return picker.technicians(s, order_id=order_id, query=query, now=self._clock().astimezone())
+
+    def assign(self, order_id: OrderId, assignee_id: uuid.UUID | None) -> OrderDetail:
+        self._who()
+        with self._store.transaction() as s:
+            dispatch.assign(s, order_id=order_id, assignee_id=assignee_id, now=self._clock())
+        return self._after_write(order_id)
+
+    def list_refusals(self) -> list[RefusalView]:
+        if self.current_user() is None:
+            return []
+        with self._store.read() as s:
+            return refusals.refusal_views(s)
+
+    def dismiss_refusal(self, refusal_id: int) -> None:
+        self._who()
+        with self._store.transaction() as s:
+            refusals.dismiss(s, refusal_id=refusal_id)
+        self.worker.refresh()  # the sync bar's count changed: its listeners (and ours) hear it
 
     # --- photos and signatures -------------------------------------------------
 
@@ -351,14 +374,13 @@ class Ordo:
         width: float,
         height: float,
     ) -> OrderDetail:
-        user = self._who()
+        self._who()
         self._capture.add_signature(
             order_id=order_id,
             signer_name=signer_name,
             strokes=strokes,
             width=width,
             height=height,
-            user_id=str(user.id),
         )
         return self._after_write(order_id)
 
@@ -385,13 +407,13 @@ class Ordo:
         if user is None:
             return []
         with self._store.read() as s:
-            return queries.conflicts_of(s, order_id=str(order_id), role=user.role)
+            return queries.conflicts_of(s, order_id=str(order_id))
 
     def resolve_conflict(self, conflict_id: uuid.UUID, *, choice: str, value: Any = None) -> OrderDetail:
-        user = self._who()
+        self._who()
         with self._store.transaction() as s:
             entry = dispatch.resolve_conflict(
-                s, conflict_id=conflict_id, choice=choice, value=value, role=user.role, now=self._clock()
+                s, conflict_id=conflict_id, choice=choice, value=value, now=self._clock()
             )
         return self._after_write(OrderId(uuid.UUID(entry.entity_id)))
 

@@ -12,21 +12,19 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.domain.blobs import BLOB_STORED
+from app.domain.limits import MAX_CAPTION, MAX_SIGNER_NAME
 from app.domain.protocol import MutationType
 from app.media import ProcessedImage
 from app.services.types import BlobState, InvalidInput, OrderDetail, PhotoView, ServiceError, SignatureView
-from app.services.writes import order_on_device, queue_change, wire_time
+from app.services.writes import evidence_order, queue_change, wire_time
 from app.store.blobfiles import BlobFiles
 from app.store.models import BlobUpload, OutboxEntry, Photo, Signature, User
 from app.sync.blobs import BlobUnavailable, UploadState
 from app.sync.errors import Offline, ServerUnavailable, SyncError
-
-MAX_CAPTION = 500
-MAX_SIGNER = 200
 
 # sha256 -> (bytes sent so far, total) for uploads running now.
 Active = Mapping[str, tuple[int, int]]
@@ -47,6 +45,15 @@ def _queue_upload(session: Session, image: ProcessedImage, *, now: datetime) -> 
         )
 
 
+def names_blob(session: Session, sha256: str) -> bool:
+    """Whether any row of this device names these bytes (they must stay on disk then)."""
+    return (
+        session.get(BlobUpload, sha256) is not None
+        or session.scalar(select(exists().where(Photo.sha256 == sha256))) is True
+        or session.scalar(select(exists().where(Signature.sha256 == sha256))) is True
+    )
+
+
 def check_caption(caption: str) -> str:
     text = (caption or "").strip()
     if len(text) > MAX_CAPTION:
@@ -57,7 +64,7 @@ def check_caption(caption: str) -> str:
 def add_photo(
     session: Session, *, order_id: uuid.UUID, image: ProcessedImage, caption: str, now: datetime
 ) -> OutboxEntry:
-    order = order_on_device(session, order_id)
+    order = evidence_order(session, order_id=order_id, kind=MutationType.PHOTO_ADD)
     text = check_caption(caption)
     _queue_upload(session, image, now=now)
     args = {
@@ -79,8 +86,8 @@ def check_signer(signer_name: str) -> str:
     name = (signer_name or "").strip()
     if not name:
         raise InvalidInput("Enter the name of the person signing.")
-    if len(name) > MAX_SIGNER:
-        raise InvalidInput(f"The name is too long (at most {MAX_SIGNER} characters).")
+    if len(name) > MAX_SIGNER_NAME:
+        raise InvalidInput(f"The name is too long (at most {MAX_SIGNER_NAME} characters).")
     return name
 
 
@@ -90,12 +97,9 @@ def add_signature(
     order_id: uuid.UUID,
     image: ProcessedImage,
     signer_name: str,
-    user_id: str,
     now: datetime,
 ) -> OutboxEntry:
-    order = order_on_device(session, order_id)
-    if order.assignee_id != user_id:
-        raise InvalidInput("Only the technician assigned to this order can collect the signature.")
+    order = evidence_order(session, order_id=order_id, kind=MutationType.SIGNATURE_ADD)
     name = check_signer(signer_name)
     _queue_upload(session, image, now=now)
     args = {"id": str(uuid.uuid4()), "signer_name": name, "sha256": image.sha256, "signed_at": wire_time(now)}

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.domain import (
-    DISPATCHER_FIELDS,
-    PRIORITY_RANK,
-    ChecklistState,
-    Priority,
-    Role,
-    Status,
-    completion_blockers,
-    is_overdue,
-    next_statuses,
-)
+from app.domain import PRIORITY_RANK, Priority, Status, is_overdue
 from app.domain.protocol import MutationType
+from app.domain.rules import is_dispatcher, out_of_range
+from app.services.offers import moves_for, offers_for
+from app.services.refusals import names, refusal_views
 from app.services.types import (
     ChecklistItemView,
     ConflictView,
@@ -33,24 +26,9 @@ from app.services.types import (
     PartUsageView,
     TimeLogView,
 )
-from app.store.models import (
-    ChecklistItem,
-    Conflict,
-    Note,
-    Order,
-    OutboxEntry,
-    Part,
-    PartUsage,
-    Rejection,
-    Signature,
-    TimeLog,
-    User,
-)
+from app.store.access import gates_of, may_resolve, relation_to
+from app.store.models import ChecklistItem, Conflict, Note, Order, OutboxEntry, Part, PartUsage, TimeLog
 from app.store.outbox import pending_order_ids
-
-# Refusals older than this are no longer "recent".
-REJECTION_WINDOW = timedelta(days=7)
-MAX_REJECTIONS = 5
 
 
 def _priority(value: str) -> Priority:
@@ -64,7 +42,7 @@ def _status(value: str) -> Status:
     return Status(value)
 
 
-def summary_of(order: Order, *, pending: bool) -> OrderSummary:
+def summary_of(order: Order, *, pending: bool, people: Mapping[str, str]) -> OrderSummary:
     return OrderSummary(
         id=OrderId(uuid.UUID(order.id)),
         number=order.number,
@@ -74,7 +52,14 @@ def summary_of(order: Order, *, pending: bool) -> OrderSummary:
         due_at=order.due_at,
         site_name=str((order.site or {}).get("name") or ""),
         pending=pending,
+        assignee_name=assignee_name(order, people=people),
     )
+
+
+def assignee_name(order: Order, *, people: Mapping[str, str]) -> str:
+    if order.assignee_id is None:
+        return ""
+    return people.get(order.assignee_id, "Someone not in the directory")
 
 
 def _sort_key(s: OrderSummary) -> tuple[bool, datetime, int]:
@@ -105,7 +90,7 @@ def group_orders(summaries: Iterable[OrderSummary], *, now: datetime) -> OrderGr
 def visible_orders(session: Session, *, user_id: str, role: str) -> list[Order]:
     """The orders the signed-in user works on: a technician's own, everything for a dispatcher."""
     stmt = select(Order)
-    if role not in (Role.DISPATCHER, Role.ADMIN):
+    if not is_dispatcher(role):
         # Unassigned orders on a technician's device are their own follow-ups: the server
         # keeps those in their scope until a dispatcher assigns them.
         stmt = stmt.where(or_(Order.assignee_id == user_id, Order.assignee_id.is_(None)))
@@ -115,19 +100,30 @@ def visible_orders(session: Session, *, user_id: str, role: str) -> list[Order]:
 def list_groups(session: Session, *, user_id: str, role: str, now: datetime) -> OrderGroups:
     pending = pending_order_ids(session)
     orders = visible_orders(session, user_id=user_id, role=role)
-    return group_orders((summary_of(o, pending=o.id in pending) for o in orders), now=now)
+    people = names(session)
+    return group_orders((summary_of(o, pending=o.id in pending, people=people) for o in orders), now=now)
 
 
-def _role(value: str) -> Role | None:
-    try:
-        return Role(value)
-    except ValueError:
-        return None
+def _item_view(item: ChecklistItem) -> ChecklistItemView:
+    return ChecklistItemView(
+        id=ItemId(uuid.UUID(item.id)),
+        position=item.position,
+        label=item.label,
+        kind=item.kind,
+        required=item.required,
+        value=item.value,
+        done=item.done,
+        unit=item.unit,
+        min=item.min,
+        max=item.max,
+        # Kept as measured; flagged wherever it is shown.
+        out_of_range=out_of_range(kind=item.kind, value=item.value, low=item.min, high=item.max),
+    )
 
 
 def detail_of(session: Session, order: Order, *, user_id: str, role: str, now: datetime) -> OrderDetail:
     queued = list(session.scalars(select(OutboxEntry).where(OutboxEntry.entity_id == order.id)))
-    pending_notes = {str(e.args.get("id")) for e in queued if e.type == MutationType.NOTE_ADD}
+    pending_notes = _pending_ids(queued, MutationType.NOTE_ADD)
     items = list(
         session.scalars(
             select(ChecklistItem).where(ChecklistItem.order_id == order.id).order_by(ChecklistItem.position)
@@ -137,55 +133,32 @@ def detail_of(session: Session, order: Order, *, user_id: str, role: str, now: d
         session.scalars(select(Note).where(Note.order_id == order.id, Note.voided.is_(False))),
         key=lambda n: (n.at is None, n.at or now),
     )
-    names = {u.id: u.display_name or u.username for u in session.scalars(select(User))}
-    has_signature = session.scalar(select(Signature.id).where(Signature.order_id == order.id)) is not None
-    rejections = session.scalars(
-        select(Rejection)
-        .where(Rejection.order_id == order.id, Rejection.at >= now - REJECTION_WINDOW)
-        .order_by(Rejection.mid.desc())
-        .limit(MAX_REJECTIONS)
-    )
-    status = _status(order.status)
-    user_role = _role(role)
-    blockers = completion_blockers(
-        checklist=[ChecklistState(label=i.label, required=i.required, done=i.done) for i in items],
-        requires_signature=order.requires_signature,
-        has_signature=has_signature,
-    )
+    people = names(session)
+    relation = relation_to(order, user_id=user_id, role=role)
+    gates = gates_of(session, order)
+    checklist = [_item_view(i) for i in items]
     return OrderDetail(
-        summary=summary_of(order, pending=bool(queued)),
+        summary=summary_of(order, pending=bool(queued), people=people),
         description=order.description,
         kind=order.kind,
         customer=dict(order.customer or {}),
         site=dict(order.site or {}),
         requires_signature=order.requires_signature,
-        checklist=[
-            ChecklistItemView(
-                id=ItemId(uuid.UUID(i.id)),
-                position=i.position,
-                label=i.label,
-                kind=i.kind,
-                required=i.required,
-                value=i.value,
-                done=i.done,
-                unit=i.unit,
-            )
-            for i in items
-        ],
+        checklist=checklist,
         notes=[
             NoteView(
                 id=uuid.UUID(n.id),
                 text=n.text,
                 at=n.at or now,
-                author_name="You" if n.author_id == user_id else names.get(n.author_id or "", "Someone"),
+                author_name="You" if n.author_id == user_id else people.get(n.author_id or "", "Someone"),
                 pending=n.id in pending_notes,
             )
             for n in notes
         ],
-        next_statuses=next_statuses(status, role=user_role) if user_role else [],
-        blockers=blockers,
-        rejections=[r.message for r in rejections],
-        time_logs=_time_logs(session, order.id, queued=queued, user_id=user_id, names=names),
+        next_statuses=moves_for(role=role, relation=relation, order=order, gates=gates),
+        blockers=list(gates.completion_blockers),
+        refusals=refusal_views(session, order_id=order.id),
+        time_logs=_time_logs(session, order.id, queued=queued, user_id=user_id, names=people),
         parts=_parts(session, order.id, queued=queued, user_id=user_id),
         open_conflicts=session.scalar(
             select(func.count())
@@ -193,6 +166,11 @@ def detail_of(session: Session, order: Order, *, user_id: str, role: str, now: d
             .where(Conflict.order_id == order.id, Conflict.status == "open")
         )
         or 0,
+        offers=offers_for(role=role, relation=relation, order=order),
+        assignee_id=uuid.UUID(order.assignee_id) if order.assignee_id else None,
+        assignee_name=assignee_name(order, people=people),
+        status_reason=order.status_reason,
+        out_of_range=[i.label for i in checklist if i.out_of_range],
     )
 
 
@@ -249,7 +227,7 @@ def _parts(
     return views
 
 
-def conflicts_of(session: Session, *, order_id: str, role: str) -> list[ConflictView]:
+def conflicts_of(session: Session, *, order_id: str) -> list[ConflictView]:
     """The conflicts of one order, open ones first, then newest first."""
     rows = list(session.scalars(select(Conflict).where(Conflict.order_id == order_id)))
     deciding = {
@@ -260,7 +238,6 @@ def conflicts_of(session: Session, *, order_id: str, role: str) -> list[Conflict
             )
         )
     }
-    dispatcher = role in (Role.DISPATCHER, Role.ADMIN)
     views = []
     for c in sorted(rows, key=lambda c: (c.status != "open", -c.seq)):
         field = c.field or ""
@@ -268,7 +245,6 @@ def conflicts_of(session: Session, *, order_id: str, role: str) -> list[Conflict
         if c.entity == "checklist_item" and c.entity_id:
             item = session.get(ChecklistItem, c.entity_id)
             label = f"checklist: {item.label}" if item is not None else "checklist item"
-        owned = c.entity == "work_order" and field in DISPATCHER_FIELDS
         views.append(
             ConflictView(
                 id=uuid.UUID(c.id),
@@ -280,7 +256,7 @@ def conflicts_of(session: Session, *, order_id: str, role: str) -> list[Conflict
                 status=c.status,
                 resolution=c.resolution,
                 pending=c.id in deciding,
-                may_resolve=c.status == "open" and (dispatcher or not owned),
+                may_resolve=c.status == "open" and may_resolve(session, c).allowed,
             )
         )
     return views

@@ -87,6 +87,11 @@ class BlobFiles:
         except FileNotFoundError:
             return None
 
+    def discard(self, sha256: str) -> None:
+        """Remove one blob and its thumbnail (bytes kept for a write that was then refused)."""
+        self.path(sha256).unlink(missing_ok=True)
+        self.thumb_path(sha256).unlink(missing_ok=True)
+
     def clear(self) -> None:
         """Remove every blob and thumbnail (another user signs in on this device)."""
         shutil.rmtree(self.root, ignore_errors=True)

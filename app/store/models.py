@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Float, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, Boolean, Float, Integer, String, Text, TypeDecorator, false, true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -214,6 +214,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(Text, default="")
     role: Mapped[str] = mapped_column(String(20), default="technician")
     skills: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # False for someone who left the organisation: kept for names in history, never offered.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -252,7 +254,8 @@ class OutboxEntry(Base):
 
 
 class Rejection(Base):
-    """A server refusal of a local change, kept after its outbox row is dropped, to show the user."""
+    """A server refusal of a local change, kept after its outbox row is dropped, to show the
+    user until they dismiss it (also after the order left the device: they still learn it)."""
 
     __tablename__ = "rejections"
 
@@ -260,8 +263,13 @@ class Rejection(Base):
     order_id: Mapped[str] = mapped_column(String(36), index=True)
     type: Mapped[str] = mapped_column(String(64))
     code: Mapped[str] = mapped_column(String(64), default="")
+    # The server's detail, for logs and developers; the user reads app.domain.codes.plain(code).
     message: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column()
+    # What the change was, taken when it was refused: its args, and the order's number then.
+    args: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    order_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    dismissed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
 
 
 class SyncState(Base):

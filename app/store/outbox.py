@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from app.store.models import BlobUpload, OutboxEntry, SyncState
+from app.store.models import BlobUpload, OutboxEntry, Rejection, SyncState
 
 
 def sync_state(session: Session) -> SyncState:
@@ -84,3 +84,10 @@ def drop_acknowledged(session: Session, *, last_mid: int) -> list[OutboxEntry]:
     if gone:
         session.execute(delete(OutboxEntry).where(OutboxEntry.mid <= last_mid))
     return gone
+
+
+def refused_count(session: Session) -> int:
+    """Refusals of this device's changes the user has not dismissed yet (the sync bar's count)."""
+    return (
+        session.scalar(select(func.count()).select_from(Rejection).where(Rejection.dismissed.is_(False))) or 0
+    )

@@ -145,6 +145,8 @@ def _user_values(data: Mapping[str, Any]) -> dict[str, Any]:
         "display_name": data.get("display_name") or data.get("username") or "",
         "role": data.get("role") or "technician",
         "skills": data.get("skills"),
+        # Servers before the flag send none: everyone they list is active.
+        "active": data.get("active") is not False,
     }
 
 
@@ -272,16 +274,18 @@ def restore(session: Session, model: type[Restorable], row_id: str) -> None:
 
 
 def delete_order(session: Session, *, order_id: str) -> None:
-    """Remove an order and every child of it this device keeps, but for its conflicts.
+    """Remove an order and every child of it this device keeps, but for its conflicts and
+    the refusals of this device's changes to it.
 
     The server goes on sending a technician the conflicts they lost after the order left
     them (sync-protocol.md: the device that lost pulls it), so a device that never held the
-    order has them too: dropping them here made two devices of one user disagree.
+    order has them too: dropping them here made two devices of one user disagree. A refusal
+    is the user's to dismiss: a change refused because the order was reassigned is exactly
+    what they must learn, after the order has gone.
     """
     for model in ORDER_CHILDREN:
         if model is not Conflict:
             session.execute(delete(model).where(model.order_id == order_id))
-    session.execute(delete(Rejection).where(Rejection.order_id == order_id))
     session.execute(delete(Order).where(Order.id == order_id))
 
 
@@ -294,10 +298,11 @@ def clear_server_rows(session: Session) -> None:
 def reset_server_rows(session: Session) -> None:
     """A pull reset: the server re-sends the whole scope. Orders with queued mutations stay
     (marked out of scope until re-sent) with their children, so unsent work stays visible
-    and is pushed; every other pulled row goes, tombstones the server no longer has included."""
+    and is pushed; every other pulled row goes, tombstones the server no longer has included.
+    Refusals are not pulled rows: they stay until the user dismisses them."""
     kept = select(OutboxEntry.entity_id).distinct()
     session.execute(update(Order).where(Order.id.in_(kept)).values(out_of_scope=True))
-    for model in (*ORDER_CHILDREN, Rejection):
+    for model in ORDER_CHILDREN:
         session.execute(delete(model).where(or_(model.order_id.is_(None), model.order_id.not_in(kept))))
     session.execute(delete(Order).where(Order.id.not_in(kept)))
     session.execute(delete(User))

@@ -25,7 +25,7 @@ from app.domain.protocol import (
     ResultStatus,
 )
 from app.store import LocalStore
-from app.store.models import OutboxEntry, Rejection
+from app.store.models import Order, OutboxEntry, Rejection
 from app.store.outbox import count, drop_acknowledged, restart_pull, sync_state, unanswered
 from app.store.rebase import rebase
 from app.store.rows import apply_change, reset_server_rows, sweep_departed
@@ -61,6 +61,19 @@ def _behind(page: PullResponse, *, high_seq: int) -> bool:
     if page.reset or not page.changes:
         return False
     return max(c.seq for c in page.changes) <= high_seq
+
+
+def _keep_refusal(s: Session, entry: OutboxEntry, *, code: str, message: str, at: datetime) -> None:
+    """Keep what the refused change was, to show the user until they dismiss it. A repeated
+    answer for the same mutation updates the reason, never un-dismisses it."""
+    order = s.get(Order, entry.entity_id)
+    row = s.get(Rejection, entry.mid)
+    if row is None:
+        row = Rejection(mid=entry.mid, dismissed=False, at=at)
+        s.add(row)
+    row.order_id, row.type, row.args = entry.entity_id, entry.type, dict(entry.args or {})
+    row.code, row.message = code, message
+    row.order_number = order.number if order is not None else row.order_number or ""
 
 
 class SyncEngine:
@@ -144,17 +157,12 @@ class SyncEngine:
                 entry.result_error = result.error.model_dump() if result.error else None
                 answered[result.mid] = result.status.value
                 if result.status is ResultStatus.REJECTED:
-                    s.merge(
-                        Rejection(
-                            mid=entry.mid,
-                            order_id=entry.entity_id,
-                            type=entry.type,
-                            code=result.error.code if result.error else "rejected",
-                            message=result.error.message
-                            if result.error
-                            else "The server refused this change.",
-                            at=now,
-                        )
+                    _keep_refusal(
+                        s,
+                        entry,
+                        code=result.error.code if result.error else "",
+                        at=now,
+                        message=result.error.message if result.error else "",
                     )
         return answered
 

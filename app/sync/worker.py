@@ -1,5 +1,10 @@
 """The background sync worker: syncs when poked, every interval, and after failures on
-the backoff schedule, so it resumes by itself when the network returns."""
+the backoff schedule, so it resumes by itself when the network returns.
+
+Two schedules: "cannot reach the server" (Offline) is retried on a short cap, so an open app
+notices within seconds that the server is back; repeated server errors (5xx, 429, answers
+that are not the protocol) back off up to the long cap, honouring Retry-After, so a struggling
+server is not hammered by every device at once."""
 
 from __future__ import annotations
 
@@ -11,11 +16,15 @@ from typing import Protocol
 
 from app.services.types import SyncState, SyncStatus
 from app.store import LocalStore
-from app.store.outbox import count, sync_state, uploads_waiting
+from app.store.outbox import count, refused_count, sync_state, uploads_waiting
 from app.sync.backoff import Backoff
 from app.sync.errors import AuthExpired, NotSignedIn, Offline, ServerUnavailable, SyncError
 
 log = logging.getLogger(__name__)
+
+# Longest wait between attempts while the server cannot be reached: the app notices it is
+# back within this (plus one connection attempt) without anyone pressing "Sync now".
+OFFLINE_CAP = 10.0
 
 
 class Waiter(Protocol):
@@ -53,10 +62,14 @@ class SyncWorker:
         interval: float,
         waiter: Waiter | None = None,
         clock: Callable[[], float] = time.monotonic,
+        offline_cap: float = OFFLINE_CAP,
     ) -> None:
         self._store = store
         self._sync = sync
         self._backoff = backoff
+        # Unreachable: each retry is a connection attempt, cheap for the server (it gets none).
+        self._offline = Backoff(base=backoff.base, cap=min(offline_cap, backoff.cap), rng=backoff.rng)
+        self._offline_failures = 0
         self._interval = interval
         self._waiter: Waiter = waiter or EventWaiter()
         self._clock = clock
@@ -112,14 +125,28 @@ class SyncWorker:
 
         return unsubscribe
 
+    def refresh(self) -> None:
+        """Tell the listeners the status again, with fresh counts (a refusal was dismissed)."""
+        with self._lock:
+            current = self._status
+        self._publish(current.state, current.message)
+
     def _make(self, state: SyncState, message: str) -> SyncStatus:
         with self._store.read() as s:
             waiting = count(s)
             uploads = uploads_waiting(s)
+            refused = refused_count(s)
             last = sync_state(s).last_synced_at
         if state is SyncState.NEVER and last is not None:
             state = SyncState.SYNCED
-        return SyncStatus(state=state, waiting=waiting, uploads=uploads, last_synced_at=last, message=message)
+        return SyncStatus(
+            state=state,
+            waiting=waiting,
+            uploads=uploads,
+            last_synced_at=last,
+            message=message,
+            refused=refused,
+        )
 
     def _publish(self, state: SyncState, message: str = "") -> None:
         status = self._make(state, message)
@@ -158,12 +185,12 @@ class SyncWorker:
         try:
             self._sync()
         except NotSignedIn as exc:
-            self._failures = 0
+            self._failures = self._offline_failures = 0
             self._publish(SyncState.NEVER, str(exc))
             return None
         except AuthExpired as exc:
             # Retrying cannot help; the user signs in again (which pokes us).
-            self._failures = 0
+            self._failures = self._offline_failures = 0
             self._publish(SyncState.ERROR, str(exc))
             return None
         except SyncError as exc:
@@ -174,13 +201,17 @@ class SyncWorker:
             log.exception("sync failed")
             self._publish(SyncState.ERROR, f"Sync failed: {exc}")
             return self._retry_delay(None)
-        self._failures = 0
+        self._failures = self._offline_failures = 0
         self._publish(SyncState.SYNCED, "")
         return self._interval
 
     def _retry_delay(self, exc: SyncError | None) -> float:
-        """The backoff's jittered delay, but at least the server's Retry-After
-        (429/503), and never over the backoff's cap whatever the server says."""
+        """Unreachable: the short schedule. Otherwise the backoff's jittered delay, but at least
+        the server's Retry-After (429/503), and never over the backoff's cap whatever it says."""
+        if isinstance(exc, Offline):
+            delay = self._offline.delay(self._offline_failures)
+            self._offline_failures += 1
+            return delay
         retry_after = exc.retry_after if isinstance(exc, ServerUnavailable) else None
         delay = self._backoff.delay(self._failures, at_least=retry_after or 0.0)
         self._failures += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from app.services.types import Services
+from app.views.assign import AssignScreen
 from app.views.login import LoginScreen
 from app.views.order_detail import OrderScreen
 from app.views.orders import OrdersScreen
@@ -58,6 +59,7 @@ def OrdoApp(session: Session) -> list[ft.View]:
                             children=[
                                 ft.Route(path="photos/:photo_id", component=PhotoScreen),
                                 ft.Route(path="signature", component=SignatureScreen),
+                                ft.Route(path="assign", component=AssignScreen),
                             ],
                         )
                     ],

@@ -39,7 +39,7 @@ def _note(note: NoteView) -> ft.Control:
 
 
 @ft.component
-def Notes(*, notes: list[NoteView], on_add: AddFn) -> ft.Control:
+def Notes(*, notes: list[NoteView], on_add: AddFn, may_add: bool = True) -> ft.Control:
     text, set_text = ft.use_state("")
     error, set_error = ft.use_state("")
 
@@ -57,6 +57,8 @@ def Notes(*, notes: list[NoteView], on_add: AddFn) -> ft.Control:
     controls: list[ft.Control] = [_note(n) for n in notes]
     if not notes:
         controls.append(ft.Text("No notes yet.", italic=True, color=ft.Colors.ON_SURFACE_VARIANT))
+    if not may_add:  # the rulebook does not let this user add one here
+        return ft.Column(controls, spacing=8)
     controls.append(
         ft.Row(
             [

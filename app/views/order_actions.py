@@ -1,4 +1,6 @@
-"""The legal next steps of an order: one big button for the natural one, a reason dialog where needed."""
+"""The next steps the rulebook offers on an order: one big button for the natural one, a reason
+dialog where the move needs one, a confirmation where it is far-reaching (complete, close,
+cancel, reopen)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from collections.abc import Callable
 import flet as ft
 
 from app.domain import REASON_REQUIRED, Status
+from app.views.confirm import Confirmation, confirm_dialog, move_confirmation
 from app.views.theme import MIN_TOUCH, STATUS_WORD
 from app.views.widgets import callout, reason_dialog, tagged
 
@@ -41,7 +44,8 @@ def action_label(*, frm: Status, to: Status) -> str:
     if to is Status.IN_PROGRESS:
         return {Status.ON_HOLD: "Resume work", Status.COMPLETED: "Reopen"}.get(frm, "Start work")
     if to is Status.ASSIGNED:
-        return "Back to assigned" if frm is Status.EN_ROUTE else "Assign"
+        # From cannot_complete the dispatcher hands the job back to its assignee.
+        return "Back to assigned" if frm in (Status.EN_ROUTE, Status.CANNOT_COMPLETE) else "Assign"
     if to is Status.EN_ROUTE:
         return "Back on the road" if frm is Status.ON_HOLD else "Start travel"
     return {
@@ -58,17 +62,48 @@ def primary_move(*, current: Status, moves: list[Status]) -> Status | None:
     natural = NATURAL_NEXT.get(current)
     if natural in moves:
         return natural
-    plain = [m for m in moves if m not in REASON_REQUIRED and m is not Status.CANCELLED]
+    # Never the big button: moves needing a reason, cancelling, unassigning (a dispatcher's
+    # side step, not the order's next step).
+    plain = [m for m in moves if m not in REASON_REQUIRED and m not in (Status.CANCELLED, Status.NEW)]
     return plain[0] if plain else None
 
 
 @ft.component
 def StatusActions(
-    *, current: Status, moves: list[Status], blockers: list[str], on_move: MoveFn
+    *,
+    current: Status,
+    moves: list[Status],
+    blockers: list[str],
+    on_move: MoveFn,
+    number: str = "",
+    assignee_name: str = "",
+    out_of_range: list[str] | None = None,
 ) -> ft.Control:
     asking, set_asking = ft.use_state(None)  # the Status waiting for a reason
     reason, set_reason = ft.use_state("")
     reason_error, set_reason_error = ft.use_state("")
+    confirming, set_confirming = ft.use_state(None)  # the Status waiting for a confirmation
+    confirm_text, set_confirm_text = ft.use_state("")
+    confirm_error, set_confirm_error = ft.use_state("")
+
+    def confirmation_for(to: Status) -> Confirmation | None:
+        return move_confirmation(
+            frm=current, to=to, number=number, assignee_name=assignee_name, out_of_range=out_of_range
+        )
+
+    def close_confirm() -> None:
+        set_confirming(None)
+        set_confirm_text("")
+        set_confirm_error("")
+
+    def confirmed() -> None:
+        if confirming is None:
+            return
+        err = on_move(confirming, confirm_text.strip() or None)
+        if err:
+            set_confirm_error(err)
+            return
+        close_confirm()
 
     def close_dialog() -> None:
         set_asking(None)
@@ -91,6 +126,9 @@ def StatusActions(
         if to in REASON_REQUIRED:
             set_asking(to)
             return
+        if confirmation_for(to) is not None:
+            set_confirming(to)
+            return
         on_move(to, None)
 
     ft.use_dialog(
@@ -106,6 +144,19 @@ def StatusActions(
             on_cancel=close_dialog,
         )
         if asking is not None
+        else None
+    )
+    shown_confirmation = confirmation_for(confirming) if confirming is not None else None
+    ft.use_dialog(
+        confirm_dialog(
+            shown_confirmation,
+            reason=confirm_text,
+            on_reason=set_confirm_text,
+            error=confirm_error,
+            on_ok=confirmed,
+            on_cancel=close_confirm,
+        )
+        if shown_confirmation is not None
         else None
     )
 

@@ -1,4 +1,8 @@
-"""`/orders/<number>`: the facts, the next steps, the checklist, notes and server refusals."""
+"""`/orders/<number>`: the facts, the next steps, the checklist, notes and server refusals.
+
+Every control is offered only where the rulebook allows it for this user on this order
+(`OrderDetail.offers` and `next_statuses`, computed by the services from app.domain.rules).
+"""
 
 from __future__ import annotations
 
@@ -10,24 +14,26 @@ import flet as ft
 
 from app.domain import Status, is_overdue
 from app.services.types import ItemId, OrderDetail, ServiceError
+from app.views.assign import AssignButton, assignee_text
 from app.views.checklist import Checklist
 from app.views.notes import Notes
 from app.views.order_actions import StatusActions
 from app.views.orders import OrderListPane, two_panes
 from app.views.photo_capture import AddPhotos
 from app.views.photos import PhotoGallery
-from app.views.signature import Signatures, may_sign
+from app.views.refusals import RefusalsCallout
+from app.views.signature import Signatures
 from app.views.state import Session, use_order, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
-from app.views.theme import LIST_PANE, WIDE
+from app.views.theme import LIST_PANE, STATUS_WORD, WIDE
 from app.views.widgets import (
-    callout,
     due_text,
     message_box,
     pending_mark,
     priority_chip,
     side_padding,
     status_chip,
+    tagged,
 )
 
 
@@ -66,6 +72,38 @@ def _section(title: str, body: ft.Control) -> ft.Control:
     )
 
 
+def reason_text(status: Status, reason: str | None) -> str:
+    """Why the order is where it is, for everyone who sees it ("On hold: waiting for part")."""
+    if not (reason or "").strip():
+        return ""
+    # A reason on an order back in progress is the dispatcher's reason for reopening it.
+    head = "Reopened" if status is Status.IN_PROGRESS else STATUS_WORD[status]
+    return f"{head}: {reason.strip()}"
+
+
+def _reason(detail: OrderDetail) -> ft.Control | None:
+    words = reason_text(detail.summary.status, detail.status_reason)
+    if not words:
+        return None
+    return tagged(
+        "status-reason",
+        ft.Container(
+            bgcolor=ft.Colors.SURFACE_CONTAINER_HIGH,
+            border_radius=8,
+            padding=ft.Padding.symmetric(horizontal=12, vertical=8),
+            content=ft.Row(
+                [
+                    ft.Icon(ft.Icons.INFO_OUTLINE, size=18),
+                    ft.Text(words, weight=ft.FontWeight.W_600, expand=True),
+                ],
+                spacing=8,
+                vertical_alignment=ft.CrossAxisAlignment.START,
+            ),
+        ),
+        label=words,
+    )
+
+
 def _facts(detail: OrderDetail, *, now: datetime) -> ft.Control:
     s = detail.summary
     chips: list[ft.Control] = [status_chip(s.status), priority_chip(s.priority)]
@@ -74,6 +112,15 @@ def _facts(detail: OrderDetail, *, now: datetime) -> ft.Control:
     facts: list[ft.Control] = [
         ft.Text(s.title, theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
         ft.Row(chips, spacing=8, wrap=True),
+    ]
+    reason = _reason(detail)
+    if reason is not None:
+        facts.append(reason)
+    facts += [
+        tagged(
+            "assignee",
+            _fact(ft.Icons.ENGINEERING_OUTLINED, "Assigned to", assignee_text(detail.assignee_name)),
+        ),
         _fact(ft.Icons.PLACE_OUTLINED, "Site", _joined(detail.site, "name", "address") or s.site_name),
         _fact(
             ft.Icons.PERSON_OUTLINE, "Customer", _joined(detail.customer, "name", "contact", "phone", "email")
@@ -90,17 +137,6 @@ def _facts(detail: OrderDetail, *, now: datetime) -> ft.Control:
         facts.append(_fact(ft.Icons.DRAW_OUTLINED, "Signature", "Required before completing"))
     facts.append(_fact(ft.Icons.NOTES, "Description", detail.description))
     return ft.Column(facts, spacing=10)
-
-
-def _rejections(rejections: list[str]) -> ft.Control:
-    return callout(
-        identifier="rejections",
-        title="The server refused some changes:",
-        lines=rejections,
-        icon=ft.Icons.ERROR_OUTLINE,
-        bg=ft.Colors.RED_50,
-        fg=ft.Colors.RED_900,
-    )
 
 
 def _guarded(write: Callable[[], OrderDetail], *, on_done: Callable[[OrderDetail], None]) -> str | None:
@@ -139,57 +175,79 @@ def OrderBody(*, detail: OrderDetail, session: Session) -> ft.Control:
     def add_note(text: str) -> str | None:
         return _guarded(lambda: services.add_note(order_id, text), on_done=set_fresh)
 
+    def dismiss(refusal_id: int) -> None:
+        try:
+            services.dismiss_refusal(refusal_id)
+        except Exception as err:
+            set_action_error(f"Could not dismiss it on this device: {err}")
+            return
+        if fresh is not None:  # drop it from the write's own answer too
+            set_fresh(None)
+        session.reload()  # the order re-reads; the sync bar's count drops
+
     page = ft.context.page
     number = shown.summary.number
-    role = session.user.role if session.user is not None else None
+    offers = shown.offers
 
     now = datetime.now().astimezone()
     parts: list[ft.Control] = [_facts(shown, now=now)]
-    if shown.rejections:
-        parts.append(_rejections(shown.rejections))
-    parts.append(
-        _section(
-            "Next step",
+    if shown.refusals:
+        parts.append(RefusalsCallout(refusals=list(shown.refusals), on_dismiss=dismiss))
+    steps: list[ft.Control] = []
+    if offers.assign:
+        steps.append(
+            AssignButton(
+                assignee_name=shown.assignee_name, on_open=lambda: page.navigate(f"/orders/{number}/assign")
+            )
+        )
+    if shown.next_statuses or not offers.assign:
+        steps.append(
             StatusActions(
                 current=shown.summary.status,
                 moves=list(shown.next_statuses),
                 blockers=list(shown.blockers),
                 on_move=move,
-            ),
+                number=number,
+                assignee_name=shown.assignee_name,
+                out_of_range=list(shown.out_of_range),
+            )
         )
-    )
+    parts.append(_section("Next step", ft.Column(steps, spacing=12)))
     if action_error:
         parts.append(message_box(identifier="action-error", text=action_error))
-    parts.append(_section("Checklist", Checklist(items=list(shown.checklist), on_set=set_item)))
-    parts.append(_section("Notes", Notes(notes=list(shown.notes), on_add=add_note)))
     parts.append(
         _section(
-            "Photos",
-            ft.Column(
-                [
-                    PhotoGallery(
-                        photos=list(shown.photos),
-                        on_open=lambda p: page.navigate(f"/orders/{number}/photos/{p.id}"),
-                    ),
-                    AddPhotos(order_id=order_id, session=session, on_added=set_fresh),
-                ],
-                spacing=12,
+            "Checklist",
+            Checklist(
+                items=list(shown.checklist),
+                on_set=set_item,
+                editable=offers.checklist,
+                status=shown.summary.status,
             ),
         )
     )
-    parts.append(
-        _section(
-            "Signature",
-            Signatures(
-                signatures=list(shown.signatures),
-                requires_signature=shown.requires_signature,
-                may_add=may_sign(
-                    requires_signature=shown.requires_signature, status=shown.summary.status, role=role
+    parts.append(_section("Notes", Notes(notes=list(shown.notes), on_add=add_note, may_add=offers.note)))
+    photos: list[ft.Control] = [
+        PhotoGallery(
+            photos=list(shown.photos),
+            on_open=lambda p: page.navigate(f"/orders/{number}/photos/{p.id}"),
+        )
+    ]
+    if offers.photo:
+        photos.append(AddPhotos(order_id=order_id, session=session, on_added=set_fresh))
+    parts.append(_section("Photos", ft.Column(photos, spacing=12)))
+    if shown.signatures or shown.requires_signature or offers.signature:
+        parts.append(
+            _section(
+                "Signature",
+                Signatures(
+                    signatures=list(shown.signatures),
+                    requires_signature=shown.requires_signature,
+                    may_add=offers.signature,
+                    on_get=lambda: page.navigate(f"/orders/{number}/signature"),
                 ),
-                on_get=lambda: page.navigate(f"/orders/{number}/signature"),
-            ),
+            )
         )
-    )
     return ft.Column(parts, spacing=20)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 import flet as ft
 
 from app.domain import is_overdue
+from app.domain.rules import is_dispatcher
 from app.services.types import OrderSummary
 from app.views.state import Session, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
@@ -24,7 +25,11 @@ from app.views.widgets import (
 )
 
 
-def card_label(order: OrderSummary, *, now: datetime) -> str:
+def assignee_line(order: OrderSummary) -> str:
+    return f"Assigned to {order.assignee_name}" if order.assignee_name else "Unassigned"
+
+
+def card_label(order: OrderSummary, *, now: datetime, show_assignee: bool = False) -> str:
     """What a screen reader says for one card: everything the eye gets, in words."""
     parts = [
         order.number,
@@ -34,6 +39,8 @@ def card_label(order: OrderSummary, *, now: datetime) -> str:
         f"priority {order.priority.value}",
         f"status {STATUS_WORD[order.status]}",
     ]
+    if show_assignee:
+        parts.append(assignee_line(order))
     if order.pending:
         parts.append("waiting to sync")
     return ", ".join(p for p in parts if p)
@@ -41,7 +48,12 @@ def card_label(order: OrderSummary, *, now: datetime) -> str:
 
 @ft.component
 def OrderCard(
-    *, order: OrderSummary, now: datetime, on_open: Callable[[str], None], selected: bool = False
+    *,
+    order: OrderSummary,
+    now: datetime,
+    on_open: Callable[[str], None],
+    selected: bool = False,
+    show_assignee: bool = False,
 ) -> ft.Control:
     overdue_due = is_overdue(status=order.status, due_at=order.due_at, now=now)
     top: list[ft.Control] = [
@@ -67,6 +79,26 @@ def OrderCard(
         ft.Text(order.title, theme_style=ft.TextThemeStyle.TITLE_MEDIUM, max_lines=2),
         ft.Row(bottom, spacing=4, vertical_alignment=ft.CrossAxisAlignment.CENTER),
     ]
+    if show_assignee:  # a dispatcher's list: who has it, or that nobody does yet
+        unassigned = not order.assignee_name
+        body.append(
+            ft.Row(
+                [
+                    ft.Icon(
+                        ft.Icons.PERSON_OFF_OUTLINED if unassigned else ft.Icons.ENGINEERING_OUTLINED,
+                        size=16,
+                        color=ft.Colors.AMBER_900 if unassigned else None,
+                    ),
+                    ft.Text(
+                        assignee_line(order),
+                        size=13,
+                        color=ft.Colors.AMBER_900 if unassigned else None,
+                        weight=ft.FontWeight.W_600 if unassigned else None,
+                    ),
+                ],
+                spacing=4,
+            )
+        )
     if order.pending:
         body.append(pending_mark())
     return tagged(
@@ -82,7 +114,7 @@ def OrderCard(
                 content=ft.Column(body, spacing=6),
             ),
         ),
-        label=card_label(order, now=now),
+        label=card_label(order, now=now, show_assignee=show_assignee),
         button=True,
     )
 
@@ -95,12 +127,20 @@ def _section(
     on_open: Callable[[str], None],
     tone: str | None,
     selected: str | None,
+    show_assignee: bool,
 ) -> list[ft.Control]:
     if not orders:
         return []
     controls: list[ft.Control] = [section_header(title=title, count=len(orders), tone=tone)]
     controls += [
-        OrderCard(order=o, now=now, on_open=on_open, selected=o.number == selected, key=str(o.id))
+        OrderCard(
+            order=o,
+            now=now,
+            on_open=on_open,
+            selected=o.number == selected,
+            show_assignee=show_assignee,
+            key=str(o.id),
+        )
         for o in orders
     ]
     return controls
@@ -112,6 +152,7 @@ def OrderListPane(*, session: Session, selected: str | None = None, padding: flo
     page = ft.context.page
     now = datetime.now().astimezone()
     groups = session.groups
+    dispatcher = session.user is not None and is_dispatcher(session.user.role)
 
     def open_order(number: str) -> None:
         page.navigate(f"/orders/{number}")
@@ -125,7 +166,13 @@ def OrderListPane(*, session: Session, selected: str | None = None, padding: flo
         ("Upcoming", groups.upcoming, None),
     ):
         items += _section(
-            title=title, orders=orders, now=now, on_open=open_order, tone=tone, selected=selected
+            title=title,
+            orders=orders,
+            now=now,
+            on_open=open_order,
+            tone=tone,
+            selected=selected,
+            show_assignee=dispatcher,
         )
     if not (groups.overdue or groups.today or groups.upcoming):
         items.append(

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 import flet as ft
 import flet.canvas as cv
 
-from app.domain import Status
 from app.services.types import ServiceError, SignatureView
 from app.views.photos import blob_chip
 from app.views.state import use_order, use_session, use_sign_in_guard
@@ -30,9 +29,6 @@ INK = ft.Colors.BLUE_GREY_900
 
 NO_SIGNER = "Enter the name of the person signing."
 NO_STROKES = "The box is empty: ask them to sign in it first."
-
-# Orders that are finished for good take no more signatures.
-_NO_SIGNING = frozenset({Status.CLOSED, Status.CANCELLED})
 
 
 def pad_width(window_width: float) -> float:
@@ -60,17 +56,6 @@ def form_problem(*, signer_name: str, strokes: Sequence[Stroke]) -> str:
     if not any(strokes):
         return NO_STROKES
     return ""
-
-
-def may_sign(*, requires_signature: bool, status: Status, role: str | None) -> bool:
-    """Whether the order detail offers "Get signature".
-
-    Always to a technician (the assignee: a technician's device holds only their
-    orders); to others only where the order asks for one; never once it is over.
-    """
-    if status in _NO_SIGNING:
-        return False
-    return requires_signature or role == "technician"
 
 
 def _shapes(strokes: Sequence[Stroke]) -> list[cv.Shape]:
@@ -147,6 +132,9 @@ def SignatureScreen() -> ft.View:
     missing = loaded.problem or (
         f"Order {number} is not on this device." if loaded.state == "missing" else ""
     )
+    if not missing and loaded.detail is not None and not loaded.detail.offers.signature:
+        # A deep link past what the order offers: the server would refuse the signature.
+        missing = f"Signatures on {number} are taken by its assigned technician while the order is open."
     width = pad_width(session.width)
 
     def clear() -> None:

@@ -1,10 +1,15 @@
-"""The always-visible sync indicator with its "Sync now" button and the calm offline banner."""
+"""The always-visible sync indicator with its "Sync now" button and the calm offline banner.
+
+A change the server refused turns the bar red in words too ("1 change refused", never
+"Synced") until the user has seen and dismissed it; "See why" lists the refusals.
+"""
 
 from __future__ import annotations
 
 import flet as ft
 
 from app.services.types import SyncState, SyncStatus
+from app.views.refusals import REFUSED_BG, REFUSED_FG, RefusalsButton, refusals_banner_text
 from app.views.theme import MIN_TOUCH
 from app.views.widgets import tagged
 
@@ -17,17 +22,28 @@ _ICON: dict[SyncState, tuple[ft.IconData, str]] = {
 }
 
 
+_REFUSED = (ft.Icons.ERROR_OUTLINE, ft.Colors.RED_800)
+
+
+def bar_look(status: SyncStatus) -> tuple[ft.IconData, str]:
+    """Icon and colour of the bar: the refused state wins over a calm "synced" or "never"."""
+    if status.refused and status.state in (SyncState.SYNCED, SyncState.NEVER):
+        return _REFUSED
+    return _ICON[status.state]
+
+
 @ft.component
 def SyncBar(*, status: SyncStatus, on_sync_now: ft.ControlEventHandler | None) -> ft.Control:
-    icon, color = _ICON[status.state]
+    icon, color = bar_look(status)
     label = status.label()
+    refused_state = "refused" if (icon, color) == _REFUSED else status.state.value
     rows: list[ft.Control] = [
         ft.Container(
             padding=ft.Padding.symmetric(horizontal=12, vertical=2),
             bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
             content=ft.Row(
                 [
-                    ft.Icon(icon, color=color, size=20, semantics_label=status.state.value),
+                    ft.Icon(icon, color=color, size=20, semantics_label=refused_state),
                     tagged(
                         "sync-status",
                         ft.Text(label, size=13, color=color, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
@@ -59,17 +75,44 @@ def SyncBar(*, status: SyncStatus, on_sync_now: ft.ControlEventHandler | None) -
         rows.append(_banner("You're offline. Your changes are saved on this device and will sync later."))
     elif status.state is SyncState.ERROR and status.message:
         rows.append(_banner(f"Sync problem: {status.message}. Your changes are kept on this device."))
+    if status.refused:
+        # Said whatever the state (offline too), with the way to read and dismiss them.
+        rows.append(
+            ft.Container(
+                bgcolor=REFUSED_BG,
+                padding=ft.Padding.only(left=12, right=4),
+                content=ft.Row(
+                    [
+                        ft.Icon(ft.Icons.ERROR_OUTLINE, size=18, color=REFUSED_FG),
+                        tagged(
+                            "sync-refused-banner",
+                            ft.Text(refusals_banner_text(status.refused), size=13, color=REFUSED_FG),
+                            label=refusals_banner_text(status.refused),
+                            expand=True,
+                        ),
+                        RefusalsButton(status=status),
+                    ],
+                    spacing=8,
+                ),
+            )
+        )
     return ft.Column(rows, spacing=0)
 
 
-def _banner(text: str) -> ft.Control:
+def _banner(
+    text: str,
+    *,
+    bg: str = ft.Colors.BLUE_GREY_50,
+    fg: str = ft.Colors.BLUE_GREY_900,
+    icon: ft.IconData = ft.Icons.INFO_OUTLINE,
+) -> ft.Control:
     return ft.Container(
-        bgcolor=ft.Colors.BLUE_GREY_50,
+        bgcolor=bg,
         padding=ft.Padding.symmetric(horizontal=12, vertical=8),
         content=ft.Row(
             [
-                ft.Icon(ft.Icons.INFO_OUTLINE, size=18, color=ft.Colors.BLUE_GREY_800),
-                ft.Text(text, size=13, color=ft.Colors.BLUE_GREY_900, expand=True),
+                ft.Icon(icon, size=18, color=fg),
+                ft.Text(text, size=13, color=fg, expand=True),
             ],
             spacing=8,
         ),

@@ -13,7 +13,7 @@ from server_stub.api.errors import ApiError
 from server_stub.api.logging import record_caller
 from server_stub.clock import Clock
 from server_stub.db import Database
-from server_stub.security import AuthFailure, Principal, authenticate, signing_key
+from server_stub.security import AuthFailure, Principal, authenticate, revoke_family, signing_key
 from server_stub.settings import Settings
 
 
@@ -65,6 +65,9 @@ def current_principal(request: Request, session: SessionDep, clock: ClockDep) ->
     try:
         principal = authenticate(session, key=key, token=token.strip(), now=clock.now())
     except AuthFailure as failure:
+        if failure.breached_family is not None:
+            revoke_family(session, family_id=failure.breached_family, now=clock.now())
+            session.commit()
         raise unauthorized(failure) from None
     record_caller(request.scope, user_id=principal.user.id, device_id=principal.device_id)
     # End the read transaction now, not when the request ends: an open one pins the

@@ -6,7 +6,13 @@
 - every operation lists the errors any request can meet: 400 (a malformed request),
   413 (a body over the limit), 503 (shed under overload), and 401/403 where a bearer
   token is read (found from the routes' dependencies, not a list kept by hand);
-- HEAD answers have no body, and blob downloads are images.
+- HEAD answers have no body, and blob downloads are images;
+- a blob PATCH names its required Upload-Offset and Upload-Length headers, bounded by
+  this server's size limit, and blob answers name the headers they always carry.
+
+What a schema cannot say stays in sync-protocol.md: Upload-Offset must be the
+server's (409), the first PATCH fixes Upload-Length (400 `length_mismatch`), and the
+bytes must hash to the name (422).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
+from app.domain.blobs import UPLOAD_LENGTH, UPLOAD_OFFSET
 from app.domain.protocol import ErrorBody
 from server_stub.api.deps import current_principal
 from server_stub.api.routes.blobs import blob_principal
@@ -100,6 +107,51 @@ def _document_blob_download(schema: dict[str, Any]) -> None:
             ok["content"] = {kind: _BINARY for kind in (*_IMAGE_TYPES, "application/octet-stream")}
 
 
+def _count_header(name: str, *, minimum: int, maximum: int, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": True,
+        "description": description,
+        "schema": {"type": "integer", "minimum": minimum, "maximum": maximum},
+    }
+
+
+def _offset_header(description: str) -> dict[str, Any]:
+    return {UPLOAD_OFFSET: {"description": description, "schema": {"type": "integer", "minimum": 0}}}
+
+
+def _document_blob_upload(schema: dict[str, Any], *, max_bytes: int) -> None:
+    """The headers of the resumable upload (sync-protocol.md, "Blobs"); the route reads
+    them itself so that a missing or malformed one is the protocol's 400 `malformed`."""
+    for path, operations in schema.get("paths", {}).items():
+        if not path.endswith("/blobs/{sha256}"):
+            continue
+        patch, head = operations.get("patch"), operations.get("head")
+        if patch is not None:
+            patch.setdefault("parameters", []).extend(
+                [
+                    _count_header(
+                        UPLOAD_OFFSET, minimum=0, maximum=max_bytes, description="bytes held so far"
+                    ),
+                    _count_header(UPLOAD_LENGTH, minimum=1, maximum=max_bytes, description="the blob's size"),
+                ]
+            )
+            for status in ("200", "201", "204"):
+                patch["responses"][status]["headers"] = _offset_header("bytes now held")
+            patch["responses"]["413"]["description"] = (
+                f"Upload-Length over {max_bytes} bytes, or a chunk over 4 MiB"
+            )
+        if head is not None:
+            for status in ("200", "204"):
+                head["responses"][status]["headers"] = _offset_header("bytes held") | {
+                    UPLOAD_LENGTH: {
+                        "description": "the blob's size",
+                        "schema": {"type": "integer", "minimum": 1},
+                    }
+                }
+
+
 def document_errors(app: FastAPI) -> None:
     """Wrap `app.openapi` (after any other wrapper) to describe the error answers."""
     build = app.openapi
@@ -109,6 +161,7 @@ def document_errors(app: FastAPI) -> None:
             return app.openapi_schema
         schema = with_documented_errors(build(), bearer=_bearer_operations(app))
         _document_blob_download(schema)
+        _document_blob_upload(schema, max_bytes=app.state.settings.blob_max_bytes)
         app.openapi_schema = schema
         app.state.errors_documented = True
         return schema

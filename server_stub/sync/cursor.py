@@ -8,6 +8,8 @@ import binascii
 import json
 from dataclasses import dataclass
 
+from app.domain.limits import MAX_CURSOR
+
 
 class BadCursor(ValueError):
     pass
@@ -47,7 +49,7 @@ def decode_position(cursor: str | None) -> Position:
     if cursor is None or cursor == "":
         return Position(seq=0)
     try:
-        if len(cursor) > 200:
+        if len(cursor) > MAX_CURSOR:
             raise ValueError("too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.exc import DataError, IntegrityError
 
+from app.domain.codes import Code
 from app.domain.protocol import ErrorInfo, Mutation, MutationResult, PushResponse, ResultStatus
 from server_stub.blobstore import BlobStore
 from server_stub.db import Database
@@ -90,7 +91,7 @@ def _apply_settling_races(ctx: Context, m: Mutation) -> MutationResult:
     if _holds_nul(m.type) or _holds_nul(m.args):
         # PostgreSQL text cannot hold U+0000; refusing it everywhere keeps SQLite and
         # PostgreSQL alike, and a 500 would jam the device's queue on this mutation.
-        raise Rejected("invalid_args", "text may not contain the NUL character (U+0000)")
+        raise Rejected(Code.INVALID_ARGS, "text may not contain the NUL character (U+0000)")
     for attempt in (1, 2):
         try:
             with ctx.session.begin_nested():
@@ -101,8 +102,10 @@ def _apply_settling_races(ctx: Context, m: Mutation) -> MutationResult:
         except DataError:
             # A value the database cannot store that validation let through: the
             # mutation can never succeed, so it is rejected rather than failing the push.
-            raise Rejected("invalid_args", "a value in this mutation cannot be stored") from None
-    raise Rejected("write_conflict", "a concurrent write made this mutation impossible; nothing was applied")
+            raise Rejected(Code.INVALID_ARGS, "a value in this mutation cannot be stored") from None
+    raise Rejected(
+        Code.WRITE_CONFLICT, "a concurrent write made this mutation impossible; nothing was applied"
+    )
 
 
 def _holds_nul(value: object) -> bool:
@@ -121,8 +124,6 @@ def _stored(entry: LedgerEntry | None, *, mid: int) -> MutationResult:
         return MutationResult(
             mid=mid,
             status=ResultStatus.REJECTED,
-            error=ErrorInfo(
-                code="unknown_mutation", message="this mutation was settled but its result is gone"
-            ),
+            error=ErrorInfo(code=Code.NOT_FOUND, message="this mutation was settled but its result is gone"),
         )
     return MutationResult.model_validate(entry.result)

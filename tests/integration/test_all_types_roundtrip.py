@@ -9,13 +9,11 @@ import pytest
 
 from app.domain import Status
 from app.store.models import Part, PartUsage, TimeLog
+from server_stub.testing import read_order, running_server
 
 from .test_offline_roundtrip import FaultTransport, _client, _outbox, _pick
 
 pytestmark = pytest.mark.slow
-
-running_server = pytest.importorskip("server_stub.testing").running_server
-read_order = pytest.importorskip("server_stub.testing").read_order
 
 
 def test_time_parts_void_and_follow_up_made_offline_reach_the_server(tmp_path, server_database):
@@ -55,7 +53,7 @@ def test_time_parts_void_and_follow_up_made_offline_reach_the_server(tmp_path, s
             local = ordo.get_order(oid)
             assert [t.kind for t in local.time_logs] == ["travel"] and not local.time_logs[0].pending
             assert [p.quantity for p in local.parts] == [2.0]
-            assert note not in [n.id for n in local.notes] and local.rejections == []
+            assert note not in [n.id for n in local.notes] and local.refusals == []
             created = ordo.get_order(follow.summary.id)
             assert created is not None and created.summary.number.startswith("WO-")
             assert created.summary.status is Status.NEW

@@ -16,11 +16,9 @@ from app.settings import ClientSettings
 from app.store import LocalStore
 from app.store.outbox import queued
 from app.sync import Offline, SyncError
+from server_stub.testing import read_order, running_server
 
 pytestmark = pytest.mark.slow
-
-running_server = pytest.importorskip("server_stub.testing").running_server
-read_order = pytest.importorskip("server_stub.testing").read_order
 
 
 class FaultTransport(httpx.BaseTransport):

@@ -25,10 +25,9 @@ from app.store import LocalStore
 from app.store.models import BlobUpload, ChecklistItem, Conflict, Note, Order, OutboxEntry, Photo, User
 from app.store.outbox import queued, sync_state
 from app.sync.errors import DeviceRevoked, DeviceWiped
+from server_stub import testing
 
 pytestmark = pytest.mark.slow
-
-testing = pytest.importorskip("server_stub.testing")
 
 
 class CutTransport(httpx.BaseTransport):

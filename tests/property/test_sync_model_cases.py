@@ -49,12 +49,13 @@ def test_a_conflict_lost_on_an_order_reassigned_away_stays_like_on_a_fresh_devic
 
 def test_an_untick_sent_after_the_order_was_completed_does_not_reopen_a_required_item(tmp_path):
     # Found while writing test_sync_model's legality invariant (its random runs had not hit it):
-    # a technician unticks a required item offline while the order is completed elsewhere;
-    # applying the untick left a completed order with required work open, which no
-    # transition could have produced.
+    # a technician unticks a required item offline while the order is completed elsewhere
+    # (their other device: only the technician completes); applying the untick would leave
+    # a completed order with required work open, which no transition could have produced.
+    # A completed order's checklist is read-only (rules.judge_checklist): the untick is refused.
     world = World.build(tmp_path / "world", Path(tempfile.mkdtemp(dir=tmp_path)))
     try:
-        tech, disp = world.add_device("tech1", seed=1), world.add_device("disp", seed=2)
+        tech, tablet = world.add_device("tech1", seed=1), world.add_device("tech1", seed=2)
         tech.ordo.sync_blocking()
         a2 = _order_titled(tech, "A2")  # in progress
         items = {i.label: i for i in tech.ordo.get_order(a2).checklist}
@@ -62,20 +63,14 @@ def test_an_untick_sent_after_the_order_was_completed_does_not_reopen_a_required
         tech.ordo.set_checklist(a2, items["Findings"].id, value="seal worn", done=True)
         tech.ordo.sync_blocking()
         tech.ordo.set_checklist(a2, items["Isolate supply"].id, done=False)  # offline
-        disp.ordo.sync_blocking()
-        disp.ordo.transition(a2, Status.COMPLETED)
-        disp.ordo.sync_blocking()
+        tablet.ordo.sync_blocking()
+        tablet.ordo.transition(a2, Status.COMPLETED)
+        tablet.ordo.sync_blocking()
         tech.ordo.sync_blocking()
 
         assert world.required_open().get(str(a2)) is None
-        [conflict] = [c for c in tech.ordo.list_conflicts(a2) if c.field == "value"]
-        assert conflict.mine == {"value": None, "done": False}  # the untick is kept, as a conflict
-        assert device_view(tech) == world.server_view("tech1")
-
-        tech.ordo.resolve_conflict(conflict.id, choice="mine")  # insisting is refused, not applied
-        tech.ordo.sync_blocking()
-        assert world.required_open().get(str(a2)) is None
-        assert world.ledger()[(tech.device_id, 4)][0] == "rejected"
+        assert world.ledger()[(tech.device_id, 3)][0] == "rejected"  # the untick
+        assert not [c for c in tech.ordo.list_conflicts(a2) if c.field == "value"]
         assert device_view(tech) == world.server_view("tech1")
     finally:
         world.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from app.domain.codes import Code
+
 from .conftest import Device
 
 AT = "2026-11-25T10:00:00Z"
@@ -19,8 +21,14 @@ def statuses(result: dict[str, Any]) -> list[str]:
     return [r["status"] for r in result["results"]]
 
 
+PROTOCOL_CODES = frozenset(c.value for c in Code)
+
+
 def codes(result: dict[str, Any]) -> list[str | None]:
-    return [r.get("error", {}).get("code") for r in result["results"]]
+    """Each result's rejection code (None when not rejected); every code is the protocol's."""
+    found = [r.get("error", {}).get("code") for r in result["results"]]
+    assert {c for c in found if c is not None} <= PROTOCOL_CODES, found
+    return found
 
 
 def pulled(dev: Device, entity: str) -> dict[str, dict[str, Any]]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+import argon2
 import pytest
 from fastapi.testclient import TestClient
 
 from server_stub.clock import FakeClock
+from server_stub.security import hash_password, verify_password
 
 from .conftest import PASSWORD, World, sign_in
 
@@ -32,6 +34,18 @@ def test_sign_in_returns_a_token_and_the_user(client: TestClient, world: World) 
         "display_name": "Tech1",
         "role": "technician",
     }
+
+
+def test_production_password_hashes_are_strong_and_verify() -> None:
+    # The test world signs in with cheap hashes; the ones the server makes must not be.
+    stored = hash_password(PASSWORD)
+    cost = argon2.extract_parameters(stored)
+    assert cost.type is argon2.Type.ID
+    assert cost.time_cost >= 2 and cost.memory_cost >= 19 * 1024  # OWASP's argon2id minimum
+    assert PASSWORD not in stored
+    assert verify_password(password_hash=stored, password=PASSWORD)
+    assert not verify_password(password_hash=stored, password=PASSWORD + "!")
+    assert not verify_password(password_hash=None, password=PASSWORD)  # unknown user
 
 
 def test_token_is_stored_only_as_a_hash(client: TestClient, world: World, db) -> None:  # type: ignore[no-untyped-def]

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app.domain import rules
+from app.domain.codes import Code
 from server_stub.db import Database
+from server_stub.sync.apply import Rejected
 
 from .conftest import World, sign_in, snapshot
 
@@ -162,3 +166,13 @@ def test_garbage_mutation_args_are_rejected_not_500(client: TestClient, world: W
     assert [r["status"] for r in result["results"]] == ["rejected"] * len(bad_args)
     assert {r["error"]["code"] for r in result["results"]} == {"invalid_args"}
     assert result["last_mid"] == len(bad_args)
+
+
+def test_a_rejection_carries_one_of_the_protocols_codes() -> None:
+    assert Rejected("forbidden", "no").code is Code.FORBIDDEN
+    with pytest.raises(ValueError, match="unknown_mutation"):
+        Rejected("unknown_mutation", "a code the protocol page does not list")
+    refused = Rejected.of(rules.refuse(Code.ILLEGAL_STATE, "the order is completed"))
+    assert (refused.code, refused.message) == (Code.ILLEGAL_STATE, "the order is completed")
+    with pytest.raises(ValueError, match="refuses nothing"):
+        Rejected.of(rules.ALLOW)

@@ -61,7 +61,8 @@ def test_technician_scope_excludes_other_technicians_orders(client: TestClient, 
     assert by_entity["checklist_item"].isdisjoint(world.items["b"])
     directory = [c["data"] for c in changes if c["entity"] == "user"]
     assert {u["username"] for u in directory} == {"disp", "tech1", "tech2"}
-    assert set(directory[0]) == {"id", "username", "display_name", "role", "skills"}
+    assert set(directory[0]) == {"id", "username", "display_name", "role", "skills", "active"}
+    assert all(u["active"] is True for u in directory)
 
 
 def test_rows_as_pulled_have_the_protocol_fields(client: TestClient, world: World) -> None:

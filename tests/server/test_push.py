@@ -105,6 +105,31 @@ def test_on_hold_with_reason_applies(client: TestClient, world: World, database_
     assert (row["status"], row["status_reason"]) == ("on_hold", "Waiting for parts")  # type: ignore[index]
 
 
+def test_a_dispatcher_makes_no_field_moves_but_may_put_on_hold(
+    client: TestClient, world: World, database_url: str
+) -> None:
+    disp, tech1 = sign_in(client, "disp"), sign_in(client, "tech1")
+    a, sig = world.orders["a"], world.orders["sig"]
+    result = disp.push(
+        [
+            move(disp, a, "assigned", "en_route"),
+            move(disp, a, "assigned", "in_progress"),
+            move(disp, sig, "in_progress", "completed"),  # sig could complete but for its signature
+            move(disp, sig, "in_progress", "cannot_complete", reason="No access"),
+            move(disp, a, "assigned", "on_hold", reason="Customer postponed"),
+            move(disp, a, "on_hold", "in_progress"),
+            move(disp, a, "on_hold", "en_route"),
+        ]
+    )
+    codes = [r.get("error", {}).get("code") for r in result["results"]]
+    assert codes == ["forbidden"] * 4 + [None] + ["forbidden"] * 2
+    row = read_order(database_url=database_url, order_id=a)
+    assert (row["status"], row["status_reason"]) == ("on_hold", "Customer postponed")  # type: ignore[index]
+    assert read_order(database_url=database_url, order_id=sig)["status"] == "in_progress"  # type: ignore[index]
+    # Resuming is the technician's.
+    assert statuses(tech1.push([move(tech1, a, "on_hold", "in_progress")])) == ["applied"]
+
+
 def test_dispatcher_cancels_and_other_organisation_cannot_see(
     client: TestClient, world: World, database_url: str
 ) -> None:

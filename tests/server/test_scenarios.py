@@ -83,8 +83,18 @@ def test_cancelled_while_the_technician_worked_offline(
     job = offline_job(tech1, world)
     disp.push([disp.mutation("order.transition", a, {"from": "assigned", "to": "cancelled", "at": at(5)})])
     result = tech1.push(job)
-    assert statuses(result) == ["conflict", *EVIDENCE_APPLIED, "conflict"]
-    assert read_order(database_url=database_url, order_id=a)["status"] == "cancelled"  # type: ignore[index]
+    # The measured values are kept as conflicts (a cancelled checklist is never
+    # written); notes, time, parts, photos and the signature apply.
+    assert statuses(result) == ["conflict", *["conflict"] * 4, *["applied"] * 5, "conflict"]
+    row = read_order(database_url=database_url, order_id=a)
+    assert row is not None and row["status"] == "cancelled"
+    assert [(i["value"], i["done"]) for i in row["checklist"]] == [(None, False)] * 4
+    conflicts = pulled(disp, "conflict")
+    measured = [c["mine"] for c in conflicts.values() if c["entity"] == "checklist_item"]
+    assert sorted(measured, key=repr) == sorted(
+        [{"value": v, "done": True} for v in (True, 1.9, "Worn seal replaced", "pass")], key=repr
+    )
+    assert set(conflicts) == set(pulled(tech1, "conflict"))
     # Anyone who was never the assignee is refused, evidence or not.
     tech2 = sign_in(client, "tech2")
     note = tech2.mutation("note.add", a, {"id": new_id(), "text": "x", "at": at(1)})

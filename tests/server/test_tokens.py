@@ -157,15 +157,63 @@ def test_reusing_a_spent_refresh_token_revokes_the_whole_family(
     first = _sign_in(client)
     other_device = _sign_in(client, "tech1")  # another sign-in: another family, unaffected
     second = _refresh(client, first["refresh_token"], first["device_id"]).json()
-    # Someone replays the spent token (a stolen copy, or a cloned device).
+    third = _refresh(client, second["refresh_token"], first["device_id"]).json()
+    # Someone replays a spent token (a stolen copy, or a cloned device) whose successor was
+    # used already: no lost answer can explain that.
     replay = _refresh(client, first["refresh_token"], first["device_id"])
     assert replay.status_code == 401 and _code(replay) == "token_revoked"
     # Everything of that family is gone, the legitimate holder's newest pair included...
-    assert _code(_pull(client, second["access_token"])) == "token_revoked"
-    assert _code(_refresh(client, second["refresh_token"], first["device_id"])) == "token_revoked"
+    assert _code(_pull(client, third["access_token"])) == "token_revoked"
+    assert _code(_refresh(client, third["refresh_token"], first["device_id"])) == "token_revoked"
     # ...and a sign-in with the password starts afresh; the other family still works.
     assert _pull(client, _sign_in(client, device_id=first["device_id"])["access_token"]).status_code == 200
     assert _pull(client, other_device["access_token"]).status_code == 200
+
+
+def test_a_lost_refresh_answer_is_answered_again(client: TestClient, world: World, clock: FakeClock) -> None:
+    first = _sign_in(client)
+    lost = _refresh(client, first["refresh_token"], first["device_id"]).json()  # never arrives
+    clock.advance(seconds=600)
+    again = _refresh(client, first["refresh_token"], first["device_id"])
+    assert again.status_code == 200, again.text
+    pair = again.json()
+    assert pair["refresh_token"] != lost["refresh_token"]
+    assert _pull(client, pair["access_token"]).status_code == 200
+    # The device keeps going with the new pair; the lost one is dead.
+    assert _refresh(client, pair["refresh_token"], first["device_id"]).status_code == 200
+
+
+def test_the_pair_taken_for_lost_reveals_a_second_holder(
+    client: TestClient, world: World, clock: FakeClock
+) -> None:
+    """A thief replays the spent token while the holder's new pair is still unused: it looks
+    like a lost answer, so it is answered. When the holder then uses their pair, the family
+    is revoked: the thief's pair dies with it."""
+    first = _sign_in(client)
+    holder = _refresh(client, first["refresh_token"], first["device_id"]).json()
+    thief = _refresh(client, first["refresh_token"], first["device_id"]).json()
+    assert _pull(client, thief["access_token"]).status_code == 200
+    # The holder's access token reveals the second holder and revokes the whole family.
+    assert _code(_pull(client, holder["access_token"])) == "token_revoked"
+    assert _code(_pull(client, thief["access_token"])) == "token_revoked"
+    assert _code(_refresh(client, thief["refresh_token"], first["device_id"])) == "token_revoked"
+    # The same when the holder presents the refresh token instead.
+    again = _sign_in(client)
+    holder = _refresh(client, again["refresh_token"], again["device_id"]).json()
+    thief = _refresh(client, again["refresh_token"], again["device_id"]).json()
+    assert _code(_refresh(client, holder["refresh_token"], again["device_id"])) == "token_revoked"
+    assert _code(_pull(client, thief["access_token"])) == "token_revoked"
+
+
+def test_a_replay_after_the_grace_revokes_the_family(
+    client: TestClient, world: World, clock: FakeClock
+) -> None:
+    first = _sign_in(client)
+    second = _refresh(client, first["refresh_token"], first["device_id"]).json()
+    clock.advance(seconds=HOUR + 1)
+    replay = _refresh(client, first["refresh_token"], first["device_id"])
+    assert replay.status_code == 401 and _code(replay) == "token_revoked"
+    assert _code(_refresh(client, second["refresh_token"], first["device_id"])) == "token_revoked"
 
 
 def test_refresh_token_expires_after_thirty_days(client: TestClient, world: World, clock: FakeClock) -> None:

@@ -21,8 +21,10 @@ from server_stub.db import Database
 from server_stub.main import create_app
 from server_stub.models import Organisation, User
 from server_stub.settings import Settings
+from server_stub.testing import read_order
 
-from .conftest import World
+from .conftest import World, sign_in
+from .kit import codes, seq_of, update
 
 TOKEN = "/api/v1/auth/token"
 PULL = "/api/v1/sync/pull"
@@ -238,6 +240,44 @@ def test_disable_and_enable(
     assert _cli(database_url, "user", "disable", "nobody", monkeypatch=monkeypatch) == 1
 
 
+def test_disabling_a_technician_reaches_every_device_and_stops_assignments(
+    database_url: str, world: World, live: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disp = sign_in(live, "disp")
+    _, cursor = disp.pull_all()
+    new = world.orders["new"]
+
+    def directory_since(after: str) -> tuple[dict[str, dict[str, Any]], str]:
+        changes, cursor = disp.pull_all(cursor=after)
+        return {c["data"]["username"]: c["data"] for c in changes if c["entity"] == "user"}, cursor
+
+    def assign_new_to_tech2() -> list[str | None]:
+        return codes(disp.push([update(disp, new, seq_of(disp, new), assignee_id=world.users["tech2"])]))
+
+    assert _cli(database_url, "user", "disable", "tech2", monkeypatch=monkeypatch) == 0
+    # The directory row comes again (a new seq), now inactive; no one else's row moved.
+    directory, cursor = directory_since(cursor)
+    assert list(directory) == ["tech2"] and directory["tech2"]["active"] is False
+    assert assign_new_to_tech2() == ["unknown_assignee"]
+    made = str(uuid.uuid4())
+    create = {"id": made, "title": "For tech2", "assignee_id": world.users["tech2"]}
+    assert codes(disp.push([disp.mutation("order.create", made, create)])) == ["unknown_assignee"]
+    # Disabling twice changes nothing a device must pull.
+    assert _cli(database_url, "user", "disable", "tech2", monkeypatch=monkeypatch) == 0
+    assert directory_since(cursor)[0] == {}
+    assert _cli(database_url, "user", "enable", "tech2", monkeypatch=monkeypatch) == 0
+    directory, cursor = directory_since(cursor)
+    assert list(directory) == ["tech2"] and directory["tech2"]["active"] is True
+    assert assign_new_to_tech2() == [None]
+    assert _order_status(database_url, new) == "assigned"
+
+
+def _order_status(database_url: str, order_id: str) -> str:
+    row = read_order(database_url=database_url, order_id=order_id)
+    assert row is not None
+    return str(row["status"])
+
+
 def test_device_list_and_revoke(
     database_url: str,
     world: World,
@@ -290,8 +330,8 @@ def test_device_list_and_revoke(
 
 def test_through_the_installed_entry_point(tmp_path: Path) -> None:
     exe = shutil.which("ordo-server", path=str(Path(sys.executable).parent))
-    if exe is None:
-        pytest.skip("ordo-server is not installed in this environment")
+    # Installed by `pip install -e .` (scripts/test.sh): missing is a broken install, not a skip.
+    assert exe is not None, "ordo-server is not installed in this environment: pip install -e '.[test]'"
     data = str(tmp_path / "server")
     create = subprocess.run(
         [exe, "user", "create", "first", "--role", "admin", "--org", "Acme", "--create-org",

@@ -103,3 +103,10 @@ def signed_in(rig):
     rig.ordo.sign_in(server_url="https://ordo.test", username="tech1", password="demo-tech")
     rig.ordo.sync_blocking()
     return rig
+
+
+@pytest.fixture
+def dispatcher(rig):
+    rig.ordo.sign_in(server_url="https://ordo.test", username="disp1", password="demo-disp")
+    rig.ordo.sync_blocking()
+    return rig

@@ -19,13 +19,6 @@ def _outbox(rig):
         return [(e.type, e.entity_id, e.args, e.base_seq) for e in queued(s)]
 
 
-@pytest.fixture
-def dispatcher(rig):
-    rig.ordo.sign_in(server_url="https://ordo.test", username="disp1", password="demo-disp")
-    rig.ordo.sync_blocking()
-    return rig
-
-
 def _pull(rig, entity, data, seq):
     with rig.ordo._store.transaction() as s:
         apply_change(s, Change.model_validate(change(entity, data, seq)))
@@ -148,7 +141,12 @@ def test_conflicts_of_an_order_and_who_may_decide_them(signed_in):
     rig = signed_in
     title = _conflict(rig)
     item = _conflict(
-        rig, entity="checklist_item", entity_id=rig.optional_item, field="value", mine=3, theirs=4
+        rig,
+        entity="checklist_item",
+        entity_id=rig.optional_item,
+        field="value",
+        mine={"value": 3, "done": True},
+        theirs={"value": 4, "done": True},
     )
     assert rig.ordo.get_order(OrderId(uuid.UUID(rig.order))).open_conflicts == 2
     views = {v.id: v for v in rig.ordo.list_conflicts(OrderId(uuid.UUID(rig.order)))}
@@ -161,8 +159,10 @@ def test_conflicts_of_an_order_and_who_may_decide_them(signed_in):
     assert (type_, entity, args) == (
         "conflict.resolve",
         rig.order,
-        {"conflict_id": str(item), "choice": "value", "value": 3.5},
+        # A checklist conflict is decided with the item's value and done (sync-protocol.md).
+        {"conflict_id": str(item), "choice": "value", "value": {"value": 3.5, "done": True}},
     )
+    assert rig.ordo.get_order(OrderId(uuid.UUID(rig.order))).checklist[1].value == 3.5
     decided = {v.id: v for v in rig.ordo.list_conflicts(OrderId(uuid.UUID(rig.order)))}[item]
     assert (decided.status, decided.pending, decided.may_resolve) == ("resolved", True, False)
     with pytest.raises(InvalidInput, match="already decided"):

@@ -70,20 +70,22 @@ def test_bad_time_logs_are_refused_and_nothing_is_queued(signed_in, kind, start,
 def test_only_the_assignee_logs_time_or_parts(rig):
     rig.ordo.sign_in(server_url="https://ordo.test", username="disp1", password="demo-disp")
     rig.ordo.sync_blocking()
-    with pytest.raises(InvalidInput, match="Only the assignee"):
+    with pytest.raises(InvalidInput, match="Only the technician assigned to this order can log time"):
         rig.ordo.log_time(_order(rig), kind="work", started_at=T0 - timedelta(hours=1), ended_at=T0)
-    with pytest.raises(InvalidInput, match="Only the assignee"):
+    with pytest.raises(InvalidInput, match="Only the technician assigned to this order can record parts"):
         rig.ordo.use_part(_order(rig), sku="SEAL-10", quantity=1)
     assert _outbox(rig) == []
 
 
-def test_closed_orders_take_no_more_time(signed_in):
+def test_evidence_is_append_only_in_every_state_even_closed(signed_in):
+    # The rulebook: deletes never win over work evidence, and time found after closing is kept.
     with signed_in.ordo._store.transaction() as s:
         s.get(Order, signed_in.order).status = "closed"
-    with pytest.raises(InvalidInput, match="is closed"):
-        signed_in.ordo.log_time(
-            _order(signed_in), kind="work", started_at=T0 - timedelta(hours=1), ended_at=T0
-        )
+    detail = signed_in.ordo.log_time(
+        _order(signed_in), kind="work", started_at=T0 - timedelta(hours=1), ended_at=T0
+    )
+    assert [t.kind for t in detail.time_logs] == ["work"]
+    assert [t for _, t, *_ in _outbox(signed_in)] == ["time.add"]
 
 
 def test_use_part_accepts_a_decimal_comma(signed_in):

@@ -79,7 +79,7 @@ def test_a_too_long_caption_or_unknown_order_fails_before_any_work(signed_in, tm
     rig = signed_in
     photo = _jpeg(tmp_path / "p.jpg")
     with pytest.raises(InvalidInput, match="caption is too long"):
-        rig.ordo.add_photos(_order(rig), [photo], caption="x" * 501)
+        rig.ordo.add_photos(_order(rig), [photo], caption="x" * 2_001)
     with pytest.raises(InvalidInput, match="not on this device"):
         rig.ordo.add_photos(uuid.uuid4(), [photo])
     with rig.ordo._store.read() as s:

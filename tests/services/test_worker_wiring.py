@@ -40,3 +40,25 @@ def test_a_write_pokes_the_worker_and_the_status_follows(tmp_path, rig):
     finally:
         ordo.close()
     assert not ordo.worker.running
+
+
+def test_the_app_retries_an_unreachable_server_on_the_settings_short_cap(signed_in):
+    """ORDO_OFFLINE_RETRY_CAP bounds the wait while offline; the long cap is for server errors."""
+    rig = signed_in
+    ordo = Ordo(
+        store=rig.ordo._store,
+        client_factory=lambda url: httpx.Client(base_url=url, transport=rig.server.transport()),
+        clock=Clock(),
+        settings=ClientSettings(data_dir=rig.ordo._settings.data_dir, offline_retry_cap=3, backoff_cap=300),
+        start_worker=False,
+    )
+
+    def cut(request):
+        raise httpx.ConnectError("connection refused", request=request)
+
+    rig.server.fault = cut
+    try:
+        delays = [ordo.worker.run_once() for _ in range(12)]
+        assert all(0 <= d <= 3 for d in delays) and ordo.sync_status().state is SyncState.OFFLINE
+    finally:
+        ordo.close()

@@ -49,7 +49,7 @@ def test_start_tick_note_complete_all_show_at_once_as_pending(signed_in):
 @pytest.mark.parametrize(
     ("to", "reason", "says"),
     [
-        (Status.COMPLETED, None, "cannot move from assigned to completed"),
+        (Status.COMPLETED, None, "WO-000001 cannot move from Assigned to Completed"),
         (Status.CANCELLED, None, "Only a dispatcher"),
         (Status.NEW, None, "Only a dispatcher"),
         (Status.ON_HOLD, None, "A reason is required for on hold"),
@@ -147,14 +147,20 @@ def test_a_rejected_change_shows_on_the_order_and_is_undone(signed_in):
     order, _, _ = _ids(rig)
     rig.ordo.transition(order, Status.IN_PROGRESS)
     rig.server.verdicts = {
-        1: {"status": "rejected", "error": {"code": "reassigned", "message": "Order was reassigned"}}
+        1: {"status": "rejected", "error": {"code": "forbidden", "message": "order 123 access NONE"}}
     }
     rig.ordo.sync_blocking()
     detail = rig.ordo.get_order(order)
-    assert detail.rejections == ["Order was reassigned"]
+    [refusal] = detail.refusals
+    # The user reads the code's plain sentence, never the server's developer message.
+    assert (refusal.what, refusal.sentence, refusal.kept) == (
+        "Start work",
+        "You are not allowed to make this change.",
+        "The order stays Assigned.",
+    )
     assert detail.summary.status is Status.ASSIGNED and not detail.summary.pending
-    rig.clock.advance(days=8)
-    assert rig.ordo.get_order(order).rejections == []  # old news
+    rig.clock.advance(days=30)
+    assert rig.ordo.get_order(order).refusals == [refusal]  # until the user dismisses it
 
 
 def test_sync_acknowledges_and_empties_the_outbox(signed_in):

@@ -19,6 +19,7 @@ def _m(type_, entity_id, args, mid=1):
 
 def test_transition_sets_status_lifecycle_time_and_reason(tmp_path):
     store, order, item = open_store(tmp_path), new_id(), new_id()
+    sign_in_locally(store)
     _seed(store, order, item)
     at = T0 + timedelta(minutes=5)
     with store.transaction() as s:
@@ -39,6 +40,7 @@ def test_transition_sets_status_lifecycle_time_and_reason(tmp_path):
 
 def test_checklist_set_and_idempotence(tmp_path):
     store, order, item = open_store(tmp_path), new_id(), new_id()
+    sign_in_locally(store)
     _seed(store, order, item)
     m = _m("checklist.set", order, {"item_id": item, "value": None, "done": True})
     for _ in range(2):

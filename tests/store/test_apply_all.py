@@ -10,14 +10,25 @@ from app.store.models import ChecklistItem, Conflict, Note, Order, PartUsage, Ph
 from app.store.outbox import drop_acknowledged, enqueue, queued
 from app.store.rebase import rebase
 from app.store.rows import apply_change
-from store.kit import T0, TECH, change, item_data, new_id, open_store, order_data, sign_in_locally, wire
+from store.kit import (
+    DISPATCHER,
+    T0,
+    TECH,
+    change,
+    item_data,
+    new_id,
+    open_store,
+    order_data,
+    sign_in_locally,
+    wire,
+)
 
 SHA = "b" * 64
 
 
-def _world(tmp_path):
+def _world(tmp_path, *, user=TECH):
     store, order, item = open_store(tmp_path), new_id(), new_id()
-    sign_in_locally(store)
+    sign_in_locally(store, user=user)
     with store.transaction() as s:
         apply_change(s, Change.model_validate(change("work_order", order_data(order), 10)))
         apply_change(s, Change.model_validate(change("checklist_item", item_data(item, order), 11)))
@@ -125,7 +136,7 @@ def test_order_create_makes_a_provisional_order_with_its_checklist(tmp_path):
 
 
 def test_order_update_sets_fields_assigns_and_is_undone_when_in_conflict(tmp_path):
-    store, order, _ = _world(tmp_path)
+    store, order, _ = _world(tmp_path, user=DISPATCHER)
     with store.transaction() as s:
         s.get(Order, order).status, s.get(Order, order).assignee_id = "new", None
     _queue(store, "order.update", order, {"fields": {"title": "Urgent pump", "assignee_id": TECH["id"]}}, 10)
@@ -184,7 +195,7 @@ def _conflict(store, order, item, **fields):
 
 
 def test_conflict_resolve_for_mine_shows_the_value_and_is_undone_when_rejected(tmp_path):
-    store, order, item = _world(tmp_path)
+    store, order, item = _world(tmp_path, user=DISPATCHER)
     cid = _conflict(store, order, item)
     _queue(store, "conflict.resolve", order, {"conflict_id": cid, "choice": "mine"})
     with store.read() as s:
@@ -203,10 +214,19 @@ def test_conflict_resolve_for_mine_shows_the_value_and_is_undone_when_rejected(t
 
 def test_conflict_resolve_with_a_value_on_a_checklist_item(tmp_path):
     store, order, item = _world(tmp_path)
-    cid = _conflict(store, order, item, entity="checklist_item", entity_id=item, field="value", mine=3)
-    _queue(store, "conflict.resolve", order, {"conflict_id": cid, "choice": "value", "value": 4})
+    cid = _conflict(
+        store,
+        order,
+        item,
+        entity="checklist_item",
+        entity_id=item,
+        field="value",
+        mine={"value": 3, "done": True},
+    )
+    decided = {"value": 4, "done": True}
+    _queue(store, "conflict.resolve", order, {"conflict_id": cid, "choice": "value", "value": decided})
     with store.read() as s:
-        assert s.get(ChecklistItem, item).value == 4
+        assert (s.get(ChecklistItem, item).value, s.get(ChecklistItem, item).done) == (4, True)
     assert _queue(store, "conflict.resolve", new_id(), {"conflict_id": cid, "choice": "theirs"}) is None
 
 

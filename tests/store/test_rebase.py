@@ -35,9 +35,7 @@ def _setup(tmp_path):
 def test_queued_work_stays_visible_over_a_newer_server_row(tmp_path):
     store, order, item = _setup(tmp_path)
     with store.transaction() as s:
-        writes.transition(
-            s, order_id=uuid.UUID(order), to="in_progress", reason=None, role="technician", now=T0
-        )
+        writes.transition(s, order_id=uuid.UUID(order), to="in_progress", reason=None, now=T0)
         writes.set_checklist(
             s, order_id=uuid.UUID(order), item_id=uuid.UUID(item), value=None, done=True, now=T0
         )
@@ -59,9 +57,7 @@ def test_queued_work_stays_visible_over_a_newer_server_row(tmp_path):
 def test_acknowledged_mutations_are_dropped_and_server_truth_shows(tmp_path):
     store, order, _item = _setup(tmp_path)
     with store.transaction() as s:
-        writes.transition(
-            s, order_id=uuid.UUID(order), to="in_progress", reason=None, role="technician", now=T0
-        )
+        writes.transition(s, order_id=uuid.UUID(order), to="in_progress", reason=None, now=T0)
         writes.add_note(s, order_id=uuid.UUID(order), text="pending note", now=T0)
     with store.transaction() as s:
         gone = _pull(s, change("work_order", order_data(order, status="in_progress"), 14), last_mid=1)
@@ -75,9 +71,7 @@ def test_acknowledged_mutations_are_dropped_and_server_truth_shows(tmp_path):
 def test_a_rejected_change_is_undone_when_acknowledged(tmp_path):
     store, order, _item = _setup(tmp_path)
     with store.transaction() as s:
-        writes.transition(
-            s, order_id=uuid.UUID(order), to="in_progress", reason=None, role="technician", now=T0
-        )
+        writes.transition(s, order_id=uuid.UUID(order), to="in_progress", reason=None, now=T0)
         writes.add_note(s, order_id=uuid.UUID(order), text="doomed", now=T0)
         for e in queued(s):
             e.result_status = "rejected"
@@ -96,9 +90,7 @@ def test_a_later_queued_change_is_replayed_after_an_earlier_one_is_undone(tmp_pa
         writes.set_checklist(
             s, order_id=uuid.UUID(order), item_id=uuid.UUID(item), value=None, done=True, now=T0
         )
-        writes.transition(
-            s, order_id=uuid.UUID(order), to="in_progress", reason=None, role="technician", now=T0
-        )
+        writes.transition(s, order_id=uuid.UUID(order), to="in_progress", reason=None, now=T0)
         queued(s)[0].result_status = "conflict"
     with store.transaction() as s:
         _pull(s, last_mid=1)

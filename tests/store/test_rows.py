@@ -161,7 +161,12 @@ def test_directory_and_parts_catalogue(tmp_path):
         )
     with store.read() as s:
         assert s.get(User, TECH["id"]).skills == ["pumps"]
+        assert s.get(User, TECH["id"]).active is True  # a server that sends no flag: active
         assert (s.get(Part, part_id).sku, s.get(Part, part_id).unit) == ("SEAL-10", "pcs")
+    with store.transaction() as s:
+        _apply(s, change("user", {**TECH, "skills": [], "active": False}, 3))
+    with store.read() as s:
+        assert s.get(User, TECH["id"]).active is False
 
 
 def test_out_of_scope_removes_the_order_and_every_child(tmp_path):
@@ -171,10 +176,12 @@ def test_out_of_scope_removes_the_order_and_every_child(tmp_path):
         _apply(s, {"entity": "work_order", "id": order, "seq": 50, "deleted": True, "reason": "out_of_scope"})
     with store.read() as s:
         assert s.get(Order, order) is None
-        for model in (ChecklistItem, Photo, TimeLog, PartUsage, Signature, Note, Rejection):
+        for model in (ChecklistItem, Photo, TimeLog, PartUsage, Signature, Note):
             assert s.query(model).count() == 0, model
         # The conflict stays: the server keeps sending a technician the conflicts they lost.
         assert s.query(Conflict).count() == 1
+        # So does the refusal: a change refused because the order went is what the user must learn.
+        assert s.query(Rejection).count() == 1
 
 
 def test_out_of_scope_with_queued_work_keeps_the_order_until_it_is_acknowledged(tmp_path):
@@ -217,7 +224,7 @@ def test_reset_keeps_orders_with_unsent_work_and_drops_the_rest(tmp_path):
         reset_server_rows(s)
     with store.read() as s:
         assert s.get(Order, other) is None and s.query(User).count() == 0
-        assert s.query(Rejection).count() == 0
+        assert s.query(Rejection).count() == 1  # not a pulled row: kept until dismissed
         assert s.get(Order, order).out_of_scope is True
         assert s.get(Photo, rows[0][2]["id"]) is not None  # its children stay with it
         assert len(queued(s)) == 1

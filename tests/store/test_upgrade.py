@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, inspect
 
 from app.store import LocalStore
 from app.store.db import alembic_config
-from app.store.models import Base, Order
+from app.store.models import Base, Order, Rejection, User
 from app.store.outbox import queued, sync_state
 from app.sync import SyncEngine
 from store.kit import T0, TECH, URL, Clock, ScriptedServer, new_id, order_data, wire
@@ -58,6 +58,14 @@ def _make_0001_database(path, *, order_id):
                 (mid, type_, order_id, json.dumps(args), 5, T0.isoformat()),
             )
         con.execute(
+            "insert into users (id, username, display_name, role, skills, seq) values (?,?,?,?,?,?)",
+            (TECH["id"], "tech1", "Tess Tech", "technician", "[]", 3),
+        )
+        con.execute(
+            "insert into rejections (mid, order_id, type, code, message, at) values (?,?,?,?,?,?)",
+            (0, order_id, "note.add", "forbidden", "refused before the upgrade", T0.isoformat()),
+        )
+        con.execute(
             "insert into sync_state (id, device_id, cursor, last_mid, acked_mid, server_url, access_token,"
             " user) values (1, ?, ?, 2, 0, ?, ?, ?)",
             (DEVICE, "b3BhcXVl", URL, "token-tech1", json.dumps(TECH)),
@@ -70,13 +78,17 @@ def test_a_0001_database_opens_at_head_with_its_outbox_identity_and_cursor(tmp_p
     _make_0001_database(path, order_id=order)
     store = LocalStore.open(path)
     con = sqlite3.connect(path)
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0004",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0005",)]
     with store.read() as s:
         state = sync_state(s)
         assert (state.device_id, state.cursor, state.last_mid, state.high_seq) == (DEVICE, "b3BhcXVl", 2, 0)
         assert [(e.mid, e.type) for e in queued(s)] == [(1, "order.transition"), (2, "note.add")]
         o = s.get(Order, order)
         assert (o.status, o.seq, o.out_of_scope) == ("in_progress", 5, False)
+        # 0005: a refusal from before is still to be seen; everyone pulled before is active.
+        old = s.get(Rejection, 0)
+        assert (old.dismissed, old.args, old.order_number) == (False, None, "")
+        assert s.get(User, TECH["id"]).active is True
 
 
 def test_the_upgraded_database_still_pushes_its_queued_mutations(tmp_path):

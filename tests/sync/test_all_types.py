@@ -37,11 +37,12 @@ def test_each_technician_type_is_pushed_and_settled_by_the_pull(tech):
     conflict = {
         "id": conflict_id,
         "order_id": order,
-        "entity": "work_order",
-        "entity_id": order,
-        "field": "status",
-        "mine": "in_progress",
-        "theirs": "on_hold",
+        # A technician settles an overlap of their own time (a status conflict is a dispatcher's).
+        "entity": "time_log",
+        "entity_id": new_id(),
+        "field": "overlap",
+        "mine": None,
+        "theirs": None,
         "mid": 1,
         "device_id": new_id(),
         "status": "open",
@@ -57,8 +58,6 @@ def test_each_technician_type_is_pushed_and_settled_by_the_pull(tech):
             entity="note",
             entry_id=uuid.UUID(note),
             reason="typo",
-            user_id=TECH["id"],
-            role="technician",
             now=T0,
         )
         time = entries.log_time(
@@ -67,16 +66,13 @@ def test_each_technician_type_is_pushed_and_settled_by_the_pull(tech):
             kind="work",
             started_at=T0 - timedelta(hours=1),
             ended_at=T0,
-            user_id=TECH["id"],
             now=T0,
         ).args
-        part = entries.use_part(s, order_id=oid, sku="NOPE", quantity=1, user_id=TECH["id"], now=T0).args
+        part = entries.use_part(s, order_id=oid, sku="NOPE", quantity=1, now=T0).args
         follow = dispatch.create_follow_up(
             s, from_order_id=oid, title="Valve", description="", priority="low", kind="repair", now=T0
         ).entity_id
-        dispatch.resolve_conflict(
-            s, conflict_id=uuid.UUID(conflict_id), choice="theirs", value=None, role="technician", now=T0
-        )
+        dispatch.resolve_conflict(s, conflict_id=uuid.UUID(conflict_id), choice="mine", value=None, now=T0)
     server.verdicts = {
         4: {"status": "rejected", "error": {"code": "unknown_part", "message": "No part NOPE."}}
     }
@@ -103,9 +99,7 @@ def test_each_technician_type_is_pushed_and_settled_by_the_pull(tech):
                 change(
                     "work_order", order_data(follow, number="WO-000099", status="new", assignee_id=None), 9
                 ),
-                change(
-                    "conflict", {**conflict, "status": "resolved", "resolution": {"choice": "theirs"}}, 10
-                ),
+                change("conflict", {**conflict, "status": "resolved", "resolution": {"choice": "mine"}}, 10),
             ],
             "cursor": "c10",
             "has_more": False,
@@ -146,7 +140,6 @@ def test_a_dispatchers_update_in_conflict_shows_the_kept_value_and_the_conflict(
             s,
             order_id=uuid.UUID(order),
             fields={"title": "Mine", "priority": "urgent"},
-            role="dispatcher",
             now=T0,
         )
     cid = new_id()

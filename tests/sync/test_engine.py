@@ -45,7 +45,7 @@ def world(tmp_path):
 
 def _queue_three(store, order, item):
     with store.transaction() as s:
-        writes.transition(s, order_id=order, to="in_progress", reason=None, role="technician", now=T0)
+        writes.transition(s, order_id=order, to="in_progress", reason=None, now=T0)
         writes.set_checklist(s, order_id=order, item_id=item, value=None, done=True, now=T0)
         writes.add_note(s, order_id=order, text="done", now=T0)
 

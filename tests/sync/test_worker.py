@@ -13,6 +13,7 @@ from store.kit import (
 
 from app.services import writes
 from app.services.types import SyncState
+from app.store.models import Rejection
 from app.store.outbox import queued
 from app.sync import Backoff
 from app.sync.worker import EventWaiter, SyncWorker
@@ -62,14 +63,65 @@ def test_resumes_by_itself_when_the_network_returns(rig):
     assert seen[-1].state is SyncState.SYNCED
 
 
-def test_backoff_ceiling_grows_then_is_capped(rig):
+def test_server_errors_back_off_up_to_the_long_cap(rig):
     _, server, waiter, worker, _ = rig
-    server.fault = _cut
+    server.fault = lambda _r: httpx.Response(500, text="boom")
     worker.start()
+    seen = []
     for attempt in range(8):
-        assert 0 <= waiter.next_timeout() <= min(30.0, 2.0 * 2**attempt)
+        seen.append(waiter.next_timeout())
+        assert 0 <= seen[-1] <= min(30.0, 2.0 * 2**attempt)
         waiter.expire()
     waiter.next_timeout()
+    assert max(seen) > 10.0  # a struggling server is given room (seeded jitter)
+
+
+def test_an_unreachable_server_is_retried_on_the_short_cap(tmp_path):
+    """Offline (connection refused, no network): never more than 10 s between attempts, so
+    an open app notices within seconds that the server is back."""
+    store, server, engine, _order = synced_with_one_order(tmp_path, seq=1, cursor="1")
+    waiter = StepWaiter()
+    worker = SyncWorker(
+        store=store,
+        sync=engine.sync_once,
+        backoff=Backoff(base=1.0, cap=300.0, rng=random.Random(11)),
+        interval=30.0,
+        waiter=waiter,
+    )
+    server.fault = _cut
+    worker.start()
+    try:
+        delays = []
+        for _ in range(20):
+            delays.append(waiter.next_timeout())
+            waiter.expire()
+        assert all(0 <= d <= 10.0 for d in delays) and max(delays) > 5.0
+        assert worker.status.state is SyncState.OFFLINE
+        server.fault = None  # the server is back
+        waiter.next_timeout()
+        waiter.expire()
+        assert waiter.next_timeout() == 30.0
+        assert worker.status.state is SyncState.SYNCED
+    finally:
+        worker.stop()
+
+
+def test_retry_after_still_wins_over_the_short_cap_for_a_busy_server(tmp_path):
+    store, server, engine, _order = synced_with_one_order(tmp_path, seq=1, cursor="1")
+    waiter = StepWaiter()
+    worker = SyncWorker(
+        store=store,
+        sync=engine.sync_once,
+        backoff=Backoff(base=1.0, cap=300.0, rng=random.Random(11)),
+        interval=30.0,
+        waiter=waiter,
+    )
+    server.fault = lambda _r: httpx.Response(503, headers={"Retry-After": "120"})
+    worker.start()
+    try:
+        assert waiter.next_timeout() >= 120.0
+    finally:
+        worker.stop()
 
 
 def test_retry_after_is_respected(rig):
@@ -127,6 +179,20 @@ def test_unsubscribed_listeners_hear_nothing(rig):
     worker.start()
     waiter.next_timeout()
     assert heard == []
+
+
+def test_refused_changes_are_counted_and_a_refresh_tells_the_listeners(rig):
+    store, server, waiter, worker, seen = rig
+    server.verdicts = {1: {"status": "rejected", "error": {"code": "forbidden", "message": "x"}}}
+    worker.start()
+    assert waiter.next_timeout() == 30.0
+    status = worker.status
+    assert (status.state, status.refused, status.label()) == (SyncState.SYNCED, 1, "1 change refused")
+    with store.transaction() as s:
+        s.get(Rejection, 1).dismissed = True
+    heard = len(seen)
+    worker.refresh()
+    assert len(seen) == heard + 1 and seen[-1].refused == 0 and seen[-1].state is SyncState.SYNCED
 
 
 def test_event_waiter_reports_pokes():

@@ -2,7 +2,8 @@
 
 They run in their own pytest process (Playwright's sync API and pytest-asyncio
 clash in one event loop):  .venv/bin/pytest -m ui tests/ui
-Without `-m ui` they are skipped.
+Without `-m ui` they are deselected (not collected as skips). Selected, they need
+Debian's Chromium: without it they fail, they are not skipped.
 """
 
 from __future__ import annotations
@@ -39,10 +40,12 @@ def _ui_selected(config: pytest.Config) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _ui_selected(config):
         return
-    skip = pytest.mark.skip(reason="UI tests run in their own process: pytest -m ui tests/ui")
-    for item in items:
-        if "ui" in item.keywords:
-            item.add_marker(skip)
+    # They run in their own process (pytest -m ui tests/ui): here they are not chosen,
+    # which is not the same as skipped.
+    chosen = [item for item in items if "ui" not in item.keywords]
+    if len(chosen) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if "ui" in item.keywords])
+        items[:] = chosen
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +77,8 @@ def start_client(tmp_path: Path) -> Iterator[Callable[[str], ClientProcess]]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
+        # Selected browser tests that cannot run are a failure, never a skip.
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (scripts/test.sh does)")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b

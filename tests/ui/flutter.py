@@ -168,3 +168,54 @@ class FlutterPage:
                 return
             previous = current
         path.write_bytes(previous)
+
+    # --- added for the rulebook's browser tests -----------------------------------
+
+    def ids_with_prefix(self, prefix: str) -> list[str]:
+        """The semantics ids on screen now that start with `prefix` (ids that carry a row's id)."""
+        return [
+            str(v)
+            for v in self.page.eval_on_selector_all(
+                f'[flt-semantics-identifier^="{prefix}"]',
+                "els => els.map(e => e.getAttribute('flt-semantics-identifier'))",
+            )
+        ]
+
+    def label(self, identifier: str, *, timeout_ms: int = 15_000) -> str:
+        """The control's accessible label, or its text when it has none (a card's label says it all)."""
+        loc = self.wait_id(identifier, timeout_ms=timeout_ms)
+        return (loc.get_attribute("aria-label") or loc.inner_text() or "").strip()
+
+    def inputs_in(self, identifier: str) -> int:
+        """How many things a user could type into or tick inside the control (0 when read-only)."""
+        return (
+            self.by_id(identifier)
+            .locator('input, textarea, [role="checkbox"], [aria-checked], [role="radio"], [role="switch"]')
+            .count()
+        )
+
+    def settle(self, *, timeout_s: float = 10.0) -> None:
+        """Wait for two equal frames in a row: a page transition has ended, so a tap lands.
+
+        (Flutter ignores taps while a route animates in; a tap right after navigating is lost.)
+        """
+        deadline = time.monotonic() + timeout_s
+        previous = self.page.screenshot()
+        while time.monotonic() < deadline:
+            self.page.wait_for_timeout(STEP_MS)
+            current = self.page.screenshot()
+            if current == previous:
+                return
+            previous = current
+
+    def reveal_words(self, words: str, *, max_steps: int = 40, x_fraction: float = 0.5) -> None:
+        """Scroll down (mouse wheel at `x_fraction` of the width: the right pane on a wide screen)
+        until `words` are in the semantics tree."""
+        size = self.page.viewport_size or {"width": 800, "height": 800}
+        for _ in range(max_steps):
+            if words in self.screen_words():
+                return
+            self.page.mouse.move(size["width"] * x_fraction, size["height"] * 0.6)
+            self.page.mouse.wheel(0, 300)
+            self.page.wait_for_timeout(STEP_MS)
+        raise AssertionError(f"{words!r} never came into view:\n{self.screen_words()}")

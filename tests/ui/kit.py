@@ -6,6 +6,7 @@ import contextlib
 import http.server
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -184,3 +185,171 @@ def pick_order(*, server_url: str, technician: str) -> dict[str, Any]:
     if not candidates:
         raise AssertionError(f"the demo data has no plain assigned order for {technician}")
     return min(candidates, key=lambda o: o["due_at"] or "")
+
+
+class Desk:
+    """The dispatcher's other device, speaking the protocol over real HTTP: what a desk would send.
+
+    Tests use it to change an order behind a device's back (while that device is offline, say).
+    """
+
+    def __init__(
+        self, *, server_url: str, username: str = "dispatcher", password: str = "demo-dispatcher"
+    ) -> None:
+        self.server_url = server_url
+        self.device_id = str(uuid.uuid4())
+        self._next_mid = 1
+        answer = httpx.post(
+            f"{server_url}/api/v1/auth/token",
+            json={"username": username, "password": password, "device_id": self.device_id},
+            timeout=10,
+        )
+        answer.raise_for_status()
+        self._headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    def push(
+        self, *, type: str, entity_id: str, args: dict[str, Any], base_seq: int | None = None
+    ) -> dict[str, Any]:
+        """One mutation; returns its result ({"mid", "status", "seq"?, "error"?})."""
+        mid, self._next_mid = self._next_mid, self._next_mid + 1
+        mutation: dict[str, Any] = {"mid": mid, "type": type, "entity_id": entity_id, "args": args}
+        if base_seq is not None:
+            mutation["base_seq"] = base_seq
+        answer = httpx.post(
+            f"{self.server_url}/api/v1/sync/push",
+            json={"protocol": 1, "device_id": self.device_id, "mutations": [mutation]},
+            headers=self._headers,
+            timeout=10,
+        )
+        answer.raise_for_status()
+        (result,) = answer.json()["results"]
+        return dict(result)
+
+
+def user_ids(*, server_url: str) -> dict[str, str]:
+    """username -> user id, from the directory a dispatcher pulls."""
+    changes = pull_everything(server_url=server_url, username="dispatcher", password="demo-dispatcher")
+    return {c["data"]["username"]: c["id"] for c in changes if c["entity"] == "user"}
+
+
+def check_item(*, position: int, label: str, required: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "position": position,
+        "label": label,
+        "kind": "check",
+        "required": required,
+    }
+
+
+def create_order(
+    desk: Desk,
+    *,
+    title: str,
+    assignee_id: str | None,
+    checklist: list[dict[str, Any]],
+    kind: str = "maintenance",
+) -> str:
+    """A dispatcher's new order, pushed from the desk; returns its id."""
+    order_id = str(uuid.uuid4())
+    args: dict[str, Any] = {
+        "id": order_id,
+        "title": title,
+        "description": "Made by the browser test.",
+        "kind": kind,
+        "priority": "high",
+        "assignee_id": assignee_id,
+        "site": {"name": "Harbour View Offices", "address": "12 Quay Street, Harbourside"},
+        "customer": {"name": "Harbour Properties Ltd"},
+        "checklist": checklist,
+    }
+    result = desk.push(type="order.create", entity_id=order_id, args=args)
+    assert result["status"] == "applied", result
+    return order_id
+
+
+class Relay:
+    """A TCP relay on a loopback port in front of the server that a test can cut and restore.
+
+    A device talking through it loses its network while the server stays up for everyone else.
+    Cut, the port refuses connections (as an unreachable server does) and open ones are closed.
+    """
+
+    def __init__(self, *, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._listener: socket.socket | None = None
+        self._open: set[socket.socket] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def restore(self) -> None:
+        with self._lock:
+            if self._listener is not None:
+                return
+            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", self.port))
+            listener.listen(64)
+            self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        with self._lock:
+            listener, self._listener = self._listener, None
+            open_now, self._open = self._open, set()
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        for sock in open_now:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                inbound, _ = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                outbound = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            except OSError:
+                inbound.close()
+                continue
+            outbound.settimeout(None)
+            with self._lock:
+                if self._listener is not listener:  # cut meanwhile
+                    inbound.close()
+                    outbound.close()
+                    return
+                self._open |= {inbound, outbound}
+            for a, b in ((inbound, outbound), (outbound, inbound)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                dst.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self.cut()
+
+
+@contextlib.contextmanager
+def relay_to(server_url: str) -> Iterator[Relay]:
+    relay = Relay(target_port=int(server_url.rsplit(":", 1)[1]))
+    relay.restore()
+    try:
+        yield relay
+    finally:
+        relay.close()

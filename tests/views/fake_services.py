@@ -1,232 +1,99 @@
 """An in-memory test double of `app.services.types.Services`, for developing views.
 
 Not used by the UI tests, which run against the real stack; it lets one open a
-screen by hand (`python -m tests.views.fake_services`) without a server.
+screen by hand (`python -m tests.views.fake_services`) without a server. Who may do
+what comes from the rulebook (app.domain.rules), as in the real services: what the
+double offers is what it accepts. Sign in as tech1…tech3 / demo-tech or
+dispatcher / demo-dispatcher.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
-import tempfile
-import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
-from app.domain import Priority, Role, Status, completion_blockers, next_statuses
-from app.domain.orders import ChecklistState
+from app.domain import OPEN, Priority, Status
+from app.domain import rules as R
+from app.domain.codes import Code, plain
+from app.domain.limits import MAX_NOTE
+from app.domain.protocol import MutationType
 from app.services.types import (
     BlobState,
-    ChecklistItemView,
     ConflictView,
-    CurrentUser,
     InvalidInput,
     ItemId,
     NoteView,
     OrderDetail,
-    OrderGroups,
     OrderId,
-    OrderSummary,
     PhotoBatch,
     PhotoProblem,
     PhotoView,
     ServiceError,
     SignatureView,
-    SignInError,
-    SyncState,
-    SyncStatus,
+    TechnicianChoice,
 )
 
-THUMB = 320  # px, the longest side of a thumbnail, as the contract says
+from .fake_core import FakeCore, refused
+from .fake_seed import THUMB, jpeg, new_order, signature_png
 
 
-def _jpeg(img: Image.Image, *, longest: int | None = None) -> bytes:
-    copy = img.convert("RGB")
-    if longest is not None:
-        copy.thumbnail((longest, longest))
-    out = io.BytesIO()
-    copy.save(out, format="JPEG", quality=85)
-    return out.getvalue()
-
-
-def signature_png(strokes: Sequence[Sequence[tuple[float, float]]], *, width: float, height: float) -> bytes:
-    """Black strokes on white, the size of the pad: what the real pipeline hands back, roughly."""
-    img = Image.new("RGB", (max(1, round(width)), max(1, round(height))), "white")
-    draw = ImageDraw.Draw(img)
-    for stroke in strokes:
-        points = [(float(x), float(y)) for x, y in stroke]
-        if len(points) == 1:
-            x, y = points[0]
-            draw.ellipse((x - 1.5, y - 1.5, x + 1.5, y + 1.5), fill="black")
-        elif points:
-            draw.line(points, fill="black", width=3, joint="curve")
-    out = io.BytesIO()
-    img.save(out, format="PNG")
-    return out.getvalue()
-
-
-def _order(
-    n: int, *, title: str, priority: Priority, due: timedelta, status: Status, now: datetime
-) -> OrderDetail:
-    oid = OrderId(uuid.uuid4())
-    kinds = ["check", "number", "pass_fail", "text"]
-    items = [
-        ChecklistItemView(
-            id=ItemId(uuid.uuid4()),
-            position=i + 1,
-            label=["Isolate power", "Measure pressure", "Leak test", "Replace filter"][i],
-            kind=kinds[i],
-            required=i in (0, 2),
-            value=None,
-            done=False,
-            unit="bar" if kinds[i] == "number" else None,
-        )
-        for i in range(4)
-    ]
-    return OrderDetail(
-        summary=OrderSummary(
-            id=oid,
-            number=f"WO-{n:06d}",
-            title=title,
-            priority=priority,
-            status=status,
-            due_at=now + due,
-            site_name="Harbour Depot",
-            pending=False,
-        ),
-        description="Pump 3 trips its breaker after ten minutes of running.",
-        kind="repair",
-        customer={"name": "Acme Logistics", "contact": "+44 20 7946 0000"},
-        site={"name": "Harbour Depot", "address": "12 Quay Road, Bristol"},
-        requires_signature=n == 3,  # "Annual boiler inspection" needs a signature
-        checklist=items,
-        notes=[],
-        next_statuses=[],
-        blockers=[],
-    )
-
-
-class FakeServices:
-    def __init__(self, *, fail_sign_in: str | None = None, incoming: Path | None = None) -> None:
-        now = datetime.now(UTC)
-        self._lock = threading.Lock()
-        self.notice: str | None = None  # what sign_in_notice() says
-        self._incoming = incoming or Path(tempfile.mkdtemp(prefix="ordo-incoming-"))
-        self._blobs: dict[str, bytes] = {}  # sha256 -> full image, as this "device" holds it
-        self.offline_blobs = False  # True: photo_bytes fails as it does offline for a missing blob
-        self._listeners: list[Callable[[], None]] = []
-        self._user: CurrentUser | None = None
-        self._waiting = 0
-        self._fail = fail_sign_in
-        specs = [
-            ("Pump trips breaker", Priority.URGENT, timedelta(hours=-3), Status.ASSIGNED),
-            ("Replace air filter", Priority.HIGH, timedelta(hours=2), Status.ASSIGNED),
-            ("Annual boiler inspection", Priority.NORMAL, timedelta(hours=4), Status.IN_PROGRESS),
-            ("Install door sensor", Priority.LOW, timedelta(days=3), Status.ASSIGNED),
-        ]
-        self._orders = {
-            d.summary.id: d
-            for d in (
-                _order(i + 1, title=t, priority=p, due=due, status=s, now=now)
-                for i, (t, p, due, s) in enumerate(specs)
-            )
-        }
-
-    def _notify(self) -> None:
-        for cb in list(self._listeners):
-            cb()
-
-    def _fresh(self, d: OrderDetail) -> OrderDetail:
-        blockers = completion_blockers(
-            checklist=[ChecklistState(label=i.label, required=i.required, done=i.done) for i in d.checklist],
-            requires_signature=d.requires_signature,
-            has_signature=bool(d.signatures),
-        )
-        return dataclasses.replace(
-            d, next_statuses=next_statuses(d.summary.status, role=Role.TECHNICIAN), blockers=blockers
-        )
-
-    def current_user(self) -> CurrentUser | None:
-        return self._user
-
-    def default_server_url(self) -> str:
-        return "http://127.0.0.1:8000"
-
-    def sign_in_notice(self) -> str | None:
-        return self.notice
-
-    def sign_in(
-        self, *, server_url: str, username: str, password: str, allow_insecure: bool = False
-    ) -> CurrentUser:
-        if self._fail:
-            raise SignInError(self._fail)
-        if password != "demo-tech":
-            raise SignInError("Wrong username or password.")
-        self._user = CurrentUser(
-            id=uuid.uuid4(),
-            username=username,
-            display_name="Tess Tech",
-            role="technician",
-            server_url=server_url,
-        )
-        self._notify()
-        return self._user
-
-    def sign_out(self) -> None:
-        self._user = None
-        self._notify()
-
-    def list_orders(self) -> OrderGroups:
-        now = datetime.now(UTC)
-        groups = OrderGroups()
-        for d in sorted(self._orders.values(), key=lambda d: d.summary.due_at or now):
-            s = d.summary
-            if s.due_at and s.due_at < now:
-                groups.overdue.append(s)
-            elif s.due_at and s.due_at.astimezone().date() == now.astimezone().date():
-                groups.today.append(s)
-            else:
-                groups.upcoming.append(s)
-        return groups
-
-    def get_order(self, order_id: OrderId) -> OrderDetail | None:
-        d = self._orders.get(order_id)
-        return self._fresh(d) if d else None
-
-    def get_order_by_number(self, number: str) -> OrderDetail | None:
-        for d in self._orders.values():
-            if d.summary.number == number:
-                return self._fresh(d)
-        return None
-
-    def _write(self, order_id: OrderId, change: Callable[[OrderDetail], OrderDetail]) -> OrderDetail:
-        with self._lock:
-            d = change(self._orders[order_id])
-            d = dataclasses.replace(d, summary=dataclasses.replace(d.summary, pending=True))
-            self._orders[order_id] = d
-            self._waiting += 1
-        self._notify()
-        return self._fresh(d)
+class FakeServices(FakeCore):
+    # --- writing: judged by the rulebook, then applied ---------------------------------
 
     def transition(self, order_id: OrderId, to: Status, *, reason: str | None = None) -> OrderDetail:
-        d = self._fresh(self._orders[order_id])
-        if to not in d.next_statuses:
-            raise InvalidInput(f"Cannot move from {d.summary.status} to {to}.")
-        if to is Status.COMPLETED and d.blockers:
-            raise InvalidInput("Cannot complete yet: " + "; ".join(d.blockers))
-        return self._write(
-            order_id, lambda d: dataclasses.replace(d, summary=dataclasses.replace(d.summary, status=to))
+        d = self._order(order_id)
+        current = d.summary.status
+        blockers = self._blockers(d)
+        verdict = R.judge_transition(
+            role=self._me().role,
+            relation=self._relation(d),
+            sent_from=current,
+            to=to,
+            current=current,
+            reason=reason,
+            gates=R.Gates(has_assignee=d.assignee_id is not None, completion_blockers=blockers),
         )
+        if verdict.move is R.Move.ALREADY:
+            return self._fresh(d)
+        if verdict.move is not R.Move.APPLY:
+            words = plain(verdict.code) if verdict.code else "The order cannot make that step now."
+            if verdict.code is Code.COMPLETION_BLOCKED:
+                words += " " + "; ".join(blockers).capitalize() + "."
+            raise InvalidInput(words)
+        # The move's reason, whatever the move (none: none), as the server keeps it in
+        # status_reason: hold, cannot complete, cancel and reopen are the moves that ask one.
+        kept = (reason or "").strip() or None
+        if to is Status.NEW and d.assignee_id is not None:  # unassigning
+            self._past.setdefault(order_id, set()).add(d.assignee_id)
+            d = dataclasses.replace(d, assignee_id=None, assignee_name="")
+        moved = dataclasses.replace(
+            d,
+            summary=dataclasses.replace(d.summary, status=to, assignee_name=d.assignee_name),
+            status_reason=kept,
+        )
+        return self._write(order_id, lambda _d: moved)
 
     def set_checklist(
         self, order_id: OrderId, item_id: ItemId, *, value: Any = None, done: bool
     ) -> OrderDetail:
+        d = self._order(order_id)
+        verdict = R.judge_checklist(relation=self._relation(d), status=d.summary.status)
+        if not verdict.allowed:
+            raise refused(verdict, "The order was cancelled: its checklist stays as it was.")
+        item = next((i for i in d.checklist if i.id == item_id), None)
+        if item is None:
+            raise InvalidInput("This checklist item is not on this order.")
+        problem = R.checklist_value_problem(kind=item.kind, value=value, done=done)
+        if problem:
+            raise InvalidInput(problem[:1].upper() + problem[1:] + ".")
+
         def change(d: OrderDetail) -> OrderDetail:
             items = [
                 dataclasses.replace(i, value=value, done=done) if i.id == item_id else i for i in d.checklist
@@ -236,10 +103,18 @@ class FakeServices:
         return self._write(order_id, change)
 
     def add_note(self, order_id: OrderId, text: str) -> OrderDetail:
-        if not text.strip():
+        self._evidence(order_id, MutationType.NOTE_ADD)
+        text = text.strip()  # as the real services send it
+        if not text:
             raise InvalidInput("A note cannot be empty.")
+        if len(text) > MAX_NOTE:
+            raise InvalidInput(f"A note holds at most {MAX_NOTE:,} characters.")
         note = NoteView(
-            id=uuid.uuid4(), text=text, at=datetime.now(UTC), author_name="Tess Tech", pending=True
+            id=uuid.uuid4(),
+            text=text,
+            at=datetime.now(UTC),
+            author_name=self._me().display_name,
+            pending=True,
         )
         return self._write(order_id, lambda d: dataclasses.replace(d, notes=[*d.notes, note]))
 
@@ -248,6 +123,7 @@ class FakeServices:
     def log_time(
         self, order_id: OrderId, *, kind: str, started_at: datetime, ended_at: datetime
     ) -> OrderDetail:
+        self._evidence(order_id, MutationType.TIME_ADD)
         if kind not in ("travel", "work", "break"):
             raise InvalidInput("Choose travel, work or break.")
         if ended_at <= started_at:
@@ -255,11 +131,19 @@ class FakeServices:
         return self._write(order_id, lambda d: d)
 
     def use_part(self, order_id: OrderId, *, sku: str, quantity: float | str) -> OrderDetail:
+        self._evidence(order_id, MutationType.PART_USE)
         if not sku.strip():
             raise InvalidInput("Enter the part's SKU.")
         return self._write(order_id, lambda d: d)
 
     def void_entry(self, order_id: OrderId, *, entity: str, entry_id: uuid.UUID, reason: str) -> OrderDetail:
+        d = self._order(order_id)
+        mine = any(p.id == entry_id and p.mine for p in d.photos) or any(
+            n.id == entry_id and n.author_name == self._me().display_name for n in d.notes
+        )
+        verdict = R.judge_void(relation=self._relation(d), is_author=mine)
+        if not verdict.allowed:
+            raise refused(verdict, "You may not remove this entry.")
         if not reason.strip():
             raise InvalidInput("Say why the entry is voided.")
         return self._write(
@@ -271,6 +155,68 @@ class FakeServices:
             ),
         )
 
+    # --- assigning ---------------------------------------------------------------------
+
+    def list_technicians(self, order_id: OrderId, *, query: str = "") -> list[TechnicianChoice]:
+        d = self._order(order_id)
+        if self._relation(d) is not R.Relation.DISPATCH:
+            raise InvalidInput("Only a dispatcher assigns orders.")
+        words = query.casefold().split()  # every word in the name, username or a skill
+        end_of_today = datetime.now().astimezone().replace(hour=23, minute=59, second=59)
+        choices = []
+        for p in self._people.values():
+            if p.role.value != "technician":
+                continue
+            haystack = [t.casefold() for t in (p.display_name, p.username, *p.skills)]
+            if not all(any(word in text for text in haystack) for word in words):
+                continue
+            open_today = sum(
+                1
+                for o in self._orders.values()
+                if o.assignee_id == p.id
+                and o.summary.status in OPEN
+                and o.summary.due_at is not None
+                and o.summary.due_at <= end_of_today
+            )
+            choices.append(
+                TechnicianChoice(
+                    id=p.id,
+                    username=p.username,
+                    display_name=p.display_name,
+                    skills=list(p.skills),
+                    open_today=open_today,
+                    current=d.assignee_id == p.id,
+                )
+            )
+        return sorted(choices, key=lambda c: (c.open_today, c.display_name))
+
+    def assign(self, order_id: OrderId, assignee_id: uuid.UUID | None) -> OrderDetail:
+        d = self._order(order_id)
+        edit = R.judge_field_edit(relation=self._relation(d))
+        if not edit.allowed:
+            raise InvalidInput("Only a dispatcher assigns orders.")
+        status = d.summary.status
+        verdict = R.judge_assign(status=status, assignee_id=str(assignee_id) if assignee_id else None)
+        if not verdict.allowed:
+            raise refused(verdict, "This order cannot be assigned now.")
+        person = next((p for p in self._people.values() if p.id == assignee_id), None)
+        if assignee_id is not None and (person is None or person.role.value != "technician"):
+            raise InvalidInput(plain(Code.UNKNOWN_ASSIGNEE))
+        if assignee_id == d.assignee_id:
+            return self._fresh(d)  # the same assignee: nothing to send, as in the real services
+        if d.assignee_id is not None and d.assignee_id != assignee_id:
+            self._past.setdefault(order_id, set()).add(d.assignee_id)
+        after = R.status_after_assign(status=status, assignee_id=str(assignee_id) if assignee_id else None)
+        name = person.display_name if person else ""
+        changed = dataclasses.replace(
+            d,
+            assignee_id=assignee_id,
+            assignee_name=name,
+            summary=dataclasses.replace(d.summary, status=after, assignee_name=name),
+            status_reason=d.status_reason if after is status else None,
+        )
+        return self._write(order_id, lambda _d: changed)
+
     # --- photos and signatures: real Pillow work, kept in memory ------------------
 
     def add_photos(
@@ -281,8 +227,7 @@ class FakeServices:
         caption: str = "",
         progress: Callable[[int, int, str], None] | None = None,
     ) -> PhotoBatch:
-        if order_id not in self._orders:
-            raise InvalidInput("This order is not on this device.")
+        self._evidence(order_id, MutationType.PHOTO_ADD)
         added: list[PhotoView] = []
         problems: list[PhotoProblem] = []
         total = len(files)
@@ -292,8 +237,8 @@ class FakeServices:
             try:
                 with Image.open(path) as img:
                     img.load()
-                    full = _jpeg(img)
-                    thumb = _jpeg(img, longest=THUMB)
+                    full = jpeg(img)
+                    thumb = jpeg(img, longest=THUMB)
                     width, height = img.size
             except (UnidentifiedImageError, OSError):
                 problems.append(PhotoProblem(name=path.name, message="This file is not a photo we can read."))
@@ -309,7 +254,7 @@ class FakeServices:
                     width=width,
                     height=height,
                     size=len(full),
-                    author_name="Tess Tech",
+                    author_name=self._me().display_name,
                     pending=True,
                     mine=True,
                     state=BlobState.LOCAL,
@@ -331,6 +276,9 @@ class FakeServices:
         width: float,
         height: float,
     ) -> OrderDetail:
+        self._evidence(order_id, MutationType.SIGNATURE_ADD)
+        if not self._fresh(self._order(order_id)).offers.signature:
+            raise InvalidInput(plain(Code.ILLEGAL_STATE))
         if not signer_name.strip():
             raise InvalidInput("Enter the name of the person signing.")
         if not any(strokes):
@@ -362,21 +310,32 @@ class FakeServices:
     def create_follow_up(
         self, from_order_id: OrderId, *, title: str, description: str, priority: str, kind: str
     ) -> OrderDetail:
+        source = self._fresh(self._order(from_order_id))
+        if not source.offers.follow_up:
+            raise InvalidInput("Follow-up work is made by the order's technician.")
         if not title.strip():
             raise InvalidInput("The title cannot be empty.")
-        new = _order(
+        new = new_order(
             len(self._orders) + 1,
-            title=title,
+            title=title.strip(),
             priority=Priority(priority),
             due=timedelta(days=3),
             status=Status.NEW,
             now=datetime.now(UTC),
         )
+        new = dataclasses.replace(new, description=description, kind=kind, checklist=[])
         with self._lock:
             self._orders[new.summary.id] = new
+            self._created_by[new.summary.id] = self._me().id
         return self._write(new.summary.id, lambda d: d)
 
     def update_order(self, order_id: OrderId, fields: Mapping[str, Any]) -> OrderDetail:
+        d = self._order(order_id)
+        if not R.judge_field_edit(relation=self._relation(d)).allowed:
+            raise InvalidInput("Only a dispatcher edits the order's details.")
+        if "assignee_id" in fields:
+            raw = fields["assignee_id"]
+            d = self.assign(order_id, uuid.UUID(str(raw)) if raw else None)
         summary_fields = {k: v for k, v in fields.items() if k in ("title", "priority", "due_at")}
         return self._write(
             order_id,
@@ -389,18 +348,8 @@ class FakeServices:
     def resolve_conflict(self, conflict_id: uuid.UUID, *, choice: str, value: Any = None) -> OrderDetail:
         raise InvalidInput("This conflict is not on this device.")
 
-    def sync_status(self) -> SyncStatus:
-        return SyncStatus(state=SyncState.OFFLINE, waiting=self._waiting, message="server unreachable")
 
-    def sync_now(self) -> None:
-        threading.Timer(0.2, self._notify).start()
-
-    def add_listener(self, callback: Callable[[], None]) -> Callable[[], None]:
-        self._listeners.append(callback)
-        return lambda: self._listeners.remove(callback)
-
-
-if __name__ == "__main__":  # hand-testing only: serve the views against the double
+def serve(fake: FakeServices, *, port: int) -> None:  # hand-testing only: the views against the double
     import os
     import secrets
 
@@ -408,13 +357,27 @@ if __name__ == "__main__":  # hand-testing only: serve the views against the dou
 
     from app.views.app import mount
 
-    fake = FakeServices()
     os.environ.setdefault("FLET_SECRET_KEY", secrets.token_urlsafe(32))  # Flet signs upload URLs with it
     ft.run(
         lambda page: mount(page, services=fake, server_url=""),
         view=ft.AppView.WEB_BROWSER,
         host="127.0.0.1",
-        port=8598,
+        port=port,
         no_cdn=True,
         upload_dir=str(fake.incoming_dir()),
     )
+
+
+if __name__ == "__main__":
+    import os
+
+    fake = FakeServices()
+    fake.online = os.environ.get("ORDO_FAKE_ONLINE") == "1"
+    boiler = next(d for d in fake._orders.values() if d.summary.number == "WO-000003")
+    fake.refuse(
+        boiler.summary.id,
+        what="Checklist: Leak test = pass",
+        code=Code.ILLEGAL_STATE,
+        kept="The checklist keeps the value it had: not done.",
+    )
+    serve(fake, port=int(os.environ.get("ORDO_FAKE_PORT", "8598")))

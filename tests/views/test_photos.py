@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.domain import Status
 from app.services.types import BlobState, OrderDetail, PhotoBatch, PhotoProblem, PhotoView, ServiceError
 from app.views.photo_capture import outcome_text, problem_text, processing_text, receiving_text, safe_name
 from app.views.photo_view import find_photo, photo_facts, size_text
@@ -23,7 +22,6 @@ from app.views.signature import (
     clamp,
     extended,
     form_problem,
-    may_sign,
     pad_width,
     signed_text,
 )
@@ -99,7 +97,7 @@ def _any_detail(services: FakeServices) -> OrderDetail:
 
 
 def test_the_outcome_counts_what_was_added_and_what_was_not() -> None:
-    detail = _any_detail(FakeServices())
+    detail = _any_detail(FakeServices(user="tech1"))
     one = PhotoProblem(name="notes.jpg", message="This file is not a photo we can read.")
     assert outcome_text(PhotoBatch(detail=detail, added=2)) == "Added 2 photos."
     assert outcome_text(PhotoBatch(detail=detail, added=1)) == "Added 1 photo."
@@ -138,7 +136,7 @@ def test_photo_facts_give_size_author_and_time() -> None:
 
 def test_a_photo_is_found_by_its_id_and_a_bad_id_finds_nothing() -> None:
     photo = _photo()
-    detail = dataclasses.replace(_any_detail(FakeServices()), photos=[photo])
+    detail = dataclasses.replace(_any_detail(FakeServices(user="tech1")), photos=[photo])
     assert find_photo(detail, str(photo.id)) == photo
     assert find_photo(detail, str(uuid.uuid4())) is None
     assert find_photo(detail, "not-a-uuid") is None
@@ -176,27 +174,11 @@ def test_saving_needs_a_name_and_a_drawing() -> None:
     assert form_problem(signer_name="Ada", strokes=stroke) == ""
 
 
-@pytest.mark.parametrize(
-    ("required", "status", "role", "offered"),
-    [
-        (False, Status.IN_PROGRESS, "technician", True),  # always to the assignee
-        (True, Status.IN_PROGRESS, "dispatcher", True),
-        (False, Status.IN_PROGRESS, "dispatcher", False),
-        (True, Status.CLOSED, "technician", False),
-        (True, Status.CANCELLED, "technician", False),
-    ],
-)
-def test_get_signature_is_offered_where_it_makes_sense(
-    required: bool, status: Status, role: str, offered: bool
-) -> None:
-    assert may_sign(requires_signature=required, status=status, role=role) is offered
-
-
 # --- the double the views are developed against behaves as the contract says --------------
 
 
 def test_the_double_adds_good_photos_and_reports_bad_files_with_progress(tmp_path: Path) -> None:
-    services = FakeServices(incoming=tmp_path / "incoming")
+    services = FakeServices(incoming=tmp_path / "incoming", user="tech1")
     order = services.list_orders().overdue[0]
     good = _jpeg(tmp_path / "IMG_0042.jpg", size=(1200, 900))
     bad = tmp_path / "notes.jpg"
@@ -223,7 +205,7 @@ def test_the_double_adds_good_photos_and_reports_bad_files_with_progress(tmp_pat
 
 
 def test_the_double_voids_a_photo_with_a_reason(tmp_path: Path) -> None:
-    services = FakeServices(incoming=tmp_path)
+    services = FakeServices(incoming=tmp_path, user="tech1")
     order_id = _any_detail(services).summary.id
     (photo,) = services.add_photos(order_id, [_jpeg(tmp_path / "a.jpg")]).detail.photos
     with pytest.raises(ServiceError):
@@ -232,7 +214,7 @@ def test_the_double_voids_a_photo_with_a_reason(tmp_path: Path) -> None:
 
 
 def test_a_signature_clears_the_signature_blocker(tmp_path: Path) -> None:
-    services = FakeServices()
+    services = FakeServices(user="tech1")
     number = "WO-000003"  # the double's order that requires a signature
     detail = services.get_order_by_number(number)
     assert detail is not None and detail.requires_signature

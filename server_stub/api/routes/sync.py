@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 
+from app.domain.limits import MAX_CURSOR
 from app.domain.protocol import MAX_BATCH, PROTOCOL, PullResponse, PushRequest, PushResponse
 from server_stub import policy
 from server_stub.api.deps import ClockDep, CurrentUser, DbDep, JsonBody, SettingsDep
@@ -20,6 +21,12 @@ from server_stub.sync.pull import pull
 from server_stub.sync.push import push
 
 router = APIRouter(prefix="/sync", tags=["sync"])
+
+# A cursor is what an earlier pull gave out: urlsafe base64 without padding
+# (server_stub.sync.cursor). The document names that as the format `pull-cursor`, so a
+# checker can tell "any string" from "a cursor"; the alphabet is documented, not enforced
+# here, so a foreign string stays the protocol's 400 `bad_cursor`, not a 422.
+CURSOR_DOC = {"format": "pull-cursor", "pattern": "^[A-Za-z0-9_-]*$"}
 
 PUSH_BODY = {
     "requestBody": {
@@ -98,7 +105,7 @@ def pull_route(
     db: DbDep,
     settings: SettingsDep,
     clock: ClockDep,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR, json_schema_extra=CURSOR_DOC)] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> PullResponse:
     _may_sync(principal)

@@ -1,39 +1,25 @@
-"""checklist.set: one value per item; a stale write by another device is a conflict."""
+"""checklist.set: one value per item. The rulebook says whether the order's state
+takes a value (a completed or closed checklist is the record; a cancelled order's
+value is kept as a conflict) and whether the value fits the item; a stale write by
+another device is a conflict."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from app.domain import ChecklistKind, Status
+from app.domain import Status, rules
+from app.domain.codes import Code
 from app.domain.protocol import ChecklistSetArgs, Entity, Mutation, MutationResult, MutationType, ResultStatus
 from server_stub.db import next_seq
-from server_stub.models import ChecklistItem, WorkOrder
+from server_stub.models import ChecklistItem
 from server_stub.sync.apply.common import Context, Rejected, allowed, conflict, load_order, parse_args
 
-MAX_TEXT_VALUE = 10_000
 
-
-def check_value(item: ChecklistItem, value: Any) -> None:
-    if value is None:
-        return
-    kind = item.kind
-    ok = {
-        ChecklistKind.CHECK: isinstance(value, bool),
-        ChecklistKind.NUMBER: isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value),
-        ChecklistKind.TEXT: isinstance(value, str) and len(value) <= MAX_TEXT_VALUE,
-        ChecklistKind.PASS_FAIL: value in ("pass", "fail"),
-    }.get(ChecklistKind(kind), False)
-    if not ok:
-        raise Rejected("invalid_args", f"value {value!r} does not fit a {kind} item")
-
-
-def undoes_finished_work(order: WorkOrder, item: ChecklistItem, *, done: bool) -> bool:
-    """Whether un-doing `item` would leave a completed (or closed-after-completed) order with
-    required work open: a state no transition reaches, since completing needs it done."""
-    return order.status in (Status.COMPLETED, Status.CLOSED) and item.required and item.done and not done
+def check_value(item: ChecklistItem, value: Any, *, done: bool) -> None:
+    """Raise invalid_args when `value` (and `done`) cannot be `item`'s."""
+    problem = rules.checklist_value_problem(kind=item.kind, value=value, done=done)
+    if problem is not None:
+        raise Rejected(Code.INVALID_ARGS, problem)
 
 
 def set_value(ctx: Context, *, item: ChecklistItem, value: Any, done: bool) -> int:
@@ -45,19 +31,24 @@ def set_value(ctx: Context, *, item: ChecklistItem, value: Any, done: bool) -> i
 
 
 def checklist_set(ctx: Context, m: Mutation) -> MutationResult:
-    order, access = load_order(ctx, m.entity_id)
-    allowed(MutationType.CHECKLIST_SET, access)
+    order, relation = load_order(ctx, m.entity_id)
+    allowed(MutationType.CHECKLIST_SET, relation)
     args = parse_args(ChecklistSetArgs, m.args)
     item = ctx.session.get(ChecklistItem, str(args.item_id), with_for_update=True)
     if item is None or item.order_id != order.id:
-        raise Rejected("not_found", f"no checklist item {args.item_id} on this order")
-    check_value(item, args.value)
+        raise Rejected(Code.NOT_FOUND, f"no checklist item {args.item_id} on this order")
+    check_value(item, args.value, done=args.done)
     if item.value == args.value and item.done == args.done:
+        # The stored value already: a re-sent mutation changes nothing, in any state.
         return ctx.result(ResultStatus.APPLIED, seq=item.seq)
+    judged = rules.judge_checklist(relation=relation, status=Status(order.status))
+    if judged.outcome is rules.Outcome.REFUSE:
+        raise Rejected.of(judged)
     stale = m.base_seq is not None and m.base_seq < item.value_seq and item.value_device_id != ctx.device_id
-    if stale or undoes_finished_work(order, item, done=args.done):
-        # Someone else changed the value since this device last saw it, or the order was
-        # completed meanwhile (an untick arriving late): keep theirs, the sent one in the row.
+    if judged.outcome is rules.Outcome.CONFLICT or stale:
+        # The order was cancelled (the measured value is evidence, kept for the dispatcher),
+        # or someone else changed the value since this device saw it: keep theirs, the
+        # sent one in the row.
         return conflict(
             ctx,
             order=order,

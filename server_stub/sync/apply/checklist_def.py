@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
+from app.domain.codes import Code
 from app.domain.protocol import ChecklistItemDef
 from server_stub.db import next_seq
 from server_stub.models import ChecklistItem, WorkOrder
@@ -46,11 +47,11 @@ def decode(value: Any) -> list[dict[str, Any]]:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise Rejected("invalid_args", f"fields.checklist.{where}: {first['msg']}") from None
+        raise Rejected(Code.INVALID_ARGS, f"fields.checklist.{where}: {first['msg']}") from None
     if len({d.id for d in defs}) != len(defs) or len({d.position for d in defs}) != len(defs):
-        raise Rejected("invalid_args", "fields.checklist: item ids and positions must be unique")
+        raise Rejected(Code.INVALID_ARGS, "fields.checklist: item ids and positions must be unique")
     if any(d.min is not None and d.max is not None and d.min > d.max for d in defs):
-        raise Rejected("invalid_args", "fields.checklist: min above max")
+        raise Rejected(Code.INVALID_ARGS, "fields.checklist: min above max")
     return sorted((d.model_dump(mode="json", include={"id", *DEFINITION}) for d in defs), key=_position)
 
 
@@ -66,7 +67,7 @@ def write(ctx: Context, *, order: WorkOrder, defs: list[dict[str, Any]]) -> bool
         item = existing.get(d["id"])
         if item is None:
             if ctx.session.get(ChecklistItem, d["id"]) is not None:
-                raise Rejected("id_conflict", f"checklist item {d['id']} belongs to another order")
+                raise Rejected(Code.ID_CONFLICT, f"checklist item {d['id']} belongs to another order")
             seq = next_seq(ctx.session)
             ctx.session.add(
                 ChecklistItem(

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain import Status
+from app.domain import Status, rules
+from app.domain.codes import Code
 from app.domain.protocol import Entity, MutationResult, MutationType, ResultStatus
 from server_stub import policy
 from server_stub.blobstore import BlobStore
@@ -22,12 +23,20 @@ from server_stub.timeutil import parse_wire
 
 
 class Rejected(Exception):
-    """The mutation can never succeed; `code` and `message` go into its result."""
+    """The mutation can never succeed; `code` (one of the protocol's) and `message`
+    go into its result. A code outside the protocol's list fails here, loudly."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: Code | str, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.code = Code(code)
         self.message = message
+
+    @classmethod
+    def of(cls, verdict: rules.Verdict | rules.MoveVerdict) -> Rejected:
+        """The rejection a refusing verdict of the rulebook stands for."""
+        if verdict.code is None:
+            raise ValueError(f"{verdict} refuses nothing")
+        return cls(verdict.code, verdict.detail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,36 +64,42 @@ def parse_args(model: type[A], args: dict[str, Any]) -> A:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "args"
-        raise Rejected("invalid_args", f"{where}: {first['msg']}") from None
+        raise Rejected(Code.INVALID_ARGS, f"{where}: {first['msg']}") from None
 
 
 def parse_time(text: str, *, name: str) -> datetime:
     try:
         return parse_wire(text)
     except ValueError:
-        raise Rejected("invalid_args", f"{name}: not an ISO-8601 time: {text!r}") from None
+        raise Rejected(Code.INVALID_ARGS, f"{name}: not an ISO-8601 time: {text!r}") from None
 
 
 def parse_status(text: Any, *, name: str) -> Status:
     try:
         return Status(text)
     except ValueError:
-        raise Rejected("invalid_args", f"{name}: unknown status {text!r}") from None
+        raise Rejected(Code.INVALID_ARGS, f"{name}: unknown status {text!r}") from None
 
 
-def load_order(ctx: Context, entity_id: uuid.UUID) -> tuple[WorkOrder, policy.Access]:
+def load_order(ctx: Context, entity_id: uuid.UUID) -> tuple[WorkOrder, rules.Relation]:
     # Row lock (PostgreSQL): two devices changing one order must not both read the old row.
     order = ctx.session.get(WorkOrder, str(entity_id), with_for_update=True)
     if order is None or order.org_id != ctx.user.org_id:
         # Orders of other organisations are indistinguishable from unknown ones.
-        raise Rejected("not_found", f"no work order {entity_id}")
+        raise Rejected(Code.NOT_FOUND, f"no work order {entity_id}")
     return order, policy.order_access(user=ctx.user, order=order)
 
 
-def allowed(mutation_type: MutationType, access: policy.Access) -> policy.Verdict:
-    verdict = policy.verdict(mutation_type=mutation_type, access=access)
-    if verdict is policy.Verdict.FORBID:
-        raise Rejected("forbidden", f"you may not {mutation_type.value} this work order")
+def allowed(mutation_type: MutationType, access: rules.Relation) -> rules.Verdict:
+    """The rulebook's first answer for a mutation on this order: refused raises,
+    otherwise ALLOW or CONFLICT (the caller keeps a conflict row)."""
+    return settled(policy.verdict(mutation_type=mutation_type, access=access))
+
+
+def settled(verdict: rules.Verdict) -> rules.Verdict:
+    """Raise the rejection of a refusing verdict; pass an allowing or conflicting one on."""
+    if verdict.outcome is rules.Outcome.REFUSE:
+        raise Rejected.of(verdict)
     return verdict
 
 

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.domain import rules
 from app.domain.blobs import BLOB_PENDING, BLOB_STORED
+from app.domain.codes import Code
 from app.domain.protocol import (
     Entity,
     Mutation,
@@ -28,12 +30,12 @@ from server_stub.models import Base, Counter, Note, Part, PartUsage, Photo, Sign
 from server_stub.sync.apply.common import (
     Context,
     Rejected,
-    allowed,
     conflicts_about,
     load_order,
     open_conflict,
     parse_args,
     parse_time,
+    settled,
 )
 from server_stub.timeutil import to_wire
 
@@ -54,7 +56,7 @@ def _append(
     if existing is not None:
         same = existing.order_id == order.id and all(getattr(existing, k) == v for k, v in content.items())
         if not same:
-            raise Rejected("id_conflict", f"{entity.value} {row_id} already exists with other content")
+            raise Rejected(Code.ID_CONFLICT, f"{entity.value} {row_id} already exists with other content")
         # Re-sent under a new mid (re-queued after a crash): the union holds it once.
         flagged = conflicts_about(ctx, entity=entity, entity_id=row_id)
         status = ResultStatus.CONFLICT if flagged else ResultStatus.APPLIED
@@ -65,8 +67,8 @@ def _append(
 
 
 def note_add(ctx: Context, m: Mutation) -> MutationResult:
-    order, access = load_order(ctx, m.entity_id)
-    allowed(MutationType.NOTE_ADD, access)
+    order, relation = load_order(ctx, m.entity_id)
+    settled(rules.judge_evidence(MutationType.NOTE_ADD, relation=relation))
     args = parse_args(NoteAddArgs, m.args)
     at = parse_time(args.at, name="at")
     row_id = str(args.id)
@@ -81,8 +83,8 @@ def note_add(ctx: Context, m: Mutation) -> MutationResult:
 
 
 def photo_add(ctx: Context, m: Mutation) -> MutationResult:
-    order, access = load_order(ctx, m.entity_id)
-    allowed(MutationType.PHOTO_ADD, access)
+    order, relation = load_order(ctx, m.entity_id)
+    settled(rules.judge_evidence(MutationType.PHOTO_ADD, relation=relation))
     args = parse_args(PhotoAddArgs, m.args)
     row_id = str(args.id)
     content = {
@@ -157,13 +159,13 @@ def settle_held_blobs(session: Session, *, held: Callable[[str, str], bool]) -> 
 
 
 def time_add(ctx: Context, m: Mutation) -> MutationResult:
-    order, access = load_order(ctx, m.entity_id)
-    allowed(MutationType.TIME_ADD, access)
+    order, relation = load_order(ctx, m.entity_id)
+    settled(rules.judge_evidence(MutationType.TIME_ADD, relation=relation))
     args = parse_args(TimeAddArgs, m.args)
     started = parse_time(args.started_at, name="started_at")
     ended = parse_time(args.ended_at, name="ended_at")
     if ended <= started:
-        raise Rejected("invalid_args", "ended_at: must be after started_at")
+        raise Rejected(Code.INVALID_ARGS, "ended_at: must be after started_at")
     row_id = str(args.id)
     content = {"kind": args.kind, "started_at": started, "ended_at": ended}
     repeat, seq = _append(
@@ -215,14 +217,14 @@ def _span(row_id: str, order_id: str, kind: str, started: Any, ended: Any) -> di
 
 
 def part_use(ctx: Context, m: Mutation) -> MutationResult:
-    order, access = load_order(ctx, m.entity_id)
-    allowed(MutationType.PART_USE, access)
+    order, relation = load_order(ctx, m.entity_id)
+    settled(rules.judge_evidence(MutationType.PART_USE, relation=relation))
     args = parse_args(PartUseArgs, m.args)
     known = ctx.session.execute(
         select(Part.id).where(Part.org_id == order.org_id, Part.sku == args.sku)
     ).first()
     if known is None:
-        raise Rejected("unknown_part", f"no part {args.sku!r} in the catalogue")
+        raise Rejected(Code.UNKNOWN_PART, f"no part {args.sku!r} in the catalogue")
     row_id = str(args.id)
     content = {"sku": args.sku, "quantity": args.quantity}
     repeat, seq = _append(
@@ -235,8 +237,8 @@ def part_use(ctx: Context, m: Mutation) -> MutationResult:
 
 
 def signature_add(ctx: Context, m: Mutation) -> MutationResult:
-    order, access = load_order(ctx, m.entity_id)
-    allowed(MutationType.SIGNATURE_ADD, access)
+    order, relation = load_order(ctx, m.entity_id)
+    settled(rules.judge_evidence(MutationType.SIGNATURE_ADD, relation=relation))
     args = parse_args(SignatureAddArgs, m.args)
     row_id = str(args.id)
     content = {

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import StrictBool, StringConstraints, TypeAdapter, ValidationError
 
-from app.domain import LIFECYCLE_FIELDS, Kind, Priority, Status
+from app.domain import LIFECYCLE_FIELDS, Kind, Priority, Status, limits, rules
+from app.domain.codes import Code
 from app.domain.protocol import CustomerArgs, SiteArgs
 from server_stub import policy
 from server_stub.models import User, WorkOrder
@@ -20,8 +21,8 @@ from server_stub.sync.apply import checklist_def, scope
 from server_stub.sync.apply.common import Context, Rejected, parse_time
 from server_stub.timeutil import to_db, to_wire
 
-# Orders in these states keep their assignee: the work is done or will never be.
-NOT_REASSIGNABLE = frozenset({Status.COMPLETED, Status.CLOSED, Status.CANCELLED})
+# Orders in these states keep their assignee (the rulebook's set).
+NOT_REASSIGNABLE = rules.NOT_REASSIGNABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ def _adapted(adapter: TypeAdapter[Any], *, name: str, then: Callable[[Any], Any]
         try:
             return then(adapter.validate_python(value))
         except ValidationError as exc:
-            raise Rejected("invalid_args", f"fields.{name}: {exc.errors()[0]['msg']}") from None
+            raise Rejected(Code.INVALID_ARGS, f"fields.{name}: {exc.errors()[0]['msg']}") from None
 
     return decode
 
@@ -50,7 +51,7 @@ def _due(value: Any) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise Rejected("invalid_args", "fields.due_at: an ISO-8601 time or null")
+        raise Rejected(Code.INVALID_ARGS, "fields.due_at: an ISO-8601 time or null")
     return parse_time(value, name="fields.due_at")
 
 
@@ -78,11 +79,17 @@ def _customer_wire(value: Any) -> Any:
 
 CODECS: dict[str, FieldCodec] = {
     "title": FieldCodec(
-        _adapted(TypeAdapter(Annotated[str, StringConstraints(min_length=1, max_length=300)]), name="title"),
+        _adapted(
+            TypeAdapter(Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_TITLE)]),
+            name="title",
+        ),
         _same,
     ),
     "description": FieldCodec(
-        _adapted(TypeAdapter(Annotated[str, StringConstraints(max_length=10_000)]), name="description"),
+        _adapted(
+            TypeAdapter(Annotated[str, StringConstraints(max_length=limits.MAX_DESCRIPTION)]),
+            name="description",
+        ),
         _same,
     ),
     "kind": FieldCodec(_adapted(TypeAdapter(Kind), name="kind", then=lambda k: k.value), _same),
@@ -95,7 +102,10 @@ CODECS: dict[str, FieldCodec] = {
         _adapted(_CUSTOMER, name="customer", then=lambda c: c.model_dump(mode="json")), _customer_wire
     ),
     "asset": FieldCodec(
-        _adapted(TypeAdapter(Annotated[str, StringConstraints(max_length=200)] | None), name="asset"), _same
+        _adapted(
+            TypeAdapter(Annotated[str, StringConstraints(max_length=limits.MAX_ASSET)] | None), name="asset"
+        ),
+        _same,
     ),
     "due_at": FieldCodec(_due, to_wire),
     "requires_signature": FieldCodec(_adapted(TypeAdapter(StrictBool), name="requires_signature"), _same),
@@ -107,7 +117,7 @@ CODECS: dict[str, FieldCodec] = {
 def decode(name: str, value: Any) -> Any:
     codec = CODECS.get(name)
     if codec is None:
-        raise Rejected("invalid_args", f"fields.{name}: not a field an order.update may change")
+        raise Rejected(Code.INVALID_ARGS, f"fields.{name}: not a field an order.update may change")
     return codec.decode(value)
 
 
@@ -142,35 +152,24 @@ def write(ctx: Context, *, order: WorkOrder, name: str, value: Any, seq: int) ->
 
 
 def check_assignable(ctx: Context, *, order: WorkOrder, assignee_id: str | None) -> None:
-    """Raise Rejected when `assignee_id` may not be set on `order` now."""
-    current = Status(order.status)
-    if current in NOT_REASSIGNABLE:
-        raise Rejected("not_reassignable", f"a {current.value} order cannot be reassigned")
-    if assignee_id is None:
-        if current is not Status.ASSIGNED:
-            raise Rejected(
-                "unassign_refused", f"only an assigned order can be unassigned, not {current.value}"
-            )
-        return
-    if not policy.may_be_assignee(ctx.session.get(User, assignee_id), org_id=order.org_id):
-        raise Rejected("unknown_assignee", f"no technician {assignee_id} in this organisation")
+    """Raise Rejected when `assignee_id` may not be set on `order` now: the rulebook's
+    judgement of the state, then whether that person is an active technician here."""
+    judged = rules.judge_assign(status=Status(order.status), assignee_id=assignee_id)
+    if not judged.allowed:
+        raise Rejected.of(judged)
+    if assignee_id is not None and not policy.may_be_assignee(
+        ctx.session.get(User, assignee_id), org_id=order.org_id
+    ):
+        raise Rejected(Code.UNKNOWN_ASSIGNEE, f"no active technician {assignee_id} in this organisation")
 
 
 def _assign(ctx: Context, *, order: WorkOrder, assignee_id: str | None, seq: int) -> None:
     check_assignable(ctx, order=order, assignee_id=assignee_id)
     current = Status(order.status)
-    to: Status | None = None
-    if assignee_id is None:
-        to = Status.NEW  # only reached from assigned (checked above)
-    elif current in (Status.NEW, Status.CANNOT_COMPLETE):
-        # new -> assigned by the protocol; cannot_complete -> assigned is the
-        # dispatcher's move of the state table for handing the job to someone.
-        to = Status.ASSIGNED
-    # Reassigning an en_route, in_progress or on_hold order keeps its status:
-    # the state table has no move back to assigned from most of them.
+    to = rules.status_after_assign(status=current, assignee_id=assignee_id)
     if assignee_id is not None and assignee_id not in (order.past_assignees or []):
         order.past_assignees = [*(order.past_assignees or []), assignee_id]
-    if to is not None:
+    if to is not current:
         order.status = to.value
         order.status_reason = None
         if to in LIFECYCLE_FIELDS:

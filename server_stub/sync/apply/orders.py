@@ -20,11 +20,12 @@ import json
 from sqlalchemy import select
 
 from app.domain import LIFECYCLE_FIELDS, Priority, Status, default_due, format_number
+from app.domain.codes import Code
 from app.domain.protocol import Mutation, MutationResult, MutationType, OrderCreateArgs, ResultStatus
 from server_stub import policy
 from server_stub.db import next_order_number, next_seq
 from server_stub.models import ChecklistItem, LedgerEntry, User, WorkOrder
-from server_stub.sync.apply.common import Context, Rejected, parse_args, parse_time
+from server_stub.sync.apply.common import Context, Rejected, parse_args, parse_time, settled
 from server_stub.timeutil import to_db
 
 
@@ -37,7 +38,7 @@ def _repeat(ctx: Context, *, order: WorkOrder, digest: str) -> MutationResult:
     mine = order.org_id == ctx.user.org_id and order.created_by == ctx.user.id
     same = mine and order.create_digest == digest
     if not same:
-        raise Rejected("id_conflict", f"work order {order.id} already exists")
+        raise Rejected(Code.ID_CONFLICT, f"work order {order.id} already exists")
     first = ctx.session.execute(
         select(LedgerEntry.result)
         .where(LedgerEntry.entity_id == order.id, LedgerEntry.type == MutationType.ORDER_CREATE.value)
@@ -50,25 +51,24 @@ def _repeat(ctx: Context, *, order: WorkOrder, digest: str) -> MutationResult:
 
 def _check(ctx: Context, m: Mutation, args: OrderCreateArgs) -> tuple[str | None, Status]:
     if args.id is not None and args.id != m.entity_id:
-        raise Rejected("invalid_args", "id: must equal the mutation's entity_id")
+        raise Rejected(Code.INVALID_ARGS, "id: must equal the mutation's entity_id")
     assignee = None if args.assignee_id is None else str(args.assignee_id)
     status = Status.ASSIGNED if assignee is not None else Status.NEW
     if args.status is not None and args.status != status.value:
-        raise Rejected("invalid_args", f"status: {args.status} does not fit assignee_id")
-    if not policy.may_create_order(user=ctx.user, assigned=assignee is not None):
-        raise Rejected("forbidden", "a technician creates follow-up work only: status new, unassigned")
+        raise Rejected(Code.INVALID_ARGS, f"status: {args.status} does not fit assignee_id")
+    settled(policy.may_create_order(user=ctx.user, assigned=assignee is not None))
     if assignee is not None and not policy.may_be_assignee(
         ctx.session.get(User, assignee), org_id=ctx.user.org_id
     ):
-        raise Rejected("unknown_assignee", f"no technician {assignee} in this organisation")
+        raise Rejected(Code.UNKNOWN_ASSIGNEE, f"no active technician {assignee} in this organisation")
     ids = [str(i.id) for i in args.checklist]
     if len(set(ids)) != len(ids) or len({i.position for i in args.checklist}) != len(ids):
-        raise Rejected("invalid_args", "checklist: item ids and positions must be unique")
+        raise Rejected(Code.INVALID_ARGS, "checklist: item ids and positions must be unique")
     for item in args.checklist:
         if item.min is not None and item.max is not None and item.min > item.max:
-            raise Rejected("invalid_args", f"checklist: min above max in {item.label!r}")
+            raise Rejected(Code.INVALID_ARGS, f"checklist: min above max in {item.label!r}")
     if ids and ctx.session.execute(select(ChecklistItem.id).where(ChecklistItem.id.in_(ids))).first():
-        raise Rejected("id_conflict", "checklist: an item id already exists")
+        raise Rejected(Code.ID_CONFLICT, "checklist: an item id already exists")
     return assignee, status
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.domain.codes import Code
 from app.domain.protocol import Mutation, MutationResult, MutationType
 from server_stub.sync.apply.checklist import checklist_set
 from server_stub.sync.apply.common import Context, Rejected
@@ -35,5 +36,5 @@ def apply(ctx: Context, m: Mutation) -> MutationResult:
     try:
         applier = APPLIERS[MutationType(m.type)]
     except (ValueError, KeyError):
-        raise Rejected("unsupported_mutation", f"this server does not know {m.type!r} mutations") from None
+        raise Rejected(Code.UNSUPPORTED_MUTATION, f"this server does not know {m.type!r} mutations") from None
     return applier(ctx, m)

@@ -1,4 +1,5 @@
-"""order.transition: the state machine, its role rules and the completion gate."""
+"""order.transition: the rulebook's judgement of a move (state table, who moves,
+the merge, the gates), applied to the stored order."""
 
 from __future__ import annotations
 
@@ -6,17 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from app.domain import (
-    LIFECYCLE_FIELDS,
-    REASON_REQUIRED,
-    ChecklistState,
-    Status,
-    completion_blockers,
-    is_legal,
-    role_may_move,
-)
+from app.domain import LIFECYCLE_FIELDS, ChecklistState, Status, completion_blockers, rules
 from app.domain.protocol import Entity, Mutation, MutationResult, MutationType, ResultStatus, TransitionArgs
-from server_stub import policy
 from server_stub.db import next_seq
 from server_stub.models import ChecklistItem, Signature, WorkOrder
 from server_stub.sync.apply import scope
@@ -32,36 +24,32 @@ from server_stub.sync.apply.common import (
 )
 from server_stub.timeutil import to_db
 
+_RESULT = {rules.Move.APPLY: ResultStatus.APPLIED, rules.Move.MERGE: ResultStatus.MERGED}
+
 
 def order_transition(ctx: Context, m: Mutation) -> MutationResult:
-    order, access = load_order(ctx, m.entity_id)
-    verdict = allowed(MutationType.ORDER_TRANSITION, access)
+    order, relation = load_order(ctx, m.entity_id)
+    allowed(MutationType.ORDER_TRANSITION, relation)  # refused callers learn nothing of their args
     args = parse_args(TransitionArgs, m.args)
     frm, to = parse_status(args.from_, name="from"), parse_status(args.to, name="to")
     at = parse_time(args.at, name="at")
     reason = (args.reason or "").strip() or None
-    if to in REASON_REQUIRED and reason is None:
-        raise Rejected("reason_required", f"moving to {to.value} needs a reason")
-    if not is_legal(frm, to):
-        raise Rejected("illegal_transition", f"{frm.value} → {to.value} is not a move of the state table")
-    role = policy.role_of(ctx.user)
-    if role is None or not role_may_move(role, frm, to):
-        raise Rejected("forbidden", f"your role may not move an order from {frm.value} to {to.value}")
     current = Status(order.status)
-    # A former assignee's status move is kept for the dispatcher, never applied.
-    conflicted = verdict is policy.Verdict.CONFLICT
-    status = ResultStatus.APPLIED
-    if not conflicted:
-        if to == current:
-            # Someone already made this move: nothing to change.
-            return ctx.result(ResultStatus.MERGED, seq=order.seq)
-        if frm == current:
-            status = ResultStatus.APPLIED
-        elif is_legal(current, to) and role_may_move(role, current, to):
-            status = ResultStatus.MERGED
-        else:
-            conflicted = True
-    if conflicted:
+    judged = rules.judge_transition(
+        role=ctx.user.role,
+        relation=relation,
+        sent_from=frm,
+        to=to,
+        current=current,
+        reason=reason,
+        gates=gates_of(ctx, order=order, to=to),
+    )
+    if judged.move is rules.Move.REFUSE:
+        raise Rejected.of(judged)
+    if judged.move is rules.Move.ALREADY:
+        # Someone already made this move: nothing to change.
+        return ctx.result(ResultStatus.MERGED, seq=order.seq)
+    if judged.move is rules.Move.CONFLICT:
         return conflict(
             ctx,
             order=order,
@@ -71,13 +59,39 @@ def order_transition(ctx: Context, m: Mutation) -> MutationResult:
             mine=to.value,
             theirs=current.value,
         )
-    seq = move(ctx, order=order, to=to, at=at, reason=reason)
-    return ctx.result(status, seq=seq)
+    seq = _write(ctx, order=order, to=to, at=at, reason=reason)
+    return ctx.result(_RESULT[judged.move], seq=seq)
+
+
+def gates_of(ctx: Context, *, order: WorkOrder, to: Status) -> rules.Gates:
+    """What the rulebook's gates need of the stored order (the checklist and the
+    signature are read only for a move that completes)."""
+    blockers: list[str] = []
+    if to is Status.COMPLETED:
+        items = ctx.session.query(ChecklistItem).filter(ChecklistItem.order_id == order.id).all()
+        signed = ctx.session.execute(select(exists().where(Signature.order_id == order.id))).scalar()
+        blockers = completion_blockers(
+            checklist=[ChecklistState(label=i.label, required=i.required, done=i.done) for i in items],
+            requires_signature=order.requires_signature,
+            has_signature=bool(signed),
+        )
+    return rules.Gates(has_assignee=order.assignee_id is not None, completion_blockers=blockers)
+
+
+def check_gates(ctx: Context, *, order: WorkOrder, to: Status) -> None:
+    """Raise the rejection of a gate that `order`'s content keeps closed for `to`."""
+    gated = rules.gate(to, gates_of(ctx, order=order, to=to))
+    if not gated.allowed:
+        raise Rejected.of(gated)
 
 
 def move(ctx: Context, *, order: WorkOrder, to: Status, at: datetime, reason: str | None) -> int:
     """Put `order` in status `to` (already judged legal) after the gates; returns the new seq."""
     check_gates(ctx, order=order, to=to)
+    return _write(ctx, order=order, to=to, at=at, reason=reason)
+
+
+def _write(ctx: Context, *, order: WorkOrder, to: Status, at: datetime, reason: str | None) -> int:
     before = scope.seeing(ctx, order)
     seq = next_seq(ctx.session)
     order.status = to.value
@@ -92,18 +106,3 @@ def move(ctx: Context, *, order: WorkOrder, to: Status, at: datetime, reason: st
     order.seq = seq
     scope.changed(ctx, order=order, before=before)
     return seq
-
-
-def check_gates(ctx: Context, *, order: WorkOrder, to: Status) -> None:
-    if to is Status.ASSIGNED and order.assignee_id is None:
-        raise Rejected("no_assignee", "an order without an assignee cannot be assigned; set assignee_id")
-    if to is Status.COMPLETED:
-        items = ctx.session.query(ChecklistItem).filter(ChecklistItem.order_id == order.id).all()
-        signed = ctx.session.execute(select(exists().where(Signature.order_id == order.id))).scalar()
-        blockers = completion_blockers(
-            checklist=[ChecklistState(label=i.label, required=i.required, done=i.done) for i in items],
-            requires_signature=order.requires_signature,
-            has_signature=bool(signed),
-        )
-        if blockers:
-            raise Rejected("completion_blocked", "; ".join(blockers))

@@ -7,19 +7,22 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from app.domain.protocol import Entity, Mutation, MutationResult, MutationType, OrderUpdateArgs, ResultStatus
-from server_stub import policy
+from app.domain import rules
+from app.domain.codes import Code
+from app.domain.protocol import Entity, Mutation, MutationResult, OrderUpdateArgs, ResultStatus
 from server_stub.db import next_seq
 from server_stub.sync.apply import fields
-from server_stub.sync.apply.common import Context, Rejected, allowed, load_order, open_conflict, parse_args
+from server_stub.sync.apply.common import Context, Rejected, load_order, open_conflict, parse_args, settled
 from server_stub.timeutil import to_db
 
 
 def order_update(ctx: Context, m: Mutation) -> MutationResult:
-    order, access = load_order(ctx, m.entity_id)
-    verdict = allowed(MutationType.ORDER_UPDATE, access)
+    order, relation = load_order(ctx, m.entity_id)
+    verdict = settled(rules.judge_field_edit(relation=relation))
     if m.base_seq is None:
-        raise Rejected("base_seq_required", "an order.update needs the base_seq of the order it was made on")
+        raise Rejected(
+            Code.BASE_SEQ_REQUIRED, "an order.update needs the base_seq of the order it was made on"
+        )
     args = parse_args(OrderUpdateArgs, m.args)
     sent = {name: fields.decode(name, value) for name, value in sorted(args.fields.items())}
     changed = {
@@ -33,7 +36,7 @@ def order_update(ctx: Context, m: Mutation) -> MutationResult:
     for name, value in changed.items():
         newer = int((order.field_seqs or {}).get(name, 0)) > m.base_seq
         # A technician never overwrites these fields: their edit waits for a dispatcher.
-        if verdict is policy.Verdict.CONFLICT or newer:
+        if verdict.outcome is rules.Outcome.CONFLICT or newer:
             losing[name] = value
         else:
             applying[name] = value

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.domain.codes import Code
 from app.domain.protocol import EntryVoidArgs, Mutation, MutationResult, MutationType, ResultStatus
 from server_stub import policy
 from server_stub.db import next_seq
 from server_stub.models import Note, PartUsage, Photo, TimeLog
-from server_stub.sync.apply.common import Context, Rejected, allowed, load_order, parse_args
+from server_stub.sync.apply.common import Context, Rejected, allowed, load_order, parse_args, settled
 
 # entity -> (model, the column naming whose entry it is)
 VOIDABLE: dict[str, tuple[Any, str]] = {
@@ -26,15 +27,14 @@ def void_row(ctx: Context, *, row: Any, reason: str) -> int:
 
 
 def entry_void(ctx: Context, m: Mutation) -> MutationResult:
-    order, access = load_order(ctx, m.entity_id)
-    allowed(MutationType.ENTRY_VOID, access)
+    order, relation = load_order(ctx, m.entity_id)
+    allowed(MutationType.ENTRY_VOID, relation)
     args = parse_args(EntryVoidArgs, m.args)
     model, author_column = VOIDABLE[args.entity]
     row = ctx.session.get(model, str(args.id), with_for_update=True)
     if row is None or row.order_id != order.id:
-        raise Rejected("not_found", f"no {args.entity} {args.id} on this order")
-    if not policy.may_void(user=ctx.user, access=access, author_id=getattr(row, author_column)):
-        raise Rejected("forbidden", f"only its author or a dispatcher may void this {args.entity}")
+        raise Rejected(Code.NOT_FOUND, f"no {args.entity} {args.id} on this order")
+    settled(policy.may_void(user=ctx.user, access=relation, author_id=getattr(row, author_column)))
     if row.voided:
         return ctx.result(ResultStatus.APPLIED, seq=row.seq)  # voided already: nothing more to do
     seq = void_row(ctx, row=row, reason=args.reason.strip() or args.reason)

@@ -1,0 +1,72 @@
+"""The assignee picker's data: the organisation's active technicians, with how loaded each
+is today, from the local store (a dispatcher's device holds every order of the organisation)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain import OPEN, Role
+from app.domain.rules import is_dispatcher
+from app.services.types import InvalidInput, TechnicianChoice
+from app.services.writes import order_on_device
+from app.store.access import device_user
+from app.store.models import Order, User
+
+
+def open_today(session: Session, *, now: datetime) -> Counter[str]:
+    """Open orders per assignee that are due today (in `now`'s zone) or overdue."""
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    rows = session.execute(
+        select(Order.assignee_id, Order.due_at).where(
+            Order.assignee_id.is_not(None),
+            Order.status.in_([s.value for s in OPEN]),
+            Order.due_at.is_not(None),
+        )
+    )
+    return Counter(who for who, due in rows if due.astimezone(now.tzinfo).date() <= now.date())
+
+
+def _skills(user: User) -> list[str]:
+    return [str(skill) for skill in (user.skills or []) if str(skill).strip()]
+
+
+def _matches(user: User, words: list[str]) -> bool:
+    """Every word of the query is in the name, the username or one of the skills."""
+    haystack = [
+        user.display_name.casefold(),
+        user.username.casefold(),
+        *(s.casefold() for s in _skills(user)),
+    ]
+    return all(any(word in text for text in haystack) for word in words)
+
+
+def technicians(
+    session: Session, *, order_id: uuid.UUID, query: str, now: datetime
+) -> list[TechnicianChoice]:
+    """Active technicians matching `query`, fewest open orders today first, then by name."""
+    if not is_dispatcher(device_user(session).role):
+        raise InvalidInput("Only a dispatcher assigns orders.")
+    order = order_on_device(session, order_id)
+    load = open_today(session, now=now)
+    words = query.casefold().split()
+    users = session.scalars(select(User).where(User.role == Role.TECHNICIAN.value, User.active.is_(True)))
+    choices = [
+        TechnicianChoice(
+            id=uuid.UUID(u.id),
+            username=u.username,
+            display_name=u.display_name or u.username,
+            skills=_skills(u),
+            open_today=load[u.id],
+            current=u.id == order.assignee_id,
+        )
+        for u in users
+        if _matches(u, words)
+    ]
+    choices.sort(key=lambda c: (c.open_today, c.display_name.casefold(), c.username))
+    return choices

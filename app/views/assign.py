@@ -1,0 +1,260 @@
+"""Assigning: the dispatcher's picker (`/orders/<number>/assign`) and the order's assignee.
+
+The picker lists the organisation's active technicians (services.list_technicians:
+name, open orders today, skills), searchable; one tap assigns or reassigns. Taking an
+order from someone who has started it asks first, saying who loses it. Ids:
+`assign-open` (on the order), `assign-search`, `assign-choose-<username>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import flet as ft
+
+from app.services.types import Offers, OrderDetail, ServiceError, TechnicianChoice
+from app.views.confirm import confirm_dialog, reassign_confirmation
+from app.views.state import use_order, use_session, use_sign_in_guard
+from app.views.sync_bar import SyncBar
+from app.views.theme import MIN_TOUCH
+from app.views.widgets import message_box, side_padding, tagged
+
+UNASSIGNED = "Unassigned"
+
+
+def assignee_text(name: str) -> str:
+    return name or UNASSIGNED
+
+
+def open_today_text(count: int) -> str:
+    if count == 0:
+        return "No open orders today"
+    return "1 open order today" if count == 1 else f"{count} open orders today"
+
+
+def skills_text(skills: list[str]) -> str:
+    return "Skills: " + ", ".join(skills) if skills else "No skills listed"
+
+
+def choice_label(choice: TechnicianChoice) -> str:
+    """What a screen reader says for one technician: everything the row shows."""
+    words = [choice.display_name, open_today_text(choice.open_today), skills_text(choice.skills)]
+    if choice.current:
+        words.append("assigned now")
+    return ", ".join(words)
+
+
+def assign_button_text(assignee_name: str) -> str:
+    return "Reassign" if assignee_name else "Assign a technician"
+
+
+def asks_before_choosing(offers: Offers, choice: TechnicianChoice, *, has_assignee: bool) -> bool:
+    """Reassigning away from someone who has started asks first; a first assignment never does."""
+    return offers.reassign_needs_confirmation and has_assignee and not choice.current
+
+
+def AssignButton(*, assignee_name: str, on_open: Callable[[], None]) -> ft.Control:
+    words = assign_button_text(assignee_name)
+    button_cls = ft.OutlinedButton if assignee_name else ft.FilledButton
+    return tagged(
+        "assign-open",
+        button_cls(words, icon=ft.Icons.PERSON_SEARCH, on_click=on_open, height=MIN_TOUCH),
+        label=words,
+        button=True,
+    )
+
+
+def _choice_row(choice: TechnicianChoice, *, on_choose: Callable[[TechnicianChoice], None]) -> ft.Control:
+    name_row: list[ft.Control] = [
+        ft.Text(choice.display_name, weight=ft.FontWeight.W_600, expand=True),
+    ]
+    if choice.current:
+        name_row.append(
+            ft.Container(
+                content=ft.Text(
+                    "Assigned now", size=12, weight=ft.FontWeight.W_600, color=ft.Colors.GREEN_900
+                ),
+                bgcolor=ft.Colors.GREEN_50,
+                border_radius=8,
+                padding=ft.Padding.symmetric(horizontal=8, vertical=3),
+            )
+        )
+    return tagged(
+        f"assign-choose-{choice.username}",
+        ft.Card(
+            margin=ft.Margin.symmetric(vertical=3),
+            content=ft.Container(
+                padding=ft.Padding.symmetric(horizontal=12, vertical=10),
+                border_radius=12,
+                ink=True,
+                on_click=None if choice.current else (lambda: on_choose(choice)),
+                content=ft.Row(
+                    [
+                        ft.Icon(ft.Icons.ENGINEERING_OUTLINED, color=ft.Colors.ON_SURFACE_VARIANT),
+                        ft.Column(
+                            [
+                                ft.Row(name_row, spacing=8),
+                                ft.Text(open_today_text(choice.open_today), size=13),
+                                ft.Text(
+                                    skills_text(choice.skills), size=13, color=ft.Colors.ON_SURFACE_VARIANT
+                                ),
+                            ],
+                            spacing=2,
+                            expand=True,
+                        ),
+                    ],
+                    spacing=12,
+                ),
+            ),
+        ),
+        label=choice_label(choice),
+        button=not choice.current,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    choices: tuple[TechnicianChoice, ...] = ()
+    problem: str = ""
+    loaded: bool = False
+
+
+@ft.component
+def AssignPicker(*, detail: OrderDetail, on_done: Callable[[], None]) -> ft.Control:
+    session = use_session()
+    services = session.services
+    order_id = detail.summary.id
+    query, set_query = ft.use_state("")
+    found, set_found = ft.use_state(_Found())
+    confirming, set_confirming = ft.use_state(None)  # the TechnicianChoice waiting for a yes
+    error, set_error = ft.use_state("")
+
+    def load() -> None:
+        try:
+            set_found(_Found(choices=tuple(services.list_technicians(order_id, query=query)), loaded=True))
+        except Exception as err:  # a broken local read is shown, never raised into the UI
+            set_found(_Found(problem=f"Could not read the technicians on this device: {err}", loaded=True))
+
+    ft.use_effect(load, [query, str(order_id), session.revision])
+
+    def assign(choice: TechnicianChoice) -> None:
+        try:
+            services.assign(order_id, choice.id)
+        except ServiceError as err:
+            set_error(str(err) or "The order could not be assigned.")
+            return
+        except Exception as err:
+            set_error(f"Could not save the change on this device: {err}")
+            return
+        set_confirming(None)
+        set_error("")
+        on_done()
+
+    def keep() -> None:
+        set_confirming(None)
+        set_error("")
+
+    def choose(choice: TechnicianChoice) -> None:
+        if asks_before_choosing(detail.offers, choice, has_assignee=detail.assignee_id is not None):
+            set_confirming(choice)
+            return
+        assign(choice)
+
+    ft.use_dialog(
+        confirm_dialog(
+            reassign_confirmation(
+                number=detail.summary.number,
+                status=detail.summary.status,
+                current_name=detail.assignee_name,
+                new_name=confirming.display_name,
+            ),
+            reason="",
+            on_reason=lambda _text: None,
+            error=error,
+            on_ok=lambda: assign(confirming),
+            on_cancel=keep,
+        )
+        if confirming is not None
+        else None
+    )
+
+    rows: list[ft.Control] = [
+        ft.Text(detail.summary.title, theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
+        tagged(
+            "assign-current",
+            ft.Text(f"Assigned to: {assignee_text(detail.assignee_name)}"),
+            label=f"Assigned to: {assignee_text(detail.assignee_name)}",
+        ),
+        tagged(
+            "assign-search",
+            ft.TextField(
+                label="Search by name or skill",
+                value=query,
+                prefix_icon=ft.Icons.SEARCH,
+                on_change=lambda e: set_query(e.control.value),
+            ),
+        ),
+    ]
+    if error and confirming is None:
+        rows.append(message_box(identifier="assign-error", text=error))
+    if found.problem:
+        rows.append(message_box(identifier="assign-error", text=found.problem))
+    elif found.loaded and not found.choices:
+        rows.append(
+            message_box(
+                identifier="assign-empty",
+                text=f"No technician matches “{query.strip()}”."
+                if query.strip()
+                else "No active technicians.",
+                error=False,
+            )
+        )
+    rows += [_choice_row(c, on_choose=choose) for c in found.choices]
+    return ft.Column(rows, spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+
+
+@ft.component
+def AssignScreen() -> ft.View:
+    session = use_session()
+    use_sign_in_guard(session, signed_in=True)
+    number = ft.use_route_params().get("number", "")
+    page = ft.context.page
+    back = f"/orders/{number}"
+    loaded = use_order(session, number)
+    detail = loaded.detail
+
+    if loaded.state == "failed":
+        body: ft.Control = message_box(identifier="assign-order-error", text=loaded.problem)
+    elif loaded.state == "loading":
+        body = ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Loading…")], spacing=12)
+    elif detail is None:
+        body = message_box(identifier="assign-order-error", text=f"Order {number} is not on this device.")
+    elif not detail.offers.assign:
+        body = ft.Column(
+            [
+                message_box(
+                    identifier="assign-not-offered",
+                    text="You cannot assign this order: only a dispatcher assigns, and a completed, "
+                    "closed or cancelled order keeps its technician.",
+                    error=False,
+                ),
+                ft.TextButton("Back to the order", on_click=lambda: page.navigate(back), height=MIN_TOUCH),
+            ]
+        )
+    else:
+        body = AssignPicker(detail=detail, on_done=lambda: page.navigate(back), key=str(detail.summary.id))
+
+    return ft.View(
+        route=f"/orders/{number}/assign",
+        padding=ft.Padding.all(0),
+        appbar=ft.AppBar(title=ft.Text(f"{number} · Assign")),
+        controls=[
+            SyncBar(status=session.sync, on_sync_now=lambda: session.services.sync_now()),
+            ft.ListView(
+                [body],
+                expand=True,
+                padding=ft.Padding.symmetric(horizontal=side_padding(session.width, least=16), vertical=16),
+            ),
+        ],
+    )
