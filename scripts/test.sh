@@ -58,9 +58,15 @@ if [ ! -x /usr/bin/chromium ]; then
   [ -x /usr/bin/chromium ] || fail "Chromium is missing and apt-get could not install it (apt-get install -y chromium); the browser tests need it"
 fi
 
-# PostgreSQL on 127.0.0.1:5432 (trust auth): start the local cluster if it is down.
-command -v pg_isready >/dev/null ||
-  fail "PostgreSQL is not installed (apt-get install -y postgresql); the postgres tests need it on 127.0.0.1:5432"
+# PostgreSQL on 127.0.0.1:5432 (trust auth, database `test`): install it on a machine that
+# lacks it, and start the local cluster if it is down.
+if ! command -v pg_isready >/dev/null; then
+  as_root apt-get update -qq && as_root apt-get install -y -qq postgresql || true
+  command -v pg_isready >/dev/null || PATH="$PATH:$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | head -n1)"
+  command -v pg_isready >/dev/null ||
+    fail "PostgreSQL is not installed and apt-get could not install it; the postgres tests need it on 127.0.0.1:5432"
+  installed=1
+fi
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   command -v pg_ctlcluster >/dev/null || fail "PostgreSQL is down on 127.0.0.1:5432 and pg_ctlcluster is missing to start it"
   version="$(ls /etc/postgresql 2>/dev/null | head -n1)"
@@ -72,6 +78,14 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     sleep 1
   done
   pg_isready -q -h 127.0.0.1 -p 5432 || fail "PostgreSQL $version/main started but does not answer on 127.0.0.1:5432"
+fi
+if [ "${installed:-0}" = 1 ]; then
+  # A cluster installed just now: the tests' trust auth on loopback and their database.
+  hba="$(ls /etc/postgresql/*/main/pg_hba.conf | head -n1)"
+  printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' | as_root tee "$hba" >/dev/null
+  as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main reload
+  psql -h 127.0.0.1 -U postgres -lqt | cut -d'|' -f1 | grep -qw test ||
+    createdb -h 127.0.0.1 -U postgres test || fail "could not create the database test"
 fi
 
 .venv/bin/pytest -m "not ui"

@@ -34,7 +34,8 @@ def open_today_text(count: int) -> str:
 
 
 def skills_text(skills: list[str]) -> str:
-    return "Skills: " + ", ".join(skills) if skills else "No skills listed"
+    # Skills are stored as tags ("fire_safety"); people read words.
+    return "Skills: " + ", ".join(s.replace("_", " ") for s in skills) if skills else "No skills listed"
 
 
 def choice_label(choice: TechnicianChoice) -> str:

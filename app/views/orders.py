@@ -237,11 +237,13 @@ def OrdersScreen() -> ft.View:
         body = OrderListPane(session=session, padding=side_padding(session.width))
 
     user = session.user
+    # A dispatcher's device holds the whole organisation's orders, not "theirs".
+    title = "All orders" if user is not None and is_dispatcher(user.role) else "My orders"
     return ft.View(
         route="/orders",
         padding=ft.Padding.all(0),
         appbar=ft.AppBar(
-            title=ft.Text("My orders"),
+            title=ft.Text(title),
             actions=[
                 ft.Text(user.display_name if user else "", size=13),
                 tagged(

@@ -245,6 +245,7 @@ def test_a_technician_in_the_picker_is_read_out_whole() -> None:
     assert open_today_text(0) == "No open orders today"
     assert open_today_text(1) == "1 open order today"
     assert skills_text([]) == "No skills listed"
+    assert skills_text(["fire_safety", "hvac"]) == "Skills: fire safety, hvac"
     assert choice_label(_choice()) == "Theo Tran, 2 open orders today, Skills: plumbing, pumps"
     assert choice_label(_choice(current=True)).endswith("assigned now")
     assert assign_button_text("") == "Assign a technician" and assign_button_text("Ann") == "Reassign"
