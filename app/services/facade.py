@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.domain import Status
 from app.services import account, dispatch, entries, picker, queries, refusals, writes
@@ -246,61 +247,54 @@ class Ordo:
         assert detail is not None  # the write just touched it
         return detail
 
-    def transition(self, order_id: OrderId, to: Status, *, reason: str | None = None) -> OrderDetail:
+    def _write(self, order_id: OrderId, change: Callable[[Session, datetime], object]) -> OrderDetail:
+        """One local transaction makes the change and queues its mutation; then sync and redraw."""
         self._who()
         with self._store.transaction() as s:
-            writes.transition(s, order_id=order_id, to=to, reason=reason, now=self._clock())
+            change(s, self._clock())
         return self._after_write(order_id)
+
+    def transition(self, order_id: OrderId, to: Status, *, reason: str | None = None) -> OrderDetail:
+        return self._write(
+            order_id, lambda s, now: writes.transition(s, order_id=order_id, to=to, reason=reason, now=now)
+        )
 
     def set_checklist(
         self, order_id: OrderId, item_id: ItemId, *, value: Any = None, done: bool
     ) -> OrderDetail:
-        self._who()
-        with self._store.transaction() as s:
-            writes.set_checklist(
-                s, order_id=order_id, item_id=item_id, value=value, done=done, now=self._clock()
-            )
-        return self._after_write(order_id)
+        return self._write(
+            order_id,
+            lambda s, now: writes.set_checklist(
+                s, order_id=order_id, item_id=item_id, value=value, done=done, now=now
+            ),
+        )
 
     def add_note(self, order_id: OrderId, text: str) -> OrderDetail:
-        self._who()
-        with self._store.transaction() as s:
-            writes.add_note(s, order_id=order_id, text=text, now=self._clock())
-        return self._after_write(order_id)
+        return self._write(order_id, lambda s, now: writes.add_note(s, order_id=order_id, text=text, now=now))
 
     def log_time(
         self, order_id: OrderId, *, kind: str, started_at: datetime, ended_at: datetime
     ) -> OrderDetail:
-        self._who()
-        with self._store.transaction() as s:
-            entries.log_time(
-                s,
-                order_id=order_id,
-                kind=kind,
-                started_at=started_at,
-                ended_at=ended_at,
-                now=self._clock(),
-            )
-        return self._after_write(order_id)
+        return self._write(
+            order_id,
+            lambda s, now: entries.log_time(
+                s, order_id=order_id, kind=kind, started_at=started_at, ended_at=ended_at, now=now
+            ),
+        )
 
     def use_part(self, order_id: OrderId, *, sku: str, quantity: float | str) -> OrderDetail:
-        self._who()
-        with self._store.transaction() as s:
-            entries.use_part(s, order_id=order_id, sku=sku, quantity=quantity, now=self._clock())
-        return self._after_write(order_id)
+        return self._write(
+            order_id,
+            lambda s, now: entries.use_part(s, order_id=order_id, sku=sku, quantity=quantity, now=now),
+        )
 
     def void_entry(self, order_id: OrderId, *, entity: str, entry_id: uuid.UUID, reason: str) -> OrderDetail:
-        self._who()
-        with self._store.transaction() as s:
-            entries.void_entry(
-                s,
-                order_id=order_id,
-                entity=entity,
-                entry_id=entry_id,
-                reason=reason,
-                now=self._clock(),
-            )
-        return self._after_write(order_id)
+        return self._write(
+            order_id,
+            lambda s, now: entries.void_entry(
+                s, order_id=order_id, entity=entity, entry_id=entry_id, reason=reason, now=now
+            ),
+        )
 
     def create_follow_up(
         self, from_order_id: OrderId, *, title: str, description: str, priority: str, kind: str
@@ -319,10 +313,9 @@ class Ordo:
         return self._after_write(OrderId(uuid.UUID(entry.entity_id)))
 
     def update_order(self, order_id: OrderId, fields: Mapping[str, Any]) -> OrderDetail:
-        self._who()
-        with self._store.transaction() as s:
-            dispatch.update_order(s, order_id=order_id, fields=fields, now=self._clock())
-        return self._after_write(order_id)
+        return self._write(
+            order_id, lambda s, now: dispatch.update_order(s, order_id=order_id, fields=fields, now=now)
+        )
 
     # --- assigning and refusals ------------------------------------------------
 
@@ -332,10 +325,9 @@ class Ordo:
             return picker.technicians(s, order_id=order_id, query=query, now=self._clock().astimezone())
 
     def assign(self, order_id: OrderId, assignee_id: uuid.UUID | None) -> OrderDetail:
-        self._who()
-        with self._store.transaction() as s:
-            dispatch.assign(s, order_id=order_id, assignee_id=assignee_id, now=self._clock())
-        return self._after_write(order_id)
+        return self._write(
+            order_id, lambda s, now: dispatch.assign(s, order_id=order_id, assignee_id=assignee_id, now=now)
+        )
 
     def list_refusals(self) -> list[RefusalView]:
         if self.current_user() is None:
