@@ -19,9 +19,16 @@ from typing import Any
 from app.domain.codes import Code
 from app.domain.limits import MAX_CHECKLIST_TEXT
 from app.domain.protocol import Entity, MutationType
-from app.domain.states import REASON_REQUIRED, TRANSITIONS, Role, Status, is_legal, role_may_move
+from app.domain.states import (
+    DISPATCH_ROLES,
+    REASON_REQUIRED,
+    TRANSITIONS,
+    Role,
+    Status,
+    is_legal,
+    role_may_move,
+)
 
-DISPATCH_ROLES: frozenset[Role] = frozenset({Role.DISPATCHER, Role.ADMIN})
 # Roles that sign in on a device and sync; integration keys only feed the intake API.
 SYNC_ROLES: frozenset[Role] = DISPATCH_ROLES | {Role.TECHNICIAN}
 

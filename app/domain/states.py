@@ -63,6 +63,9 @@ FIELD_MOVES: frozenset[tuple[Status, Status]] = frozenset(
     {(f, t) for f in S for t in TRANSITIONS[f]} - DISPATCHER_MOVES - SHARED_MOVES
 )
 
+# Roles that see and edit every order of their organisation.
+DISPATCH_ROLES: frozenset[Role] = frozenset({Role.DISPATCHER, Role.ADMIN})
+
 TERMINAL: frozenset[Status] = frozenset({S.CLOSED, S.CANCELLED})
 OPEN: frozenset[Status] = frozenset(set(S) - TERMINAL - {S.COMPLETED})
 
@@ -75,7 +78,7 @@ def is_legal(frm: Status, to: Status) -> bool:
 def role_may_move(role: Role, frm: Status, to: Status) -> bool:
     """Whether `role` may make this (legal) move at all."""
     move = (frm, to)
-    if role in (Role.DISPATCHER, Role.ADMIN):
+    if role in DISPATCH_ROLES:
         return move in DISPATCHER_MOVES or move in SHARED_MOVES
     if role is Role.TECHNICIAN:
         return move in FIELD_MOVES or move in SHARED_MOVES

@@ -183,7 +183,7 @@ def OrderBody(*, detail: OrderDetail, session: Session) -> ft.Control:
             return
         if fresh is not None:  # drop it from the write's own answer too
             set_fresh(None)
-        session.reload()  # the order re-reads; the sync bar's count drops
+        # The services tell their listeners (the session reloads): the order re-reads, the bar's count drops.
 
     page = ft.context.page
     number = shown.summary.number

@@ -126,8 +126,7 @@ def RefusalsButton(*, status: SyncStatus) -> ft.Control:
             set_problem(f"Could not dismiss it on this device: {err}")
             return
         remaining = tuple(r for r in items if r.id != refusal_id)
-        set_items(remaining)
-        session.reload()  # the bar's count and the order's callout follow at once
+        set_items(remaining)  # the bar and the order follow when the services tell their listeners
         if not remaining:
             set_open(False)
 

@@ -111,6 +111,32 @@ def change(entity: str, data: dict[str, Any], seq: int) -> dict[str, Any]:
     return {"entity": entity, "id": data["id"], "seq": seq, "deleted": False, "data": data}
 
 
+def pulled_conflict(store: LocalStore, *, order: str, **fields: Any) -> str:
+    """An open conflict row over one of `order`'s fields, as pulled (seq 13); returns its id.
+    `fields` override the default (a dispatcher's title lost to another edit)."""
+    from app.domain.protocol import Change
+    from app.store.rows import apply_change
+
+    cid = new_id()
+    data = {
+        "id": cid,
+        "order_id": order,
+        "entity": "work_order",
+        "entity_id": order,
+        "field": "title",
+        "mine": "My title",
+        "theirs": "Fix pump",
+        "mid": 1,
+        "device_id": new_id(),
+        "status": "open",
+        "resolution": None,
+        **fields,
+    }
+    with store.transaction() as s:
+        apply_change(s, Change.model_validate(change("conflict", data, 13)))
+    return cid
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 

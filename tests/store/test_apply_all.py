@@ -19,6 +19,7 @@ from store.kit import (
     new_id,
     open_store,
     order_data,
+    pulled_conflict,
     sign_in_locally,
     wire,
 )
@@ -173,30 +174,9 @@ def test_entry_void_marks_the_entry_and_is_undone_when_rejected(tmp_path):
         assert s.get(Note, note).voided is False
 
 
-def _conflict(store, order, item, **fields):
-    cid = new_id()
-    data = {
-        "id": cid,
-        "order_id": order,
-        "entity": "work_order",
-        "entity_id": order,
-        "field": "title",
-        "mine": "My title",
-        "theirs": "Fix pump",
-        "mid": 1,
-        "device_id": new_id(),
-        "status": "open",
-        "resolution": None,
-        **fields,
-    }
-    with store.transaction() as s:
-        apply_change(s, Change.model_validate(change("conflict", data, 13)))
-    return cid
-
-
 def test_conflict_resolve_for_mine_shows_the_value_and_is_undone_when_rejected(tmp_path):
-    store, order, item = _world(tmp_path, user=DISPATCHER)
-    cid = _conflict(store, order, item)
+    store, order, _ = _world(tmp_path, user=DISPATCHER)
+    cid = pulled_conflict(store, order=order)
     _queue(store, "conflict.resolve", order, {"conflict_id": cid, "choice": "mine"})
     with store.read() as s:
         c = s.get(Conflict, cid)
@@ -214,10 +194,9 @@ def test_conflict_resolve_for_mine_shows_the_value_and_is_undone_when_rejected(t
 
 def test_conflict_resolve_with_a_value_on_a_checklist_item(tmp_path):
     store, order, item = _world(tmp_path)
-    cid = _conflict(
+    cid = pulled_conflict(
         store,
-        order,
-        item,
+        order=order,
         entity="checklist_item",
         entity_id=item,
         field="value",

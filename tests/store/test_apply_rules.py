@@ -25,6 +25,7 @@ from store.kit import (
     new_id,
     open_store,
     order_data,
+    pulled_conflict,
     sign_in_locally,
     wire,
 )
@@ -290,35 +291,18 @@ def test_voiding_is_the_authors_or_a_dispatchers(tmp_path, who, author, voided):
         assert s.get(Note, note).voided is voided
 
 
-def _conflict(store, order, **fields):
-    cid = new_id()
-    data = {
-        "id": cid,
-        "order_id": order,
-        "entity": "work_order",
-        "entity_id": order,
-        "field": "status",
-        "mine": "in_progress",
-        "theirs": "on_hold",
-        "mid": 1,
-        "device_id": new_id(),
-        "status": "open",
-        "resolution": None,
-        **fields,
-    }
-    with store.transaction() as s:
-        apply_change(s, Change.model_validate(change("conflict", data, 13)))
-    return cid
+def _status_conflict(store, order):
+    return pulled_conflict(store, order=order, field="status", mine="in_progress", theirs="on_hold")
 
 
 def test_a_technician_cannot_resolve_a_status_conflict_but_a_dispatcher_can(tmp_path):
     store, order, _ = _device(tmp_path, who=T, status="on_hold")
-    cid = _conflict(store, order)
+    cid = _status_conflict(store, order)
     _write(store, "conflict.resolve", order, {"conflict_id": cid, "choice": "mine"})
     with store.read() as s:
         assert (s.get(Conflict, cid).status, s.get(Order, order).status) == ("open", "on_hold")
     store, order, _ = _device(tmp_path / "d", who=D, status="on_hold")
-    cid = _conflict(store, order)
+    cid = _status_conflict(store, order)
     _write(store, "conflict.resolve", order, {"conflict_id": cid, "choice": "mine"})
     with store.read() as s:
         assert (s.get(Conflict, cid).status, s.get(Order, order).status) == ("resolved", "in_progress")
@@ -326,9 +310,9 @@ def test_a_technician_cannot_resolve_a_status_conflict_but_a_dispatcher_can(tmp_
 
 def test_a_technician_settles_their_own_checklist_conflict(tmp_path):
     store, order, item = _device(tmp_path, who=T, status="in_progress", item_done=False, kind="number")
-    cid = _conflict(
+    cid = pulled_conflict(
         store,
-        order,
+        order=order,
         entity="checklist_item",
         entity_id=item,
         field="value",
@@ -358,9 +342,9 @@ def test_a_follow_up_is_made_by_a_technician_only_unassigned(tmp_path):
 )
 def test_insisting_on_a_checklist_value_of_finished_work_changes_nothing(tmp_path, status, decided):
     store, order, item = _device(tmp_path, who=T, status=status, item_done=True)
-    cid = _conflict(
+    cid = pulled_conflict(
         store,
-        order,
+        order=order,
         entity="checklist_item",
         entity_id=item,
         field="value",
@@ -376,7 +360,7 @@ def test_insisting_on_a_checklist_value_of_finished_work_changes_nothing(tmp_pat
 
 def test_a_status_decision_the_state_table_does_not_allow_changes_nothing(tmp_path):
     store, order, _ = _device(tmp_path, who=D, status="closed")
-    cid = _conflict(store, order, mine="en_route", theirs="closed")
+    cid = pulled_conflict(store, order=order, field="status", mine="en_route", theirs="closed")
     _write(store, "conflict.resolve", order, {"conflict_id": cid, "choice": "mine"})
     with store.read() as s:
         assert (s.get(Conflict, cid).status, s.get(Order, order).status) == ("open", "closed")
