@@ -37,6 +37,9 @@ class ClientSettings(BaseSettings):
     # Bytes per upload request (sync-protocol.md allows up to 4 MiB): smaller chunks lose
     # less to a cut on a poor link, at a few more round trips.
     upload_chunk_bytes: int = Field(default=MAX_CHUNK, ge=64 * 1024, le=MAX_CHUNK)
+    # Live pokes: hold the server's event stream and pull as soon as it says something
+    # changed (ORDO_LIVE=0 leaves it to the timed pull).
+    live: bool = True
 
     @property
     def db_path(self) -> Path:

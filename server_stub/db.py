@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -13,6 +14,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SEQ_COUNTER = "seq"
+# session.info key: the seqs the session's transaction has taken (server_stub.announce).
+SEQ_TAKEN = "ordo_seq_taken"
+# The PostgreSQL channel of live pokes and stream bookkeeping (server_stub.live).
+LIVE_CHANNEL = "ordo_live"
 
 # How long a writer waits for SQLite's write lock before the request is answered
 # 503 (settings.sqlite_write_wait_seconds overrides it for the server).
@@ -90,6 +95,9 @@ class Database:
     read: sessionmaker[Session]
     write: sessionmaker[Session]
     gate: WriteGate | None = None  # SQLite only
+    # Called with {"seq": highest, "orgs": [...]} for each commit that took seqs, after it
+    # committed (SQLite only: on PostgreSQL every process hears of commits by LISTEN).
+    seq_listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -98,12 +106,17 @@ class Database:
 def open_database(database_url: str, *, write_wait: float = DEFAULT_WRITE_WAIT) -> Database:
     gate = WriteGate(wait=write_wait) if _is_sqlite(database_url) else None
     engine = make_engine(database_url, gate=gate)
-    return Database(
+    db = Database(
         engine=engine,
         read=sessionmaker(bind=engine, expire_on_commit=False),
         write=sessionmaker(bind=engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False),
         gate=gate,
     )
+    from server_stub.announce import announce_commits  # it reads this module's names
+
+    for maker in (db.read, db.write):
+        announce_commits(maker, listeners=db.seq_listeners, postgres=not _is_sqlite(database_url))
+    return db
 
 
 def make_engine(database_url: str, *, gate: WriteGate | None = None) -> Engine:
@@ -208,9 +221,21 @@ def next_seq(session: Session) -> int:
     """The next global seq, taken inside the caller's write transaction.
 
     The UPDATE locks the counter row until commit (on PostgreSQL), so seq order
-    equals commit order and a pull cursor never skips a late commit.
+    equals commit order and a pull cursor never skips a late commit. The session
+    remembers it, so its commit announces it (live pokes; server_stub.announce).
     """
-    return _bump(session, SEQ_COUNTER)
+    value = _bump(session, SEQ_COUNTER)
+    session.info.setdefault(SEQ_TAKEN, set()).add(value)
+    return value
+
+
+def current_seq(session: Session) -> int:
+    """The counter as this session sees it: the highest seq committed so far, or
+    inside a transaction that took seqs, the highest it took."""
+    value = session.execute(
+        text("SELECT value FROM counters WHERE name = :name"), {"name": SEQ_COUNTER}
+    ).scalar_one_or_none()
+    return int(value or 0)
 
 
 def next_order_number(session: Session, *, org_id: str) -> int:

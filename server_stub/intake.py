@@ -13,8 +13,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.domain import SETTLED, Kind, Priority, Source, Status, default_due, format_number
-from app.domain.protocol import IntakeAlert, IntakeCustomer, IntakeRequest, IntakeResult
+from app.domain.protocol import IntakeAlert, IntakeCustomer, IntakeRequest, IntakeResult, MutationType
 from server_stub.db import SEQ_COUNTER, Database, next_order_number, next_seq
+from server_stub.history import CREATED_FROM, record_server_change
 from server_stub.models import Counter, IntakeRecord, Note, User, WorkOrder
 from server_stub.timeutil import to_db
 
@@ -146,6 +147,9 @@ def take_request(db: Database, *, user: User, body: IntakeRequest, now: datetime
         )
         _record(session, org_id=user.org_id, kind=REQUEST, external_id=body.external_id, source=None,
                 order_id=order.id, now=at)  # fmt: skip
+        record_server_change(
+            session, order=order, type_=MutationType.ORDER_CREATE, summary=CREATED_FROM[REQUEST], now=at
+        )
         return _result(order, created=True)
 
 
@@ -194,6 +198,9 @@ def take_alert(db: Database, *, user: User, body: IntakeAlert, now: datetime) ->
                 asset=body.asset,
                 now=at,
             )
+            record_server_change(
+                session, order=order, type_=MutationType.ORDER_CREATE, summary=CREATED_FROM[ALERT], now=at
+            )
         else:
             # The same trouble again: the people on the order read it as a note.
             text = f"Alert {body.external_id} from {body.source} ({body.severity}): {body.message}"
@@ -203,6 +210,13 @@ def take_alert(db: Database, *, user: User, body: IntakeAlert, now: datetime) ->
                     voided=False, seq=next_seq(session),
                 )
             )  # fmt: skip
+            record_server_change(
+                session,
+                order=order,
+                type_=MutationType.NOTE_ADD,
+                summary=f"Alert again from {body.source}: note added",
+                now=at,
+            )
         _record(session, org_id=user.org_id, kind=ALERT, external_id=body.external_id, source=body.source,
                 order_id=order.id, now=at)  # fmt: skip
         return _result(order, created=created)

@@ -14,10 +14,11 @@ from server_stub.api.errors import BodyLimitMiddleware, install_error_handlers
 from server_stub.api.logging import RequestLogMiddleware
 from server_stub.api.openapi import document_errors
 from server_stub.api.overload import InFlightLimit
-from server_stub.api.routes import auth, blobs, health, intake, sync
+from server_stub.api.routes import auth, blobs, events, health, intake, orders, sync
 from server_stub.blobstore import BlobStore
 from server_stub.clock import Clock, SystemClock
 from server_stub.db import open_database
+from server_stub.live import Live
 from server_stub.security import signing_key
 from server_stub.settings import Settings, get_settings
 from server_stub.sync.tombstones import TombstonePruner
@@ -31,13 +32,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await app.state.live.start()
         yield
+        await app.state.live.stop()
         db.dispose()
 
     app = FastAPI(title="Ordo server", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.db = db
     app.state.clock = clock or SystemClock()
+    app.state.live = Live(db=db, database_url=settings.database_url, now=app.state.clock.now)
     # The token key is read (or made) now: a bad ORDO_SERVER_SECRET_KEY stops the start, not a sign-in.
     signing_key(settings)
     app.state.blobs = BlobStore(root=settings.blobs_dir)
@@ -48,7 +52,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         interval=settings.tombstone_prune_interval,
     )
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, sync, blobs, intake):
+    for module in (health, auth, sync, events, blobs, intake, orders):
         api.include_router(module.router)
     app.include_router(api)
     install_error_handlers(app)
@@ -63,7 +67,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         queue=settings.max_queued,
         wait_seconds=settings.queue_wait_seconds,
         retry_after_seconds=settings.overload_retry_after_seconds,
-        exempt=(f"{API_PREFIX}/health",),
+        # A live stream stays open for hours: it must not hold one of the slots.
+        exempt=(f"{API_PREFIX}/health", f"{API_PREFIX}/sync/events"),
     )
     # Outermost of all: every answer is logged, shed and too-large ones included.
     app.add_middleware(RequestLogMiddleware)

@@ -96,18 +96,42 @@ class Device(Base):
     wipe: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class DeviceStatus(Base):
+    """ "Sync truth" for the desk (entity `device`): how far a technician's device has
+    pulled and when it last pulled and pushed. Written only for technicians' devices:
+    a dispatcher's own pulls would otherwise change rows that dispatchers pull."""
+
+    __tablename__ = "device_status"
+    id: Mapped[str] = mapped_column(ForeignKey("devices.device_id"), primary_key=True)  # the device's id
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    last_pull_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The cursor's seq the device was last given: it holds every change of its scope up to here.
+    pulled_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_push_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
 class LedgerEntry(Base):
-    """One row per mutation a device sent: replays answer from here."""
+    """One row per mutation a device sent: replays answer from here, and an order's
+    history reads its changes from here (server_stub.history)."""
 
     __tablename__ = "ledger"
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.device_id"), primary_key=True)
     mid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     type: Mapped[str] = mapped_column(String(64))
-    entity_id: Mapped[str] = mapped_column(ID)
+    entity_id: Mapped[str] = mapped_column(ID, index=True)
     user_id: Mapped[str] = mapped_column(ID)
     status: Mapped[str] = mapped_column(String(16))
+    # The push response's result, exactly: replays answer with it.
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Its place in the order's history: a seq taken when the row was written (null only
+    # for rows from before revision 0006 that it could not number).
+    seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    # For the history, never sent in a push response: {"fields": {name: [before, after]},
+    # "brief": what the args said, in a few keys (server_stub.history.brief)}.
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Counter(Base):
@@ -282,6 +306,41 @@ class Conflict(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     resolution: Mapped[Any] = mapped_column(JSON, nullable=True)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    # Server time it was opened (null only if revision 0006 found no time for an older row).
+    created_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The order's number, for the conflicts desk (a server number never changes).
+    order_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class ChecklistTemplate(Base):
+    """A reusable checklist of the organisation (entity `checklist_template`), written by
+    template.save and pulled by its dispatchers and admins."""
+
+    __tablename__ = "checklist_templates"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    # [{position, label, kind, required, unit, min, max}] by position.
+    items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str | None] = mapped_column(ID, nullable=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class OrderEvent(Base):
+    """A change of an order that nobody pushed (intake made it, an alert came again, the
+    server moved it): the ledger has no row for it, the order's history shows this."""
+
+    __tablename__ = "order_events"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    type: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class ScopeExit(Base):

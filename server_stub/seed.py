@@ -1,7 +1,9 @@
-"""The demo organisation: one dispatcher, five technicians, 60 orders.
+"""The demo organisation: one dispatcher, five technicians with skills, 60 orders at
+sites with coordinates, checklist templates, and a few orders other systems sent
+(requests and alerts) waiting unassigned in the desk's queue.
 
-Deterministic (a seeded random generator) apart from dates, which are placed
-relative to `now` so every technician always has overdue, due-today and
+Deterministic (a seeded random generator, name-based ids) apart from dates, which are
+placed relative to `now` so every technician always has overdue, due-today and
 upcoming orders.
 """
 
@@ -13,10 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.domain import ChecklistKind, Kind, Priority, Role, Status
-from server_stub.db import open_database
-from server_stub.models import Organisation
+from app.domain import ChecklistKind, Kind, Priority, Role, Source, Status, default_due
+from app.domain.protocol import MutationType
+from server_stub.db import next_seq, open_database
+from server_stub.history import CREATED_FROM, record_server_change
+from server_stub.models import ChecklistTemplate, IntakeRecord, Organisation
 from server_stub.records import (
     ItemSpec,
     OrderSpec,
@@ -25,7 +30,17 @@ from server_stub.records import (
     create_part,
     create_user,
 )
-from server_stub.seed_data import CHECKLISTS, CUSTOMERS, PARTS, SITES, TECHNICIANS, TITLES
+from server_stub.seed_data import (
+    CHECKLISTS,
+    CUSTOMERS,
+    INTAKE,
+    PARTS,
+    SITES,
+    TECHNICIANS,
+    TEMPLATES,
+    TITLES,
+)
+from server_stub.timeutil import to_db
 
 DEMO_ORG = "Ordo Demo Facilities"
 DISPATCHER = ("dispatcher", "demo-dispatcher", "Dana Dispatch")
@@ -39,7 +54,9 @@ OTHER_STATUSES = [Status.NEW] * 4 + [Status.IN_PROGRESS] * 3 + [Status.COMPLETED
 class SeedReport:
     created: bool  # False: the demo organisation was already there, nothing changed
     users: int
-    orders: int
+    orders: int  # all of them, the intake orders included
+    intake: int = 0  # orders other systems sent, unassigned
+    templates: int = 0
 
 
 def _due(rng: random.Random, *, slot: int, now: datetime) -> datetime:
@@ -186,6 +203,81 @@ def seed_demo(*, database_url: str, now: datetime, rng_seed: int = 20261125) -> 
                 orders += 1
             for sku, part_name, unit in PARTS:
                 create_part(session, org_id=org.id, sku=sku, name=part_name, unit=unit, ids=ids)
-            return SeedReport(created=True, users=1 + len(techs), orders=orders)
+            # After everything the random generator places, so the orders above stay as they were.
+            intake = _intake_orders(session, org_id=org.id, now=now)
+            templates = _templates(session, org_id=org.id, now=now)
+            return SeedReport(
+                created=True,
+                users=1 + len(techs),
+                orders=orders + intake,
+                intake=intake,
+                templates=templates,
+            )
     finally:
         db.dispose()
+
+
+def _seed_id(kind: str, key: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ordo-demo:{kind}:{key}"))
+
+
+def _intake_orders(session: Session, *, org_id: str, now: datetime) -> int:
+    """Requests and alerts as the intake API takes them in: new, unassigned, recorded by
+    their sender's id (an alert again for the same asset adds a note), in the history."""
+    for kind, external_id, source, asset, priority, site, customer, title, description, ago in INTAKE:
+        made = now - timedelta(minutes=ago)
+        spec = OrderSpec(
+            title=title,
+            kind=Kind.REPAIR,
+            priority=Priority(priority),
+            description=description,
+            customer=dict(CUSTOMERS[customer]) if customer is not None else {"name": "", "contact": None},
+            site=dict(SITES[site]),
+            asset=asset,
+            due_at=default_due(priority=Priority(priority), created_at=made),
+            source=Source(kind),
+        )
+        order = create_order(
+            session, org_id=org_id, spec=spec, now=made, ids=lambda e=external_id: _seed_id("order", e)
+        )
+        order.external_id = external_id
+        session.add(
+            IntakeRecord(
+                id=_seed_id("intake", external_id), org_id=org_id, kind=kind, external_id=external_id,
+                source=source, order_id=order.id, created_at=to_db(made),
+            )
+        )  # fmt: skip
+        record_server_change(
+            session, order=order, type_=MutationType.ORDER_CREATE, summary=CREATED_FROM[kind], now=made
+        )
+    return len(INTAKE)
+
+
+def _templates(session: Session, *, org_id: str, now: datetime) -> int:
+    for name, kind, archived, items in TEMPLATES:
+        session.add(
+            ChecklistTemplate(
+                id=_seed_id("template", name),
+                org_id=org_id,
+                name=name,
+                kind=kind.value,
+                items=[
+                    {
+                        "position": position,
+                        "label": label,
+                        "kind": ck.value,
+                        "required": required,
+                        "unit": unit,
+                        "min": low,
+                        "max": high,
+                    }
+                    for position, (label, ck, required, unit, low, high) in enumerate(items, start=1)
+                ],
+                archived=archived,
+                updated_at=to_db(now),
+                updated_by=None,
+                seq=next_seq(session),
+            )
+        )
+    session.flush()
+    return len(TEMPLATES)

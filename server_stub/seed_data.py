@@ -8,12 +8,13 @@ from app.domain import ChecklistKind, Kind
 
 C = ChecklistKind
 
+# Skills are tags the assignment suggestion matches against what an order needs.
 TECHNICIANS: list[tuple[str, str, tuple[str, ...]]] = [
-    ("tech1", "Alex Novak", ("hvac", "electrical")),
-    ("tech2", "Bea Lindqvist", ("plumbing", "hvac")),
+    ("tech1", "Alex Novak", ("hvac", "electrical", "gas-safe")),
+    ("tech2", "Bea Lindqvist", ("plumbing", "hvac", "gas-safe")),
     ("tech3", "Chidi Okafor", ("electrical", "fire_safety")),
     ("tech4", "Dario Rossi", ("elevators", "electrical")),
-    ("tech5", "Eun-ji Park", ("plumbing", "fire_safety", "hvac")),
+    ("tech5", "Eun-ji Park", ("plumbing", "fire_safety", "hvac", "gas-safe")),
 ]
 
 SITES: list[dict[str, Any]] = [
@@ -146,3 +147,86 @@ PARTS: list[tuple[str, str, str]] = [
     ("REFR-R32", "Refrigerant R32", "kg"),
     ("CBL-NYM-3X15", "Cable NYM 3×1.5 mm²", "m"),
 ]
+
+# Checklist templates, one per kind of work and a few more: (name, kind, archived, items).
+TEMPLATES: list[tuple[str, Kind, bool, list[Item]]] = [
+    (
+        "Boiler service",
+        Kind.MAINTENANCE,
+        False,
+        [
+            ("Gas supply isolated", C.CHECK, True, None, None, None),
+            ("Flue gas CO2", C.NUMBER, True, "%", 8.0, 10.5),
+            ("CO/CO2 ratio", C.NUMBER, False, None, 0.0, 0.004),
+            ("System pressure", C.NUMBER, True, "bar", 1.0, 2.5),
+            ("Safety devices tested", C.PASS_FAIL, True, None, None, None),
+            ("Remarks for the customer", C.TEXT, False, None, None, None),
+        ],
+    ),
+    (
+        "Electrical inspection",
+        Kind.INSPECTION,
+        False,
+        [
+            ("Distribution boards, visual", C.PASS_FAIL, True, None, None, None),
+            ("Insulation resistance", C.NUMBER, True, "MΩ", 1.0, None),
+            ("Earth loop impedance", C.NUMBER, False, "Ω", 0.0, 1.44),
+            ("RCD trip time", C.NUMBER, True, "ms", 0.0, 300.0),
+            ("Defects found", C.TEXT, False, None, None, None),
+        ],
+    ),
+    (
+        "Gas safety check",
+        Kind.INSPECTION,
+        False,
+        [
+            ("Appliances, visual", C.PASS_FAIL, True, None, None, None),
+            ("Gas tightness test", C.PASS_FAIL, True, None, None, None),
+            ("Flue flow test", C.PASS_FAIL, True, None, None, None),
+            ("Ventilation adequate", C.CHECK, True, None, None, None),
+        ],
+    ),
+    (
+        "Repair visit",
+        Kind.REPAIR,
+        False,
+        [
+            ("Site made safe and area cordoned", C.CHECK, True, None, None, None),
+            ("Fault found and cause noted", C.TEXT, True, None, None, None),
+            ("Function test after repair", C.PASS_FAIL, True, None, None, None),
+            ("Customer briefed on the outcome", C.CHECK, False, None, None, None),
+        ],
+    ),
+    (
+        "Installation handover",
+        Kind.INSTALLATION,
+        False,
+        [
+            ("Installed per drawing", C.CHECK, True, None, None, None),
+            ("Commissioning test", C.PASS_FAIL, True, None, None, None),
+            ("Serial number of the new unit", C.TEXT, True, None, None, None),
+            ("Customer shown how to use it", C.CHECK, False, None, None, None),
+        ],
+    ),
+    (
+        "Boiler service (2024 form)",
+        Kind.MAINTENANCE,
+        True,
+        [("Boiler serviced", C.CHECK, True, None, None, None)],
+    ),
+]
+
+# Orders other systems sent, left unassigned for the desk's queue: customer requests
+# (kind "request") and monitoring alerts (kind "alert", with the asset that raised it).
+# (kind, external id, alert source, asset, priority, site index, customer index, title,
+# description, minutes ago)
+INTAKE: list[tuple[str, str, str | None, str | None, str, int, int | None, str, str, int]] = [
+    ("request", "CRM-24117", None, None, "high", 8, 6, "No hot water in guest rooms 210-218",
+     "Guests on the second floor report no hot water since 6 am.", 25),
+    ("request", "CRM-24121", None, None, "normal", 5, 5, "Intercom at block B entrance dead",
+     "Residents cannot buzz visitors in; handset shows no power.", 70),
+    ("alert", "BMS-88812", "bms", "AHU-3", "urgent", 4, 4, "AHU-3: supply air 31 °C, setpoint 18 °C",
+     "Supply air temperature 31 °C above setpoint for 15 minutes; data hall 2 warming.", 8),
+    ("alert", "FP-5531", "fire-panel", "FP-EAST-1", "high", 2, 2, "FP-EAST-1: detector loop 2 fault",
+     "Open circuit on detector loop 2, east wing.", 140),
+]  # fmt: skip

@@ -7,7 +7,9 @@ from typing import Any
 from app.domain import LIFECYCLE_FIELDS
 from server_stub.models import (
     ChecklistItem,
+    ChecklistTemplate,
     Conflict,
+    DeviceStatus,
     Note,
     Part,
     PartUsage,
@@ -140,6 +142,31 @@ def conflict(row: Conflict) -> dict[str, Any]:
         "device_id": row.device_id,
         "status": row.status,
         "resolution": row.resolution,
+        # Who made the losing change, when the server kept it, and on which order.
+        "user_id": row.user_id,
+        "created_at": to_wire(row.created_at),
+        "order_number": row.order_number,
+    }
+
+
+def checklist_template(row: ChecklistTemplate) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "kind": row.kind,
+        "items": [dict(item) for item in row.items or []],
+        "archived": row.archived,
+        "updated_at": to_wire(row.updated_at),
+    }
+
+
+def device(row: DeviceStatus) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "user_id": row.user_id,
+        "last_pull_at": to_wire(row.last_pull_at),
+        "pulled_seq": row.pulled_seq,
+        "last_push_at": to_wire(row.last_push_at),
     }
 
 

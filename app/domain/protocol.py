@@ -52,6 +52,8 @@ class MutationType(StrEnum):
     SIGNATURE_ADD = "signature.add"
     ENTRY_VOID = "entry.void"
     CONFLICT_RESOLVE = "conflict.resolve"
+    # Not about an order: entity_id is the template's id (dispatchers and admins).
+    TEMPLATE_SAVE = "template.save"
 
 
 class ResultStatus(StrEnum):
@@ -72,6 +74,9 @@ class Entity(StrEnum):
     CONFLICT = "conflict"
     USER = "user"
     PART = "part"
+    # Pulled by dispatchers and admins only (the desk).
+    CHECKLIST_TEMPLATE = "checklist_template"
+    DEVICE = "device"  # "sync truth": how far each technician's device has pulled
 
 
 class _Wire(BaseModel):
@@ -314,6 +319,31 @@ class ConflictResolveArgs(_Wire):
     value: Any = None
 
 
+WorkKind = Literal["repair", "maintenance", "inspection", "installation"]
+
+
+class TemplateItemDef(_Wire):
+    """A checklist template's item: a checklist item's definition without an id (each
+    order made from the template gives its items their own ids)."""
+
+    position: int = Field(ge=1, le=MAX_CHECKLIST_POSITION)
+    label: str = Field(min_length=1, max_length=MAX_CHECKLIST_LABEL)
+    kind: Literal["check", "number", "text", "pass_fail"]
+    required: bool = False
+    unit: str | None = Field(default=None, max_length=MAX_CHECKLIST_UNIT)
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
+
+
+class TemplateSaveArgs(_Wire):
+    """template.save: the whole template (create or replace; archived ones stay, hidden)."""
+
+    name: str = Field(min_length=1, max_length=MAX_NAME)
+    kind: WorkKind
+    items: list[TemplateItemDef] = Field(default_factory=list, max_length=MAX_CHECKLIST_ITEMS)
+    archived: bool = Field(default=False, strict=True)
+
+
 # --- pull -----------------------------------------------------------------
 
 
@@ -333,6 +363,34 @@ class PullResponse(_Wire):
     last_mid: int
     server_time: str
     reset: bool = False
+
+
+# --- order history (GET /orders/{id}/history) ----------------------------
+
+DEFAULT_HISTORY_LIMIT = 100
+MAX_HISTORY_LIMIT = 500
+
+
+class HistoryEntry(_Wire):
+    """One change of an order: a pushed mutation from the ledger (whatever its result),
+    or a change nobody pushed (intake, the server's own moves: `user_id` null)."""
+
+    seq: int
+    at: str  # server time
+    user_id: str | None
+    user_name: str | None  # the person's display name, for people
+    device_id: str | None
+    type: str  # a mutation type ("order.transition", ...)
+    summary: str  # in plain words: "Started work", "Priority: normal → urgent"
+    result: ResultStatus
+    # name -> [before, after] of what the change wrote ({} when it wrote no field).
+    fields: dict[str, list[Any]] = Field(default_factory=dict)
+
+
+class HistoryPage(_Wire):
+    entries: list[HistoryEntry]
+    cursor: str | None
+    has_more: bool
 
 
 # --- intake (orders made by other systems, with an integration API key) ----

@@ -138,6 +138,9 @@ ACCESS: Mapping[MutationType, Mapping[Relation, Outcome]] = {
     MutationType.ENTRY_VOID: _SEEN_BY_ALL,
     # Whose conflict it is is judged per row by judge_resolve.
     MutationType.CONFLICT_RESOLVE: _SEEN_BY_ALL,
+    # Checklist templates belong to the organisation, not to an order: whoever stands to
+    # its orders as dispatch (a dispatcher or admin of it) manages them.
+    MutationType.TEMPLATE_SAVE: {_R.DISPATCH: _O.ALLOW},
 }
 
 

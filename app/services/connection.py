@@ -61,6 +61,10 @@ class Connection:
         if old is not None and old is not client:
             old.close()
 
+    def client(self, url: str) -> httpx.Client:
+        """The engine's client for the server at `url`: live pokes hold their stream on it."""
+        return self.current(url)[0].client
+
     def current(self, url: str) -> tuple[SyncEngine, BlobTransfer]:
         """The engine and transfer for the server at `url`, built on first use (or when the
         stored address changed since the client was made)."""

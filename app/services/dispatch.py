@@ -216,23 +216,35 @@ def create_follow_up(
             "Only the technician on this order or a dispatcher can start follow-up work from it."
         )
     level = _choice(priority, Priority, name="priority")
-    new_id = str(uuid.uuid4())
-    args: dict[str, Any] = {
-        "id": new_id,
+    fields: dict[str, Any] = {
         "title": _text(title, name="title", limit=MAX_TITLE, required=True),
         "description": _text(description, name="description", limit=MAX_DESCRIPTION),
         "kind": _choice(kind, Kind, name="kind"),
         "priority": level,
-        "status": Status.NEW.value,
-        "assignee_id": None,
         "customer": clean_field(session, "customer", source.customer),
         "site": clean_field(session, "site", source.site),
         "asset": source.asset,
         "due_at": wire_time(default_due(priority=Priority(level), created_at=now)),
         "requires_signature": False,
+    }
+    return queue_new_order(session, fields=fields, checklist=[], now=now)
+
+
+def queue_new_order(
+    session: Session, *, fields: Mapping[str, Any], checklist: list[dict[str, Any]], now: datetime
+) -> OutboxEntry:
+    """Queue the order.create of a new order (status new, unassigned, made by hand) from
+    `fields` already clean (as clean_field leaves them) and its `checklist` definition, and
+    make it here at once under a provisional number. Assigning it is a separate order.update."""
+    new_id = str(uuid.uuid4())
+    args: dict[str, Any] = {
+        "id": new_id,
+        **fields,
+        "status": Status.NEW.value,
+        "assignee_id": None,
         "source": "manual",
         "external_id": None,
-        "checklist": [],
+        "checklist": checklist,
     }
     entry = enqueue(
         session,

@@ -20,6 +20,7 @@ from app.services import account, dispatch, entries, picker, queries, refusals, 
 from app.services import media as media_records
 from app.services.capture import Capture
 from app.services.connection import Connection
+from app.services.desk_api import DeskApi
 from app.services.observe import Listeners, UploadProgress
 from app.services.signin import normalize_url, request_token
 from app.services.tokens import SessionTokens
@@ -41,6 +42,7 @@ from app.services.types import (
 )
 from app.settings import ClientSettings
 from app.store import LocalStore
+from app.store.apply import PROVISIONAL_PREFIX
 from app.store.blobfiles import BlobFiles
 from app.store.models import Order
 from app.store.outbox import sync_state
@@ -53,12 +55,13 @@ from app.sync.errors import (
     DeviceWiped,
     NotSignedIn,
 )
+from app.sync.live import LiveListener
 from app.sync.worker import SyncWorker, Waiter
 
 log = logging.getLogger(__name__)
 
 
-class Ordo:
+class Ordo(DeskApi):
     def __init__(
         self,
         *,
@@ -69,6 +72,7 @@ class Ordo:
         start_worker: bool = True,
         waiter: Waiter | None = None,
         rng: random.Random | None = None,
+        live: bool | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -102,8 +106,20 @@ class Ordo:
             waiter=waiter,
         )
         self.worker.add_listener(lambda _status: self._notify())
+        # Live pokes start a sync the moment the server says something changed; they only
+        # poke the worker, so by default they run where the worker runs (ORDO_LIVE=0: off).
+        self._live = settings.live and (start_worker if live is None else live)
+        self.live = LiveListener(
+            store=store,
+            client=self._link.client,
+            poke=self.worker.poke,
+            backoff=Backoff(base=settings.backoff_base, cap=settings.backoff_cap, rng=rng or random.Random()),
+            offline_cap=settings.offline_retry_cap,
+        )
         if start_worker:
             self.worker.start()
+        if self._live and self.current_user() is not None:
+            self.live.start()
 
     # --- session --------------------------------------------------------------
 
@@ -154,6 +170,8 @@ class Ordo:
             self._files.clear()  # the previous user's photos leave with their orders
         self._link.replace(client)
         self.worker.poke()
+        if self._live:
+            self.live.restart()
         self._notify()
         user = self.current_user()
         assert user is not None  # just stored
@@ -161,6 +179,7 @@ class Ordo:
 
     def sign_out(self) -> None:
         # The user and their data stay (so unsent changes are never lost); only the tokens go.
+        self.live.stop()
         self._forget_tokens(notice=None)
 
     def _forget_tokens(self, *, notice: str | None) -> None:
@@ -181,6 +200,14 @@ class Ordo:
         if uploads.uploaded or uploads.refused or uploads.restarts:
             log.info("uploads: %s", uploads)
         return report
+
+    def _http(self) -> SyncEngine:
+        # The desk's own reads (order history) go through the sync engine's signed-in client.
+        return self._current_engine()[0]
+
+    def _poke_and_notify(self) -> None:
+        self.worker.poke()
+        self._notify()
 
     def _wipe(self) -> DeviceWiped:
         error = account.wipe(self._store, self._files, settings=self._settings, now=self._clock())
@@ -236,6 +263,10 @@ class Ordo:
     def get_order_by_number(self, number: str) -> OrderDetail | None:
         with self._store.read() as s:
             order_id = s.scalar(select(Order.id).where(Order.number == number.strip()))
+            tail = number.strip().removeprefix(PROVISIONAL_PREFIX).lower()
+            if order_id is None and number.strip().startswith(PROVISIONAL_PREFIX) and len(tail) == 6:
+                # A screen opened on a provisional number keeps its order once the server renumbers it.
+                order_id = s.scalar(select(Order.id).where(Order.id.startswith(tail)).limit(1))
         return None if order_id is None else self.get_order(OrderId(uuid.UUID(order_id)))
 
     # --- writes ---------------------------------------------------------------
@@ -442,5 +473,6 @@ class Ordo:
         self._listeners.notify()
 
     def close(self) -> None:
+        self.live.stop()
         self.worker.stop()
         self._link.replace(None)

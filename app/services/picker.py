@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import OPEN, Role
 from app.domain.rules import is_dispatcher
+from app.domain.sla import todays_work
 from app.services.types import InvalidInput, TechnicianChoice
 from app.services.writes import order_on_device
 from app.store.access import device_user
@@ -19,20 +20,25 @@ from app.store.models import Order, User
 
 
 def open_today(session: Session, *, now: datetime) -> Counter[str]:
-    """Open orders per assignee that are due today (in `now`'s zone) or overdue."""
+    """Open orders per assignee that are due today (in `now`'s zone) or overdue, or under way
+    (app.domain.sla.todays_work: the same count as the board's lanes)."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     rows = session.execute(
-        select(Order.assignee_id, Order.due_at).where(
-            Order.assignee_id.is_not(None),
-            Order.status.in_([s.value for s in OPEN]),
-            Order.due_at.is_not(None),
+        select(Order.assignee_id, Order.status, Order.due_at).where(
+            Order.assignee_id.is_not(None), Order.status.in_([s.value for s in OPEN])
         )
     )
-    return Counter(who for who, due in rows if due.astimezone(now.tzinfo).date() <= now.date())
+    return Counter(who for who, status, due in rows if todays_work(status=status, due_at=due, now=now))
 
 
-def _skills(user: User) -> list[str]:
+def active_technicians(session: Session) -> list[User]:
+    """The organisation's technicians who may be given work (the picker's and the board's)."""
+    stmt = select(User).where(User.role == Role.TECHNICIAN.value, User.active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def skills_of(user: User) -> list[str]:
     return [str(skill) for skill in (user.skills or []) if str(skill).strip()]
 
 
@@ -41,7 +47,7 @@ def _matches(user: User, words: list[str]) -> bool:
     haystack = [
         user.display_name.casefold(),
         user.username.casefold(),
-        *(s.casefold() for s in _skills(user)),
+        *(s.casefold() for s in skills_of(user)),
     ]
     return all(any(word in text for text in haystack) for word in words)
 
@@ -55,17 +61,16 @@ def technicians(
     order = order_on_device(session, order_id)
     load = open_today(session, now=now)
     words = query.casefold().split()
-    users = session.scalars(select(User).where(User.role == Role.TECHNICIAN.value, User.active.is_(True)))
     choices = [
         TechnicianChoice(
             id=uuid.UUID(u.id),
             username=u.username,
             display_name=u.display_name or u.username,
-            skills=_skills(u),
+            skills=skills_of(u),
             open_today=load[u.id],
             current=u.id == order.assignee_id,
         )
-        for u in users
+        for u in active_technicians(session)
         if _matches(u, words)
     ]
     choices.sort(key=lambda c: (c.open_today, c.display_name.casefold(), c.username))

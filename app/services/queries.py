@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.domain import PRIORITY_RANK, Priority, Status, is_overdue
@@ -87,14 +87,18 @@ def group_orders(summaries: Iterable[OrderSummary], *, now: datetime) -> OrderGr
     return groups
 
 
+def visible_clause(*, user_id: str, role: str) -> ColumnElement[bool]:
+    """Which orders the signed-in user works on: a technician's own, everything for a dispatcher."""
+    if is_dispatcher(role):
+        return true()
+    # Unassigned orders on a technician's device are their own follow-ups: the server
+    # keeps those in their scope until a dispatcher assigns them.
+    return or_(Order.assignee_id == user_id, Order.assignee_id.is_(None))
+
+
 def visible_orders(session: Session, *, user_id: str, role: str) -> list[Order]:
     """The orders the signed-in user works on: a technician's own, everything for a dispatcher."""
-    stmt = select(Order)
-    if not is_dispatcher(role):
-        # Unassigned orders on a technician's device are their own follow-ups: the server
-        # keeps those in their scope until a dispatcher assigns them.
-        stmt = stmt.where(or_(Order.assignee_id == user_id, Order.assignee_id.is_(None)))
-    return list(session.scalars(stmt))
+    return list(session.scalars(select(Order).where(visible_clause(user_id=user_id, role=role))))
 
 
 def list_groups(session: Session, *, user_id: str, role: str, now: datetime) -> OrderGroups:

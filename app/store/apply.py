@@ -30,8 +30,18 @@ from app.domain.rules import (
     judge_void,
     status_after_assign,
 )
+from app.store import templates
 from app.store.access import device_user, gates_of, may_resolve, relation_of
-from app.store.models import ChecklistItem, Conflict, Note, Order, PartUsage, Photo, Signature, TimeLog
+from app.store.models import (
+    ChecklistItem,
+    Conflict,
+    Note,
+    Order,
+    PartUsage,
+    Photo,
+    Signature,
+    TimeLog,
+)
 
 
 class MutationLike(Protocol):
@@ -243,6 +253,10 @@ def apply_local(session: Session, mutation: MutationLike) -> LocalEffect | None:
             return _entry_void(session, order_id, args, me=me)
         case MutationType.CONFLICT_RESOLVE:
             return _conflict_resolve(session, order_id, args)
+        case MutationType.TEMPLATE_SAVE:
+            if not templates.apply_template_save(session, order_id, args, at=_when(mutation)):
+                return None
+            return LocalEffect("templates", order_id)
         case _:
             return None  # a type this client does not know: queued and pushed all the same
 

@@ -29,6 +29,9 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # 32 MiB of page cache (the default is 2 MiB): a desk's 10,000 orders and their search
+    # index stay in memory, which cuts a search's page reads several times (bench/search.py).
+    cur.execute("PRAGMA cache_size=-32768")
     cur.close()
 
 

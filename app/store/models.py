@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Float, Integer, String, Text, TypeDecorator, false, true
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, TypeDecorator, false, true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -74,6 +74,22 @@ class Order(Base):
     # The server said it left this device's scope (or a reset did not re-send it yet) while
     # mutations for it were still queued: kept until they are acknowledged, then removed.
     out_of_scope: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # What the desk's list filters and sorts on, narrow: a page of a search reads this index,
+    # not every (wide: server_data) row, then only its own rows (app.store.search).
+    __table_args__ = (
+        Index(
+            "ix_orders_desk",
+            "status",
+            "priority",
+            "source",
+            "assignee_id",
+            "due_at",
+            "updated_at",
+            "number",
+            "id",
+        ),
+    )
 
 
 # Children carry order_id without a foreign key: a pull page may bring a child
@@ -233,8 +249,54 @@ class Conflict(Base):
     device_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="open")
     resolution: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # Who made the losing change, when the server kept the conflict, and the order's number
+    # then (the desk shows conflicts of orders this device may not hold).
+    user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    order_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
     seq: Mapped[int] = mapped_column(Integer, default=0)
     server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Template(Base):
+    """A checklist template, as pulled (dispatchers and admins only) or saved on this device."""
+
+    __tablename__ = "templates"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20), default="repair")
+    # [{"position", "label", "kind", "required", "unit"?, "min"?, "max"?}], as on the wire.
+    items: Mapped[Any] = mapped_column(JSON, default=list)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    # None for a template made on this device and not pulled back yet.
+    server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class DeviceStatus(Base):
+    """A technician's device as the server last saw it sync ("sync truth", pulled by dispatchers)."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the device_id
+    user_id: Mapped[str] = mapped_column(String(36), index=True, default="")
+    last_pull_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The device holds every change up to this seq.
+    pulled_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_push_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HistoryCache(Base):
+    """An order's history as last fetched from the server, shown when offline."""
+
+    __tablename__ = "history_cache"
+
+    order_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    fetched_at: Mapped[datetime] = mapped_column()
+    entries: Mapped[Any] = mapped_column(JSON, default=list)  # the server's entries, as fetched
 
 
 class OutboxEntry(Base):

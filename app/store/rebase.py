@@ -18,6 +18,7 @@ from app.store.models import (
     PartUsage,
     Photo,
     Signature,
+    Template,
     TimeLog,
 )
 from app.store.outbox import queued
@@ -62,6 +63,8 @@ def _undo(session: Session, entry: OutboxEntry) -> None:
                 restore(session, Order, entry.entity_id)
                 if conflict.server_data is not None:  # pulled before 0002 kept no copy: leave it
                     restore(session, Conflict, conflict.id)
+        case MutationType.TEMPLATE_SAVE:
+            restore(session, Template, entry.entity_id)
         case kind if kind in _ADDS:
             restore(session, _ADDS[kind], str(args.get("id")))
 

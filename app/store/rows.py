@@ -14,6 +14,8 @@ from app.domain.protocol import Change, Entity
 from app.store.models import (
     ChecklistItem,
     Conflict,
+    DeviceStatus,
+    HistoryCache,
     Note,
     Order,
     OutboxEntry,
@@ -22,6 +24,7 @@ from app.store.models import (
     Photo,
     Rejection,
     Signature,
+    Template,
     TimeLog,
     User,
 )
@@ -162,6 +165,29 @@ def _conflict_values(data: Mapping[str, Any]) -> dict[str, Any]:
         "device_id": data.get("device_id"),
         "status": data.get("status") or "open",
         "resolution": data.get("resolution"),
+        # Servers before the desk do not send these.
+        "user_id": data.get("user_id"),
+        "created_at": _time(data.get("created_at")),
+        "order_number": data.get("order_number") or "",
+    }
+
+
+def _template_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": data.get("name") or "",
+        "kind": data.get("kind") or "repair",
+        "items": [dict(item) for item in data.get("items") or []],
+        "archived": bool(data.get("archived", False)),
+        "updated_at": _time(data.get("updated_at")),
+    }
+
+
+def _device_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "user_id": str(data.get("user_id") or ""),
+        "last_pull_at": _time(data.get("last_pull_at")),
+        "pulled_seq": int(data.get("pulled_seq") or 0),
+        "last_push_at": _time(data.get("last_push_at")),
     }
 
 
@@ -178,12 +204,14 @@ _KINDS: dict[str, tuple[Any, Any, bool]] = {
     Entity.CONFLICT: (Conflict, _conflict_values, True),
     Entity.USER: (User, _user_values, False),
     Entity.PART: (Part, _part_values, False),
+    Entity.CHECKLIST_TEMPLATE: (Template, _template_values, True),
+    Entity.DEVICE: (DeviceStatus, _device_values, False),
 }
 
 # Rows that belong to one order (removed with it).
 ORDER_CHILDREN: tuple[Any, ...] = (ChecklistItem, Note, Photo, TimeLog, PartUsage, Signature, Conflict)
 # What a local mutation may have to put back to the server's version (see rebase).
-Restorable = Order | ChecklistItem | Note | Photo | TimeLog | PartUsage | Signature | Conflict
+Restorable = Order | ChecklistItem | Note | Photo | TimeLog | PartUsage | Signature | Conflict | Template
 
 
 def apply_change(session: Session, change: Change) -> bool:
@@ -267,6 +295,7 @@ def restore(session: Session, model: type[Restorable], row_id: str) -> None:
         PartUsage: _part_usage_values,
         Signature: _signature_values,
         Conflict: _conflict_values,
+        Template: _template_values,
     }[model](row.server_data)
     for name, value in values.items():
         setattr(row, name, value)
@@ -291,19 +320,22 @@ def delete_order(session: Session, *, order_id: str) -> None:
 
 def clear_server_rows(session: Session) -> None:
     """Forget every pulled row (another user's data); the outbox is not touched."""
-    for model in (*ORDER_CHILDREN, User, Part, Rejection, Order):
+    for model in (*ORDER_CHILDREN, User, Part, Rejection, Order, Template, DeviceStatus, HistoryCache):
         session.execute(delete(model))
 
 
 def reset_server_rows(session: Session) -> None:
     """A pull reset: the server re-sends the whole scope. Orders with queued mutations stay
     (marked out of scope until re-sent) with their children, so unsent work stays visible
-    and is pushed; every other pulled row goes, tombstones the server no longer has included.
-    Refusals are not pulled rows: they stay until the user dismisses them."""
+    and is pushed; every other pulled row goes, tombstones the server no longer has included
+    (a template with a queued save stays: the re-base shows the save again, the re-pull
+    brings the server's copy). Refusals are not pulled rows: they stay until the user
+    dismisses them; nor are fetched histories (dated copies, shown as such)."""
     kept = select(OutboxEntry.entity_id).distinct()
     session.execute(update(Order).where(Order.id.in_(kept)).values(out_of_scope=True))
     for model in ORDER_CHILDREN:
         session.execute(delete(model).where(or_(model.order_id.is_(None), model.order_id.not_in(kept))))
     session.execute(delete(Order).where(Order.id.not_in(kept)))
-    session.execute(delete(User))
-    session.execute(delete(Part))
+    session.execute(delete(Template).where(Template.id.not_in(kept)))
+    for model in (User, Part, DeviceStatus):
+        session.execute(delete(model))

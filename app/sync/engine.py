@@ -6,9 +6,10 @@ import logging
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import httpx
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ from app.store.outbox import count, drop_acknowledged, restart_pull, sync_state,
 from app.store.rebase import rebase
 from app.store.rows import apply_change, reset_server_rows, sweep_departed
 from app.sync.errors import NotSignedIn, ProtocolError
-from app.sync.http import parse, send, server_name
+from app.sync.http import parse, request, send, server_message, server_name
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,28 @@ class SyncEngine:
                 resets=resets,
                 stale_pages=stale,
             )
+
+    def get_json(self, path: str, *, params: Mapping[str, str | int] | None = None) -> Any:
+        """A signed-in GET of JSON beside the sync (the desk's reads: an order's history).
+        The body; None for 404; otherwise the SyncError of the answer (Offline, ...). It takes
+        no lock and writes nothing, so it may run while a sync does."""
+        with self.store.read() as s:
+            token = sync_state(s).access_token
+        if not token:
+            raise NotSignedIn("Sign in first.")
+        response = request(self.client, "GET", path, token=token, params=dict(params or {}))
+        url = server_name(self.client)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            detail = server_message(response)
+            raise ProtocolError(
+                f"{url} answered HTTP {response.status_code}" + (f": {detail}" if detail else "")
+            )
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ProtocolError(f"{url} did not answer like an Ordo server (the answer is not JSON)") from exc
 
     # --- push ---------------------------------------------------------------
 

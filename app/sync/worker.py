@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol
 
 from app.services.types import SyncState, SyncStatus
@@ -148,8 +149,12 @@ class SyncWorker:
             refused=refused,
         )
 
-    def _publish(self, state: SyncState, message: str = "") -> None:
-        status = self._make(state, message)
+    def _publish(self, state: SyncState, message: str = "", *, fresh: bool = True) -> None:
+        """Tell the listeners; `fresh=False` keeps the last counts rather than reading them
+        (a sync starting: it is on the way of every poke, and `status` reads them anyway)."""
+        with self._lock:
+            previous = self._status
+        status = self._make(state, message) if fresh else replace(previous, state=state, message=message)
         with self._lock:
             self._status = status
             listeners = list(self._listeners)
@@ -181,7 +186,7 @@ class SyncWorker:
     def run_once(self) -> float | None:
         """One sync attempt; returns how long to wait before the next (None: until poked)."""
         self._not_before = None  # only a failure that says Retry-After sets it again
-        self._publish(SyncState.SYNCING, "")
+        self._publish(SyncState.SYNCING, "", fresh=False)
         try:
             self._sync()
         except NotSignedIn as exc:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import flet as ft
 
+from app.domain.rules import is_dispatcher
 from app.services.types import Services
 from app.views.assign import AssignScreen
+from app.views.desk.board import BoardScreen
+from app.views.desk.conflicts import ConflictsScreen
+from app.views.desk.history import HistoryScreen
+from app.views.desk.order_form import OrderFormScreen
+from app.views.desk.templates import TemplatesScreen
 from app.views.login import LoginScreen
 from app.views.order_detail import OrderScreen
 from app.views.orders import OrdersScreen
@@ -13,27 +19,96 @@ from app.views.photo_view import PhotoScreen
 from app.views.signature import SignatureScreen
 from app.views.state import Session, SessionContext, use_session
 from app.views.theme import dark_theme, light_theme
+from app.views.widgets import tagged
 
 
 @ft.component
 def Home() -> ft.View:
-    """`/`: nothing of its own; sends the browser to sign-in or the orders."""
+    """`/`: nothing of its own; sends the browser where its user's work is."""
     session = use_session()
     page = ft.context.page
-    signed_in = session.user is not None
-    ft.use_effect(lambda: page.navigate("/orders" if signed_in else "/login"), [signed_in])
+    home = home_route(session)
+    ft.use_effect(lambda: page.navigate(home), [home])
     return ft.View(route="/", controls=[ft.ProgressRing(semantics_label="Loading")])
+
+
+def home_route(session: Session) -> str:
+    """Each role lands where its work is: dispatchers and admins on the board."""
+    user = session.user
+    if user is None:
+        return "/login"
+    return "/desk" if is_dispatcher(user.role) else "/orders"
+
+
+def home_words(session: Session) -> str:
+    """What the way home is called, for the role that takes it."""
+    user = session.user
+    if user is None:
+        return "Go to sign in"
+    return "Go to the board" if is_dispatcher(user.role) else "Go to my orders"
+
+
+def missing_body(session: Session, *, path: str) -> ft.Control:
+    """The app's own "no such screen": says what was asked for and offers the way home."""
+    home = home_route(session)
+    words = home_words(session)
+    page = ft.context.page
+    return ft.Column(
+        [
+            ft.Icon(ft.Icons.EXPLORE_OFF_OUTLINED, size=48, color=ft.Colors.ON_SURFACE_VARIANT),
+            tagged(
+                "screen-missing",
+                ft.Text("There is no such screen.", theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
+                label=f"There is no such screen: {path}",
+                live_region=True,
+            ),
+            ft.Text(
+                f"Nothing in Ordo lives at {path}. The link may be old or mistyped.",
+                color=ft.Colors.ON_SURFACE_VARIANT,
+                text_align=ft.TextAlign.CENTER,
+            ),
+            tagged(
+                "screen-missing-home",
+                ft.FilledButton(
+                    words, icon=ft.Icons.HOME_OUTLINED, on_click=lambda: page.navigate(home), height=48
+                ),
+                label=words,
+                button=True,
+            ),
+        ],
+        spacing=16,
+        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+        alignment=ft.MainAxisAlignment.CENTER,
+        expand=True,
+    )
 
 
 @ft.component
 def NotFound() -> ft.View:
+    """Every path no route claims (`/board`, `/dashboard`, `/orders/WO-1/nonsense`), for every role.
+
+    It is the router's last route (a splat), not `Router(not_found=...)`: with
+    `manage_views=True` Flet wraps `not_found()` in a View of its own, so a component
+    returning a View there became a View inside a View — the blank grey screen.
+    """
+    session = use_session()
+    path = ft.use_route_location() or ft.context.page.route or "/"
     return ft.View(
-        route="/404",
-        controls=[
-            ft.Text("There is no such screen."),
-            ft.TextButton("Go to my orders", on_click=lambda: ft.context.page.navigate("/orders")),
-        ],
+        route=path,
+        padding=ft.Padding.all(24),
+        appbar=ft.AppBar(title=ft.Text("No such screen"), automatically_imply_leading=False),
+        controls=[missing_body(session, path=path)],
+        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+        vertical_alignment=ft.MainAxisAlignment.CENTER,
     )
+
+
+@ft.component
+def MissingContent() -> ft.Control:
+    """The router's own not-found hook (unreached while the splat route is last): a body, not a View."""
+    session = use_session()
+    path = ft.use_route_location() or ft.context.page.route or "/"
+    return missing_body(session, path=path)
 
 
 @ft.component
@@ -48,10 +123,15 @@ def OrdoApp(session: Session) -> list[ft.View]:
             [
                 ft.Route(index=True, component=Home),
                 ft.Route(path="login", component=LoginScreen),
+                ft.Route(path="desk", component=BoardScreen),
+                ft.Route(path="conflicts", component=ConflictsScreen),
+                ft.Route(path="templates", component=TemplatesScreen),
                 ft.Route(
                     path="orders",
                     component=OrdersScreen,
                     children=[
+                        # Before ":number", which would take "new" for an order's number.
+                        ft.Route(path="new", component=OrderFormScreen),
                         ft.Route(
                             path=":number",
                             component=OrderScreen,
@@ -60,12 +140,15 @@ def OrdoApp(session: Session) -> list[ft.View]:
                                 ft.Route(path="photos/:photo_id", component=PhotoScreen),
                                 ft.Route(path="signature", component=SignatureScreen),
                                 ft.Route(path="assign", component=AssignScreen),
+                                ft.Route(path="history", component=HistoryScreen),
                             ],
-                        )
+                        ),
                     ],
                 ),
+                # Last: whatever no route above claims is the app's own "no such screen".
+                ft.Route(path=":missing*", component=NotFound),
             ],
-            not_found=NotFound,
+            not_found=MissingContent,
             manage_views=True,
         ),
     )

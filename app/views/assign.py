@@ -1,18 +1,23 @@
 """Assigning: the dispatcher's picker (`/orders/<number>/assign`) and the order's assignee.
 
-The picker lists the organisation's active technicians (services.list_technicians:
-name, open orders today, skills), searchable; one tap assigns or reassigns. Taking an
-order from someone who has started it asks first, saying who loses it. Ids:
-`assign-open` (on the order), `assign-search`, `assign-choose-<username>`.
+Above the picker, the top three suggestions (services.suggest_technicians: skills, open
+work today, distance, due pressure) with their reasons in words; one tap on a suggestion
+assigns. Below them the organisation's active technicians (services.list_technicians: name,
+open orders today, skills), searchable; one tap assigns or reassigns. Taking an order from
+someone who has started it asks first, saying who loses it. Coming from the board
+(`?from=desk`) the screen returns there; otherwise to the order. Ids: `assign-open` (on the
+order), `assign-suggestion-1` … `-3`, `assign-search`, `assign-choose-<username>`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 import flet as ft
 
+from app.services.desk_types import Suggestion
 from app.services.types import Offers, OrderDetail, ServiceError, TechnicianChoice
 from app.views.confirm import confirm_dialog, reassign_confirmation
 from app.views.state import use_order, use_session, use_sign_in_guard
@@ -44,6 +49,30 @@ def choice_label(choice: TechnicianChoice) -> str:
     if choice.current:
         words.append("assigned now")
     return ", ".join(words)
+
+
+def suggestion_label(suggestion: Suggestion, *, has_assignee: bool) -> str:
+    """What a screen reader says for one suggestion: its rank, who, why, and what a tap does."""
+    choice = suggestion.technician
+    words = [f"Suggestion {suggestion.rank}: {choice.display_name}", reasons_text(suggestion)]
+    if choice.current:
+        words.append("assigned now")
+    else:
+        words.append("tap to reassign" if has_assignee else "tap to assign")
+    return ", ".join(w for w in words if w)
+
+
+def reasons_text(suggestion: Suggestion) -> str:
+    """ "Has gas-safe; 2 open today; 3.4 km away" — the services' reasons as one sentence."""
+    text = suggestion.summary
+    return text[:1].upper() + text[1:] if text else "No particular reason known"
+
+
+def back_route(*, number: str, route: str) -> str:
+    """Where the assign screen returns: the board when it was opened from there, else the order."""
+    if parse_qs(urlsplit(route or "").query).get("from") == ["desk"]:
+        return "/desk"
+    return f"/orders/{number}"
 
 
 def assign_button_text(assignee_name: str) -> str:
@@ -114,6 +143,89 @@ def _choice_row(choice: TechnicianChoice, *, on_choose: Callable[[TechnicianChoi
     )
 
 
+def _suggestion_tile(
+    suggestion: Suggestion, *, has_assignee: bool, on_choose: Callable[[TechnicianChoice], None]
+) -> ft.Control:
+    choice = suggestion.technician
+    act = None if choice.current else (lambda: on_choose(choice))
+    rank = ft.Container(
+        content=ft.Text(
+            str(suggestion.rank), weight=ft.FontWeight.BOLD, color=ft.Colors.ON_PRIMARY_CONTAINER
+        ),
+        width=32,
+        height=32,
+        border_radius=16,
+        alignment=ft.Alignment.CENTER,
+        bgcolor=ft.Colors.PRIMARY_CONTAINER,
+    )
+    if choice.current:
+        action: ft.Control = ft.Container(
+            content=ft.Text("Assigned now", size=12, weight=ft.FontWeight.W_600, color=ft.Colors.GREEN_900),
+            bgcolor=ft.Colors.GREEN_50,
+            border_radius=8,
+            padding=ft.Padding.symmetric(horizontal=8, vertical=3),
+        )
+    else:
+        action = ft.FilledButton(
+            "Reassign" if has_assignee else "Assign",
+            icon=ft.Icons.PERSON_ADD_ALT_1,
+            on_click=act,
+            height=MIN_TOUCH - 8,
+        )
+    return tagged(
+        f"assign-suggestion-{suggestion.rank}",
+        ft.Card(
+            margin=ft.Margin.symmetric(vertical=3),
+            bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+            content=ft.Container(
+                padding=ft.Padding.symmetric(horizontal=12, vertical=10),
+                border_radius=12,
+                ink=True,
+                on_click=act,
+                content=ft.Row(
+                    [
+                        rank,
+                        ft.Column(
+                            [
+                                ft.Text(choice.display_name, weight=ft.FontWeight.W_600),
+                                ft.Text(reasons_text(suggestion), size=13),
+                            ],
+                            spacing=2,
+                            expand=True,
+                        ),
+                        action,
+                    ],
+                    spacing=12,
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                ),
+            ),
+        ),
+        label=suggestion_label(suggestion, has_assignee=has_assignee),
+        button=not choice.current,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Suggested:
+    suggestions: tuple[Suggestion, ...] = ()
+    problem: str = ""
+    loaded: bool = False
+
+
+def _heading(text: str, *, hint: str = "") -> ft.Control:
+    lines: list[ft.Control] = [
+        ft.Text(text, theme_style=ft.TextThemeStyle.TITLE_SMALL, weight=ft.FontWeight.W_600)
+    ]
+    if hint:
+        lines.append(ft.Text(hint, size=12, color=ft.Colors.ON_SURFACE_VARIANT))
+    return ft.Semantics(
+        header=True,
+        label=f"{text}. {hint}" if hint else text,
+        exclude_semantics=True,
+        content=ft.Container(ft.Column(lines, spacing=0), padding=ft.Padding.only(top=8)),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Found:
     choices: tuple[TechnicianChoice, ...] = ()
@@ -138,6 +250,17 @@ def AssignPicker(*, detail: OrderDetail, on_done: Callable[[], None]) -> ft.Cont
             set_found(_Found(problem=f"Could not read the technicians on this device: {err}", loaded=True))
 
     ft.use_effect(load, [query, str(order_id), session.revision])
+
+    suggested, set_suggested = ft.use_state(_Suggested())
+
+    def suggest() -> None:
+        try:
+            found = services.suggest_technicians(order_id, limit=3)
+            set_suggested(_Suggested(suggestions=tuple(found), loaded=True))
+        except Exception as err:  # the picker below still works without them
+            set_suggested(_Suggested(problem=f"No suggestions: {err}", loaded=True))
+
+    ft.use_effect(suggest, [str(order_id), session.revision])
 
     def assign(choice: TechnicianChoice) -> None:
         try:
@@ -187,6 +310,24 @@ def AssignPicker(*, detail: OrderDetail, on_done: Callable[[], None]) -> ft.Cont
             ft.Text(f"Assigned to: {assignee_text(detail.assignee_name)}"),
             label=f"Assigned to: {assignee_text(detail.assignee_name)}",
         ),
+    ]
+    has_assignee = detail.assignee_id is not None
+    if suggested.problem:
+        rows.append(message_box(identifier="assign-suggestions-error", text=suggested.problem, error=False))
+    elif suggested.suggestions:
+        rows.append(
+            _heading("Suggested for this order", hint="By skills, today's work, distance and due time")
+        )
+        rows += [
+            _suggestion_tile(s, has_assignee=has_assignee, on_choose=choose)
+            for s in suggested.suggestions[:3]
+        ]
+    elif suggested.loaded:
+        rows.append(
+            message_box(identifier="assign-suggestions-empty", text="No technician to suggest.", error=False)
+        )
+    rows += [
+        _heading("All technicians", hint="Fewest open orders today first"),
         tagged(
             "assign-search",
             ft.TextField(
@@ -221,7 +362,7 @@ def AssignScreen() -> ft.View:
     use_sign_in_guard(session, signed_in=True)
     number = ft.use_route_params().get("number", "")
     page = ft.context.page
-    back = f"/orders/{number}"
+    back = back_route(number=number, route=page.route)
     loaded = use_order(session, number)
     detail = loaded.detail
 
@@ -240,7 +381,11 @@ def AssignScreen() -> ft.View:
                     "closed or cancelled order keeps its technician.",
                     error=False,
                 ),
-                ft.TextButton("Back to the order", on_click=lambda: page.navigate(back), height=MIN_TOUCH),
+                ft.TextButton(
+                    "Back to the board" if back == "/desk" else "Back to the order",
+                    on_click=lambda: page.navigate(back),
+                    height=MIN_TOUCH,
+                ),
             ]
         )
     else:

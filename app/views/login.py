@@ -75,7 +75,7 @@ def LoginScreen() -> ft.View:
         set_busy(False)
         set_password("")
         session.reload()
-        await ft.context.page.push_route("/orders")
+        await ft.context.page.push_route("/")  # Home sends each role where its work is
 
     fields: list[ft.Control] = [
         ft.Row(

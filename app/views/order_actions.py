@@ -38,6 +38,14 @@ _ICON: dict[Status, ft.IconData] = {
 
 MoveFn = Callable[[Status, str | None], str | None]  # returns an error message, or None when done
 
+# The issue's names for the dispatcher's own moves; every other move is `status-action-<status>`.
+_MOVE_ID: dict[Status, str] = {Status.CLOSED: "order-close"}
+
+
+def move_id(to: Status) -> str:
+    """The semantics id of the button making the move `to`."""
+    return _MOVE_ID.get(to, f"status-action-{to.value}")
+
 
 def action_label(*, frm: Status, to: Status) -> str:
     """The verb on the button: what the move means from here, not the state's name."""
@@ -169,7 +177,7 @@ def StatusActions(
     if main is not None:
         buttons.append(
             tagged(
-                f"status-action-{main.value}",
+                move_id(main),
                 ft.FilledButton(
                     action_label(frm=current, to=main),
                     icon=_ICON[main],
@@ -185,7 +193,7 @@ def StatusActions(
         )
     others: list[ft.Control] = [
         tagged(
-            f"status-action-{to.value}",
+            move_id(to),
             ft.OutlinedButton(
                 action_label(frm=current, to=to),
                 icon=_ICON[to],

@@ -1,5 +1,8 @@
 """`/orders/<number>`: the facts, the next steps, the checklist, notes and server refusals.
 
+A technician's phone (and a tablet's right pane) gets them in one column; dispatchers and
+admins get the desk's frame with all the evidence in columns (app.views.desk.evidence).
+Those who may read the order's history (dispatchers, the assignee) find it in the app bar.
 Every control is offered only where the rulebook allows it for this user on this order
 (`OrderDetail.offers` and `next_statuses`, computed by the services from app.domain.rules).
 """
@@ -13,9 +16,13 @@ from typing import Any
 import flet as ft
 
 from app.domain import Status, is_overdue
+from app.domain.rules import is_dispatcher
 from app.services.types import ItemId, OrderDetail, ServiceError
 from app.views.assign import AssignButton, assignee_text
 from app.views.checklist import Checklist
+from app.views.desk.evidence import EvidenceLayout, OrderParts
+from app.views.desk.history import history_button, may_see_history
+from app.views.desk.shell import desk_view
 from app.views.notes import Notes
 from app.views.order_actions import StatusActions
 from app.views.orders import OrderListPane, two_panes
@@ -151,8 +158,9 @@ def _guarded(write: Callable[[], OrderDetail], *, on_done: Callable[[OrderDetail
 
 
 @ft.component
-def OrderBody(*, detail: OrderDetail, session: Session) -> ft.Control:
-    """Everything below the sync bar; also usable as the right pane on wide screens."""
+def OrderBody(*, detail: OrderDetail, session: Session, desk: bool = False) -> ft.Control:
+    """Everything below the sync bar: one column (a phone, or the right pane on a tablet), or
+    the desk's evidence in columns (`desk`: dispatchers and admins)."""
     action_error, set_action_error = ft.use_state("")
     fresh, set_fresh = ft.use_state(None)  # the write's own answer, shown until the next reload
     shown: OrderDetail = fresh if fresh is not None and fresh.summary.id == detail.summary.id else detail
@@ -190,9 +198,6 @@ def OrderBody(*, detail: OrderDetail, session: Session) -> ft.Control:
     offers = shown.offers
 
     now = datetime.now().astimezone()
-    parts: list[ft.Control] = [_facts(shown, now=now)]
-    if shown.refusals:
-        parts.append(RefusalsCallout(refusals=list(shown.refusals), on_dismiss=dismiss))
     steps: list[ft.Control] = []
     if offers.assign:
         steps.append(
@@ -212,21 +217,6 @@ def OrderBody(*, detail: OrderDetail, session: Session) -> ft.Control:
                 out_of_range=list(shown.out_of_range),
             )
         )
-    parts.append(_section("Next step", ft.Column(steps, spacing=12)))
-    if action_error:
-        parts.append(message_box(identifier="action-error", text=action_error))
-    parts.append(
-        _section(
-            "Checklist",
-            Checklist(
-                items=list(shown.checklist),
-                on_set=set_item,
-                editable=offers.checklist,
-                status=shown.summary.status,
-            ),
-        )
-    )
-    parts.append(_section("Notes", Notes(notes=list(shown.notes), on_add=add_note, may_add=offers.note)))
     photos: list[ft.Control] = [
         PhotoGallery(
             photos=list(shown.photos),
@@ -235,20 +225,50 @@ def OrderBody(*, detail: OrderDetail, session: Session) -> ft.Control:
     ]
     if offers.photo:
         photos.append(AddPhotos(order_id=order_id, session=session, on_added=set_fresh))
-    parts.append(_section("Photos", ft.Column(photos, spacing=12)))
-    if shown.signatures or shown.requires_signature or offers.signature:
-        parts.append(
-            _section(
-                "Signature",
-                Signatures(
-                    signatures=list(shown.signatures),
-                    requires_signature=shown.requires_signature,
-                    may_add=offers.signature,
-                    on_get=lambda: page.navigate(f"/orders/{number}/signature"),
-                ),
-            )
+    parts = OrderParts(
+        facts=_facts(shown, now=now),
+        refusals=RefusalsCallout(refusals=list(shown.refusals), on_dismiss=dismiss)
+        if shown.refusals
+        else None,
+        steps=ft.Column(steps, spacing=12),
+        error=message_box(identifier="action-error", text=action_error) if action_error else None,
+        checklist=Checklist(
+            items=list(shown.checklist),
+            on_set=set_item,
+            editable=offers.checklist,
+            status=shown.summary.status,
+        ),
+        notes=Notes(notes=list(shown.notes), on_add=add_note, may_add=offers.note),
+        photos=ft.Column(photos, spacing=12),
+        signature=Signatures(
+            signatures=list(shown.signatures),
+            requires_signature=shown.requires_signature,
+            may_add=offers.signature,
+            on_get=lambda: page.navigate(f"/orders/{number}/signature"),
+            # Drawn afresh when a picture arrives from the server: updated in place, Flutter
+            # drops the card's semantics node (its id and label vanish for screen readers).
+            key="".join("1" if g.image is not None else "0" for g in shown.signatures),
         )
-    return ft.Column(parts, spacing=20)
+        if shown.signatures or shown.requires_signature or offers.signature
+        else None,
+    )
+    if desk:
+        return EvidenceLayout(parts=parts, detail=shown, session=session)
+    # The phone's one column, the next step first.
+    column: list[ft.Control] = [parts.facts]
+    if parts.refusals is not None:
+        column.append(parts.refusals)
+    column.append(_section("Next step", parts.steps))
+    if parts.error is not None:
+        column.append(parts.error)
+    column += [
+        _section("Checklist", parts.checklist),
+        _section("Notes", parts.notes),
+        _section("Photos", parts.photos),
+    ]
+    if parts.signature is not None:
+        column.append(_section("Signature", parts.signature))
+    return ft.Column(column, spacing=20)
 
 
 @ft.component
@@ -258,9 +278,12 @@ def OrderScreen() -> ft.View:
     number = ft.use_route_params().get("number", "")
     loaded = use_order(session, number)
     state, detail, problem = loaded.state, loaded.detail, loaded.problem
+    page = ft.context.page
 
+    user = session.user
+    desk = user is not None and is_dispatcher(user.role)
     if state == "found" and detail is not None:
-        body: ft.Control = OrderBody(detail=detail, session=session, key=str(detail.summary.id))
+        body: ft.Control = OrderBody(detail=detail, session=session, desk=desk, key=str(detail.summary.id))
     elif state == "missing":
         body = message_box(
             identifier="order-missing",
@@ -271,6 +294,25 @@ def OrderScreen() -> ft.View:
         body = message_box(identifier="order-error", text=problem)
     else:
         body = ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Loading…")], spacing=12)
+
+    actions: list[ft.Control] = []
+    if detail is not None and may_see_history(
+        role=user.role if user else None, user_id=user.id if user else None, detail=detail
+    ):
+        actions.append(
+            history_button(number=number, on_open=lambda: page.navigate(f"/orders/{number}/history"))
+        )
+    if desk:
+        # The desk's frame; the evidence lays itself out in columns and the whole screen scrolls.
+        listed = ft.ListView([body], expand=True, padding=ft.Padding.only(right=8, bottom=16))
+        return desk_view(
+            session=session,
+            route=f"/orders/{number}",
+            selected="/orders",
+            title=number,
+            body=listed,
+            actions=actions,
+        )
 
     wide = session.width >= WIDE
     detail_pane = ft.ListView(
@@ -288,6 +330,6 @@ def OrderScreen() -> ft.View:
     return ft.View(
         route=f"/orders/{number}",
         padding=ft.Padding.all(0),
-        appbar=ft.AppBar(title=ft.Text(number)),
+        appbar=ft.AppBar(title=ft.Text(number), actions=actions),
         controls=[SyncBar(status=session.sync, on_sync_now=lambda: session.services.sync_now()), content],
     )

@@ -10,6 +10,7 @@ import flet as ft
 from app.domain import is_overdue
 from app.domain.rules import is_dispatcher
 from app.services.types import OrderSummary
+from app.views.desk.orders_table import orders_table_view
 from app.views.state import Session, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
 from app.views.theme import LIST_PANE, STATUS_WORD, WIDE
@@ -230,15 +231,18 @@ def OrdersScreen() -> ft.View:
         session.reload()
         page.navigate("/login")
 
+    user = session.user
+    if user is not None and is_dispatcher(user.role):
+        # The desk's table: search, filters and sorting over the organisation's orders.
+        return orders_table_view(session=session)
+
     wide = session.width >= WIDE
     if wide:
         body = two_panes(left=OrderListPane(session=session), right=choose_hint())
     else:
         body = OrderListPane(session=session, padding=side_padding(session.width))
 
-    user = session.user
-    # A dispatcher's device holds the whole organisation's orders, not "theirs".
-    title = "All orders" if user is not None and is_dispatcher(user.role) else "My orders"
+    title = "My orders"
     return ft.View(
         route="/orders",
         padding=ft.Padding.all(0),

@@ -90,7 +90,7 @@ def use_sign_in_guard(session: Session, *, signed_in: bool) -> None:
         if signed_in and not user_present:
             page.navigate("/login")
         elif not signed_in and user_present:
-            page.navigate("/orders")
+            page.navigate("/")  # Home sends each role where its work is (app.views.app.home_route)
 
     ft.use_effect(check, [user_present])
 

@@ -9,14 +9,17 @@ from typing import Any
 from sqlalchemy import Select, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from app.domain import rules
 from app.domain.protocol import Change, Entity, PullResponse
 from server_stub import policy, serialize
 from server_stub.db import Database
 from server_stub.models import (
     ORDER_CHILDREN,
     ChecklistItem,
+    ChecklistTemplate,
     Conflict,
     Device,
+    DeviceStatus,
     Note,
     Part,
     PartUsage,
@@ -27,7 +30,8 @@ from server_stub.models import (
     User,
     WorkOrder,
 )
-from server_stub.sync.cursor import decode_position, encode
+from server_stub.sync import devices
+from server_stub.sync.cursor import Position, decode_position, encode
 from server_stub.sync.tombstones import pruned_through
 from server_stub.timeutil import to_wire
 
@@ -46,6 +50,8 @@ _ENTITIES: dict[Entity, tuple[Any, Callable[[Any], dict[str, Any]]]] = {
     Entity.PART: (Part, serialize.part),
     Entity.CONFLICT: (Conflict, serialize.conflict),
     Entity.USER: (User, serialize.user),
+    Entity.CHECKLIST_TEMPLATE: (ChecklistTemplate, serialize.checklist_template),
+    Entity.DEVICE: (DeviceStatus, serialize.device),
 }
 
 
@@ -77,6 +83,18 @@ def _scope_queries(user: User, *, after: int) -> list[Select[Any]]:
             Part.org_id == user.org_id, Part.seq > after
         ),
     ]
+    if rules.is_dispatcher(user.role):
+        # The desk's own rows: the organisation's templates, and how far each technician's
+        # device has pulled (sync.devices; never written for these callers' own devices).
+        queries += [
+            select(literal(entity.value), model.id, model.seq).where(
+                model.org_id == user.org_id, model.seq > after
+            )
+            for entity, model in (
+                (Entity.CHECKLIST_TEMPLATE, ChecklistTemplate),
+                (Entity.DEVICE, DeviceStatus),
+            )
+        ]
     if after > 0:
         # A device pulling from the beginning holds nothing to remove. An order that
         # came back into scope since is sent as itself, not as a tombstone.
@@ -119,8 +137,24 @@ def pull(
 
     A cursor below the highest pruned tombstone may have missed one, so it is not
     followed: the answer says `reset` and is the first page of the caller's scope.
+    A technician's pull then records how far their device has got (sync.devices).
     """
     position = decode_position(cursor)
+    answer, user, before = _read(
+        db=db, user_id=user_id, device_id=device_id, position=position, limit=limit, now=now
+    )
+    if devices.tracked(user):
+        pulled_seq = decode_position(answer.cursor).seq
+        moment = now()
+        if devices.pull_needs_write(before, pulled_seq=pulled_seq, walk_done=not answer.has_more, now=moment):
+            devices.record_pull(db, user=user, device_id=device_id, pulled_seq=pulled_seq, now=moment)
+    return answer
+
+
+def _read(
+    *, db: Database, user_id: str, device_id: str, position: Position, limit: int, now: Callable[[], datetime]
+) -> tuple[PullResponse, User, devices.Seen | None]:
+    """The page, the caller, and the caller's device row as it was (sync truth)."""
     with db.read() as session:
         if session.bind is not None and session.bind.dialect.name == "postgresql":
             # One snapshot for the id query, the row loads and the pruning mark, so data
@@ -141,7 +175,7 @@ def pull(
         page = rows[:limit]
         changes = _load(session, page)
         device = session.get(Device, device_id)
-        return PullResponse(
+        answer = PullResponse(
             changes=changes,
             cursor=encode(page[-1].seq if page else after, floor=floor),
             has_more=len(rows) > limit,
@@ -149,3 +183,5 @@ def pull(
             server_time=to_wire(now()) or "",
             reset=reset,
         )
+        before = devices.seen(session.get(DeviceStatus, device_id)) if devices.tracked(user) else None
+        return answer, user, before

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import DataError, IntegrityError
 
 from app.domain.codes import Code
 from app.domain.protocol import ErrorInfo, Mutation, MutationResult, PushResponse, ResultStatus
+from server_stub import history_words
 from server_stub.blobstore import BlobStore
-from server_stub.db import Database
-from server_stub.models import Device, LedgerEntry, User
+from server_stub.db import Database, next_seq
+from server_stub.models import Device, DeviceStatus, LedgerEntry, User
+from server_stub.sync import devices
 from server_stub.sync.apply import Context, Rejected, apply
 from server_stub.timeutil import to_db
 
@@ -34,6 +37,7 @@ def push(
     """
     results: list[MutationResult] = []
     last_mid = 0
+    took = False  # whether any mutation was new (a push of replays or a gap delivers nothing)
     for m in mutations:
         with db.write() as session, session.begin():
             # Lock the device row first: concurrent pushes from one device queue here.
@@ -58,30 +62,57 @@ def push(
             try:
                 result = _apply_settling_races(ctx, m)
             except Rejected as exc:
+                ctx.changes.clear()  # rolled back: nothing was written
                 result = MutationResult(
                     mid=m.mid,
                     status=ResultStatus.REJECTED,
                     error=ErrorInfo(code=exc.code, message=exc.message),
                 )
+            mutation_type = m.type.replace("\x00", "\ufffd")  # rejected above; still storable
             session.add(
                 LedgerEntry(
                     device_id=device_id,
                     mid=m.mid,
-                    type=m.type.replace("\x00", "\ufffd"),  # rejected above; still storable
+                    type=mutation_type,
                     entity_id=str(m.entity_id),
                     user_id=user_id,
                     status=result.status.value,
                     result=result.model_dump(mode="json", exclude_none=True),
                     created_at=to_db(moment),
+                    # The order's history: this row's place, and what it wrote (not in the result).
+                    seq=next_seq(session),
+                    detail=_detail(ctx, mutation_type, m.args),
                 )
             )
             device.last_mid = last_mid = m.mid
             results.append(result)
+            took = True
     if not mutations or last_mid == 0:
         with db.read() as session:
             device = session.get(Device, device_id)
             last_mid = device.last_mid if device else 0
+    if took:
+        _record_push(db, user_id=user_id, device_id=device_id, now=now)
     return PushResponse(results=results, last_mid=last_mid)
+
+
+def _detail(ctx: Context, mutation_type: str, args: dict[str, Any]) -> dict[str, Any] | None:
+    brief = history_words.brief(mutation_type, args)
+    if _holds_nul(brief):
+        brief = {}  # PostgreSQL cannot store it; the mutation was refused for it anyway
+    return {"fields": dict(ctx.changes), "brief": brief}
+
+
+def _record_push(db: Database, *, user_id: str, device_id: str, now: Callable[[], datetime]) -> None:
+    """Sync truth (sync.devices): when a technician's device last pushed something new."""
+    with db.read() as session:
+        user = session.get(User, user_id)
+        if user is None or not devices.tracked(user):
+            return
+        before = devices.seen(session.get(DeviceStatus, device_id))
+    moment = now()
+    if devices.push_needs_write(before, now=moment):
+        devices.record_push(db, user=user, device_id=device_id, now=moment)
 
 
 def _apply_settling_races(ctx: Context, m: Mutation) -> MutationResult:
@@ -93,6 +124,7 @@ def _apply_settling_races(ctx: Context, m: Mutation) -> MutationResult:
         # PostgreSQL alike, and a 500 would jam the device's queue on this mutation.
         raise Rejected(Code.INVALID_ARGS, "text may not contain the NUL character (U+0000)")
     for attempt in (1, 2):
+        ctx.changes.clear()  # what a rolled-back attempt noted was never written
         try:
             with ctx.session.begin_nested():
                 return apply(ctx, m)

@@ -7,6 +7,9 @@ other technician of the same organisation, assignee of b), `disp` and `admin` (o
 that organisation), `outsider` (dispatcher of the other organisation, whose order
 x is otech's), `key` and `okey` (integration keys of the two organisations).
 
+Also a checklist template per organisation (template.save cells), and an order
+`moved` from tech2 to tech1 (the history cells' former assignee).
+
 Cells that change an order (order.update, order.transition) each get their own
 copy ("twin") of the target order; entry.void and conflict.resolve cells each get
 their own note and conflict, made by the target's assignee.
@@ -36,10 +39,10 @@ from app.domain.blobs import UPLOAD_LENGTH, UPLOAD_OFFSET
 from app.domain.codes import Code
 from server_stub.apikeys import create_api_key
 from server_stub.clock import FakeClock
-from server_stub.db import open_database
+from server_stub.db import next_seq, open_database
 from server_stub.main import create_app
 from server_stub.migrate import migrate
-from server_stub.models import ChecklistItem, Part, User
+from server_stub.models import ChecklistItem, ChecklistTemplate, Part, User
 from server_stub.records import (
     ItemSpec,
     OrderSpec,
@@ -100,6 +103,8 @@ class Matrix:
     org_users: dict[str, set[str]]  # org name -> user ids
     parts: dict[str, set[str]]  # org name -> part ids
     settings: Settings
+    templates: dict[str, str]  # org name -> a checklist template of it
+    moved: str  # Test Org's order now tech1's, before that tech2's (a former assignee)
 
 
 def push_many(
@@ -211,11 +216,23 @@ def _world(database_url: str, data_dir: Path) -> Iterator[Matrix]:
             ).scalar_one()
             for name in ORDERS
         }
+        moved = create_order(session, org_id=org.id, spec=assigned("Moved", "tech1"), now=START)
+        moved.past_assignees = [users["tech2"], users["tech1"]]
+        templates = {}
+        for name, org_id in (("Test Org", org.id), ("Other Org", other.id)):
+            templates[name] = template_id = str(uuid.uuid4())
+            session.add(
+                ChecklistTemplate(
+                    id=template_id, org_id=org_id, name=f"{name}'s visit", kind="repair", items=[],
+                    archived=False, updated_at=START, updated_by=None, seq=next_seq(session),
+                )
+            )  # fmt: skip
         create_part(session, org_id=org.id, sku="FUSE-10A", name="Fuse", unit="pcs")
         create_part(session, org_id=other.id, sku="FUSE-10A", name="Their fuse", unit="pcs")
         key = create_api_key(session, org_id=org.id, name="BMS", now=START).key
         okey = create_api_key(session, org_id=other.id, name="Their BMS", now=START).key
         key_user = session.execute(select(User.username).where(User.role == "integration")).scalars().first()
+        moved_id = moved.id
     with db.read() as session:
         org_users: dict[str, set[str]] = {"Test Org": set(), "Other Org": set()}
         for user in session.execute(select(User)).scalars():
@@ -261,7 +278,7 @@ def _world(database_url: str, data_dir: Path) -> Iterator[Matrix]:
         yield Matrix(
             client=client, callers=callers, orders=orders, items=items, twins=twins, notes=notes,
             conflicts=conflicts, blobs=blobs, users=users, org_users=org_users, parts=parts,
-            settings=settings,
+            settings=settings, templates=templates, moved=moved_id,
         )  # fmt: skip
 
 

@@ -1,7 +1,7 @@
-"""The authorisation matrix (issues 5 and 9): every endpoint x every caller x
+"""The authorisation matrix (issues 5, 9 and 10): every endpoint x every caller x
 every target, with the expected answer of each cell written by hand in the tables
 below, on SQLite and PostgreSQL. Two organisations share one server; nothing of one
-is ever seen, changed or confirmed by the other. The pushes of the 11 mutation types
+is ever seen, changed or confirmed by the other. The pushes of the 12 mutation types
 are test_authz_pushes; the world both use (callers, targets, what each cell needs
 made beforehand) is authz_world.
 
@@ -102,6 +102,21 @@ PATCH = table(
 )
 # Intake takes an integration key only; a person's bearer token is not one.
 INTAKE = table({"anon": (U,), **{p: (U,) for p in PEOPLE}, "key": (201,), "okey": (201,)}, ("-",))
+# An order's history: the desk of its organisation, its assignee, and a former assignee
+# (tech2, of `moved`: their own entries only); everyone else is told there is no such order.
+HISTORY = table(
+    {
+        "anon": (U, U, U, U),
+        "tech1": (200, 404, 404, 200),
+        "tech2": (404, 200, 404, 200),
+        "disp": (200, 200, 404, 200),
+        "admin": (200, 200, 404, 200),
+        "outsider": (404, 404, 200, 404),
+        "key": (U, U, U, U),
+        "okey": (U, U, U, U),
+    },
+    (*ORDERS, "moved"),
+)
 
 
 # --- the cells ----------------------------------------------------------------------
@@ -260,3 +275,16 @@ def test_a_device_of_another_organisation_cannot_be_taken_over(matrix: Matrix) -
     assert matrix.client.post(f"{API}/auth/token", json=theirs).status_code == 200
     answer = matrix.client.post(f"{API}/auth/token", json={**theirs, "username": "tech1"})
     assert answer.status_code in (403, 409), answer.text
+
+
+@pytest.mark.parametrize(("caller", "target", "want"), HISTORY, ids=ids(HISTORY))
+def test_order_history(matrix: Matrix, caller: str, target: str, want: int) -> None:
+    order = matrix.moved if target == "moved" else matrix.orders[target]
+    answer = matrix.client.get(f"{API}/orders/{order}/history", headers=matrix.callers[caller].headers)
+    assert status(answer) == want
+    if want == 200:
+        found = answer.json()["entries"]
+        if (caller, target) == ("tech2", "moved"):
+            assert all(e["user_id"] == matrix.users["tech2"] for e in found)  # a former assignee's own
+        else:
+            assert found and found[0]["type"] == "order.create"

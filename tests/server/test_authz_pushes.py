@@ -1,4 +1,4 @@
-"""The authorisation matrix of the push (issue 9): each of the 11 mutation types x
+"""The authorisation matrix of the push (issues 9, 10): each of the 12 mutation types x
 every caller x every target, the expected result of each cell written by hand in
 the tables below (sync-protocol.md's "who" column and design.md's roles), on
 SQLite and PostgreSQL. The world is authz_world's; every cell is one push.
@@ -6,7 +6,8 @@ SQLite and PostgreSQL. The world is authz_world's; every cell is one push.
 A cell's answer is the mutation's result status, its rejection code, or the HTTP
 status when the push itself is refused (401: keys and anonymous callers never sync).
 Targets are the order of `tech1` (a), of `tech2` (b) and of the other organisation
-(x); order.create's targets are whom the new order is assigned to.
+(x); order.create's targets are whom the new order is assigned to, template.save's a new
+template, one of the caller's organisation and one of the other.
 """
 
 from __future__ import annotations
@@ -120,6 +121,22 @@ ENTRY_VOID = table(SEEN_BY_ALL, ORDERS)
 # Resolving an overlap of the target assignee's time ("mine": keep both logs): the
 # technician who lost it or a dispatcher.
 CONFLICT_RESOLVE = table(SEEN_BY_ALL, ORDERS)
+# Checklist templates: the organisation's dispatchers and admins save them, new or their
+# own; a template of the other organisation is not theirs to take over (its id is taken).
+IC = "id_conflict"
+TEMPLATE_SAVE = table(
+    {
+        "anon": (U, U, U),
+        "tech1": (F, F, F),
+        "tech2": (F, F, F),
+        "disp": (A, A, IC),
+        "admin": (A, A, IC),
+        "outsider": (A, A, IC),
+        "key": (U, U, U),
+        "okey": (U, U, U),
+    },
+    ("new", "own", "theirs"),
+)
 
 
 def test_every_mutation_type_has_a_table() -> None:
@@ -135,6 +152,7 @@ def test_every_mutation_type_has_a_table() -> None:
         "signature.add": SIGNATURE_ADD,
         "entry.void": ENTRY_VOID,
         "conflict.resolve": CONFLICT_RESOLVE,
+        "template.save": TEMPLATE_SAVE,
     }
     assert set(tables) == {t.value for t in MutationType}
     for cells in tables.values():
@@ -231,3 +249,20 @@ def test_entry_void(matrix: Matrix, caller: str, target: str, want: str | int) -
 def test_conflict_resolve(matrix: Matrix, caller: str, target: str, want: str | int) -> None:
     args = {"conflict_id": matrix.conflicts[(caller, target)], "choice": "mine"}
     assert _push(matrix, caller, "conflict.resolve", matrix.orders[target], args) == want
+
+
+@pytest.mark.parametrize(("caller", "target", "want"), TEMPLATE_SAVE, ids=ids(TEMPLATE_SAVE))
+def test_template_save(matrix: Matrix, caller: str, target: str, want: str | int) -> None:
+    # "own" and "theirs" are the templates of Test Org and Other Org (from the caller's side).
+    outside = caller == "outsider"
+    template_id = {
+        "new": str(uuid.uuid4()),
+        "own": matrix.templates["Other Org" if outside else "Test Org"],
+        "theirs": matrix.templates["Test Org" if outside else "Other Org"],
+    }[target]
+    args = {
+        "name": f"Saved by {caller}",
+        "kind": "repair",
+        "items": [{"position": 1, "label": "Safe", "kind": "check"}],
+    }
+    assert _push(matrix, caller, "template.save", template_id, args) == want

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from server_stub.cli import main
+from server_stub.seed_data import INTAKE
 from server_stub.testing import database_url_for, read_order
 
 
@@ -20,12 +21,14 @@ def test_help_everywhere(argv: list[str], capsys: pytest.CaptureFixture[str]) ->
 
 def test_seed_twice_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["seed", "--demo", "--data-dir", str(tmp_path)]) == 0
-    assert "60 orders" in capsys.readouterr().out
+    assert f"{60 + len(INTAKE)} orders" in capsys.readouterr().out  # the intake ones included
     assert main(["seed", "--demo", "--data-dir", str(tmp_path)]) == 0
     assert "nothing changed" in capsys.readouterr().out
     order = read_order(database_url=database_url_for(tmp_path), number="WO-000060")
     assert order is not None and len(order["checklist"]) >= 3
-    assert read_order(database_url=database_url_for(tmp_path), number="WO-000061") is None
+    last = f"WO-{60 + len(INTAKE):06d}"
+    assert read_order(database_url=database_url_for(tmp_path), number=last) is not None
+    assert read_order(database_url=database_url_for(tmp_path), number=f"WO-{61 + len(INTAKE):06d}") is None
 
 
 def test_seed_without_demo_explains(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,8 +15,9 @@ from fastapi.testclient import TestClient
 
 from app.domain.blobs import UPLOAD_LENGTH, UPLOAD_OFFSET
 from app.domain.limits import MAX_CURSOR
-from app.domain.protocol import PROTOCOL, IntakeRequest, PushRequest
+from app.domain.protocol import DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, PROTOCOL, IntakeRequest, PushRequest
 from server_stub.main import create_app
+from server_stub.migrate import migrate
 from server_stub.settings import Settings
 from server_stub.sync.cursor import encode
 
@@ -29,6 +30,7 @@ def app_client(tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(
         data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'ordo.db'}", blob_max_bytes=5000
     )
+    migrate(settings.database_url)  # create_app's precondition (the live pokes read the counter)
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -100,3 +102,18 @@ def test_a_mutation_number_is_a_json_integer(mid: object) -> None:
     with pytest.raises(ValueError):
         PushRequest.model_validate(body)
     PushRequest.model_validate(body | {"mutations": [mutation | {"mid": 1}]})  # a JSON integer is fine
+
+
+def test_the_history_documents_its_cursor_and_limit(app_client: TestClient) -> None:
+    doc = app_client.get("/openapi.json").json()
+    params = _parameters(doc, "/api/v1/orders/{order_id}/history", "get")
+    assert params["order_id"]["schema"]["format"] == "uuid"
+    assert params["cursor"]["schema"]["format"] == "pull-cursor"
+    limit = params["limit"]["schema"]
+    assert (limit["minimum"], limit["maximum"], limit["default"]) == (
+        1,
+        MAX_HISTORY_LIMIT,
+        DEFAULT_HISTORY_LIMIT,
+    )
+    answers = doc["paths"]["/api/v1/orders/{order_id}/history"]["get"]["responses"]
+    assert {"200", "400", "401", "403", "404", "422"} <= set(answers)

@@ -195,6 +195,7 @@ def test_the_same_push_twice_changes_nothing_for_every_type(
         disp.mutation("order.create", new_id(), {"title": "Follow-up", "checklist": []}),
         update(disp, new, seq_of(disp, new), assignee_id=world.users["tech2"]),
         update(disp, a, 0, title="Renamed"),
+        disp.mutation("template.save", new_id(), {"name": "Visit", "kind": "repair", "items": []}),
     ]
     for dev, batch in ((tech, tech_batch), (disp, disp_batch)):
         first = dev.push(batch)
@@ -233,6 +234,10 @@ MALFORMED: dict[str, list[dict[str, Any]]] = {
         {}, {"entity": "order", "id": new_id(), "reason": "x"}, {"entity": "note", "id": 1, "reason": "x"},
     ],
     "conflict.resolve": [{}, {"conflict_id": "x", "choice": "mine"}, {"conflict_id": new_id(), "choice": 1}],
+    "template.save": [
+        {}, {"name": "T", "kind": "repair", "items": [{"position": 1, "label": "x", "kind": "video"}]},
+        {"name": "T", "kind": "repair", "archived": None},
+    ],
 }  # fmt: skip
 
 
@@ -240,7 +245,7 @@ def test_malformed_args_are_rejected_for_every_type(client: TestClient, world: W
     assert set(MALFORMED) == {t.value for t in MutationType}
     tech, disp = sign_in(client, "tech1"), sign_in(client, "disp")
     for type_, cases in MALFORMED.items():
-        dev = disp if type_ in ("order.create", "order.update", "conflict.resolve") else tech
-        entity = new_id() if type_ == "order.create" else world.orders["a"]
+        dev = disp if type_ in ("order.create", "order.update", "conflict.resolve", "template.save") else tech
+        entity = new_id() if type_ in ("order.create", "template.save") else world.orders["a"]
         result = dev.push([dev.mutation(type_, entity, args, base_seq=0) for args in cases])
         assert codes(result) == ["invalid_args"] * len(cases), type_

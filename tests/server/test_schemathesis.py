@@ -69,6 +69,13 @@ include-method = "GET"
 # `bad_cursor`, as the protocol says.
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404",
                                                      "409", "429", "5xx"]
+
+[[operations]]
+include-path = "/api/v1/orders/{order_id}/history"
+include-method = "GET"
+# The history's cursor is a pull cursor too (its last entry's seq): the same as above.
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404",
+                                                     "409", "429", "5xx"]
 """
 
 # A pull cursor is one the server gave out (format `pull-cursor` in the document).

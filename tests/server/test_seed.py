@@ -9,20 +9,31 @@ from sqlalchemy import func, select
 
 from server_stub.db import Database, open_database
 from server_stub.migrate import migrate
-from server_stub.models import ChecklistItem, Part, User, WorkOrder
+from server_stub.models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    IntakeRecord,
+    OrderEvent,
+    Part,
+    User,
+    WorkOrder,
+)
 from server_stub.seed import seed_demo
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+INTAKE = 4  # requests and alerts waiting in the desk's queue
 
 
 def test_demo_seed(database_url: str, db: Database) -> None:
     report = seed_demo(database_url=database_url, now=NOW)
-    assert (report.created, report.users, report.orders) == (True, 6, 60)
+    assert (report.created, report.users, report.orders, report.intake) == (True, 6, 60 + INTAKE, INTAKE)
     with db.read() as session:
         users = {u.username: u for u in session.execute(select(User)).scalars()}
-        orders = list(session.execute(select(WorkOrder)).scalars())
+        every = list(session.execute(select(WorkOrder)).scalars())
         items = list(session.execute(select(ChecklistItem)).scalars())
         parts = list(session.execute(select(Part)).scalars())
+    # The 60 orders made by hand; the intake orders are test_the_desk_has_a_queue's.
+    orders = [o for o in every if o.source == "manual"]
     assert len(parts) >= 5 and all(p.sku and p.name and p.unit for p in parts)
     assert set(users) == {"dispatcher", "tech1", "tech2", "tech3", "tech4", "tech5"}
     assert users["dispatcher"].role == "dispatcher"
@@ -57,8 +68,8 @@ def test_demo_seed(database_url: str, db: Database) -> None:
         assert any(d < naive_now for d in dues), "some overdue"
         assert any(naive_now <= d <= end_of_today for d in dues), "some due today"
         assert any(d > end_of_today for d in dues), "some upcoming"
-    numbers = sorted(o.number for o in orders)
-    assert numbers[0] == "WO-000001" and numbers[-1] == "WO-000060"
+    numbers = sorted(o.number for o in every)
+    assert numbers[0] == "WO-000001" and numbers[-1] == f"WO-{60 + INTAKE:06d}"
 
 
 def test_seeding_twice_changes_nothing(database_url: str, db: Database) -> None:
@@ -66,7 +77,7 @@ def test_seeding_twice_changes_nothing(database_url: str, db: Database) -> None:
     again = seed_demo(database_url=database_url, now=NOW + timedelta(hours=1))
     assert again.created is False
     with db.read() as session:
-        assert session.execute(select(func.count()).select_from(WorkOrder)).scalar_one() == 60
+        assert session.execute(select(func.count()).select_from(WorkOrder)).scalar_one() == 60 + INTAKE
         assert session.execute(select(func.count()).select_from(User)).scalar_one() == 6
 
 
@@ -83,3 +94,36 @@ def test_seed_is_deterministic(tmp_path) -> None:  # type: ignore[no-untyped-def
             )
         database.dispose()
     assert titles[0] == titles[1]
+
+
+def test_the_desk_has_a_queue_templates_skills_and_places(database_url: str, db: Database) -> None:
+    report = seed_demo(database_url=database_url, now=NOW)
+    with db.read() as session:
+        orders = list(session.execute(select(WorkOrder)).scalars())
+        techs = list(session.execute(select(User).where(User.role == "technician")).scalars())
+        templates = list(session.execute(select(ChecklistTemplate)).scalars())
+        records = {r.order_id: r for r in session.execute(select(IntakeRecord)).scalars()}
+        events = {e.order_id: e for e in session.execute(select(OrderEvent)).scalars()}
+    # Every site can be measured to.
+    assert all(isinstance(o.site["lat"], float) and isinstance(o.site["lon"], float) for o in orders)
+    # Skills the suggestion can match, gas-safe engineers among them.
+    assert sum("gas-safe" in t.skills for t in techs) >= 2 and all(t.skills for t in techs)
+    # Intake: requests and alerts (with their asset), unassigned, taken in as the intake API would.
+    intake = [o for o in orders if o.source in ("request", "alert")]
+    assert len(intake) == report.intake == INTAKE
+    assert {o.source for o in intake} == {"request", "alert"}
+    for order in intake:
+        assert (order.status, order.assignee_id, order.created_by) == ("new", None, None)
+        assert records[order.id].external_id == order.external_id and order.due_at is not None
+        made = {"request": "Created from a request", "alert": "Created from an alert"}[order.source]
+        assert events[order.id].summary == made
+        assert (order.asset is not None) == (order.source == "alert")
+    # A template for every kind of work, well formed; an archived one too.
+    assert len(templates) == report.templates
+    live = [t for t in templates if not t.archived]
+    assert {t.kind for t in live} == {"repair", "maintenance", "inspection", "installation"}
+    assert any(t.archived for t in templates)
+    for template in templates:
+        assert [i["position"] for i in template.items] == list(range(1, len(template.items) + 1))
+        assert any(i["required"] for i in template.items)
+        assert all(i["min"] is None or i["max"] is None or i["min"] <= i["max"] for i in template.items)

@@ -1,5 +1,6 @@
 """An installed app upgrades: a database left at revision 0001 opens with today's code,
-keeps its queued work, identity and cursor, and still syncs."""
+keeps its queued work, identity and cursor, and still syncs; one left at 0005 gains the
+desk's tables and a search index of the orders and notes it held."""
 
 import json
 import sqlite3
@@ -11,8 +12,9 @@ from sqlalchemy import create_engine, inspect
 
 from app.store import LocalStore
 from app.store.db import alembic_config
-from app.store.models import Base, Order, Rejection, User
+from app.store.models import Base, Conflict, DeviceStatus, HistoryCache, Order, Rejection, Template, User
 from app.store.outbox import queued, sync_state
+from app.store.search import find_orders, is_search_table
 from app.sync import SyncEngine
 from store.kit import T0, TECH, URL, Clock, ScriptedServer, new_id, order_data, wire
 
@@ -78,7 +80,7 @@ def test_a_0001_database_opens_at_head_with_its_outbox_identity_and_cursor(tmp_p
     _make_0001_database(path, order_id=order)
     store = LocalStore.open(path)
     con = sqlite3.connect(path)
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0005",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0006",)]
     with store.read() as s:
         state = sync_state(s)
         assert (state.device_id, state.cursor, state.last_mid, state.high_seq) == (DEVICE, "b3BhcXVl", 2, 0)
@@ -111,6 +113,78 @@ def test_the_upgraded_database_still_pushes_its_queued_mutations(tmp_path):
 def test_head_schema_matches_the_models(tmp_path):
     store = LocalStore.open(tmp_path / "ordo.db")
     with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(
+            conn, opts={"include_name": lambda name, kind, _parent: not is_search_table(name)}
+        )
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
     assert {"photos", "time_logs", "part_usages", "parts"} <= set(inspect(store.engine).get_table_names())
+
+
+def _make_0005_database(path, *, order_id, conflict_id):
+    """What version 0005 left: an order with a note and a voided one, a conflict, a queued note."""
+    engine = create_engine(f"sqlite+pysqlite:///{path}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")
+    engine.dispose()
+    site = {"name": "Café Müller", "address": "Harbour Road 12"}
+    rest = (json.dumps({"name": "Acme"}), json.dumps(site), 0, "manual", 5)
+    con = sqlite3.connect(path)
+    with con:
+        con.execute(
+            "insert into orders (id, number, title, description, kind, priority, status, customer, site,"
+            " requires_signature, source, seq, out_of_scope) values (?,?,?,?,?,?,?,?,?,?,?,?,0)",
+            (order_id, "WO-000777", "Boiler service", "Annual", "maintenance", "normal", "assigned", *rest),
+        )
+        for text, voided in (("Gasket replaced", 0), ("sulphur smell", 1)):
+            con.execute(
+                "insert into notes (id, order_id, text, voided, seq) values (?,?,?,?,?)",
+                (new_id(), order_id, text, voided, 6),
+            )
+        con.execute(
+            "insert into conflicts (id, order_id, entity, entity_id, field, mine, theirs, status, seq)"
+            " values (?,?,?,?,?,?,?,?,?)",
+            (conflict_id, order_id, "work_order", order_id, "title", '"a"', '"b"', "open", 7),
+        )
+    con.close()
+
+
+def test_a_0005_database_gains_the_desk_tables_and_an_index_of_what_it_held(tmp_path):
+    path, order, conflict = tmp_path / "ordo.db", new_id(), new_id()
+    _make_0005_database(path, order_id=order, conflict_id=conflict)
+    store = LocalStore.open(path)
+    with store.read() as s:
+        c = s.get(Conflict, conflict)
+        assert (c.user_id, c.created_at, c.order_number, c.mine) == (None, None, "", "a")
+        assert (
+            s.query(Template).count() == s.query(DeviceStatus).count() == s.query(HistoryCache).count() == 0
+        )
+        for typed in ("boiler", "cafe", "muller harbour", "acme", "gasket", "777", "annual"):
+            assert [h.order.id for h in find_orders(s, typed=typed).hits] == [order], typed
+        assert find_orders(s, typed="sulphur").total == 0
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO order_search (order_search) VALUES ('integrity-check')")
+    # The triggers came with the index: a later write is found at once.
+    with store.transaction() as s:
+        s.get(Order, order).title = "Radiator flush"
+    with store.read() as s:
+        assert find_orders(s, typed="radiator").total == 1 and find_orders(s, typed="boiler").total == 0
+
+
+def test_0006_downgrades_to_0005_and_up_again(tmp_path):
+    path = tmp_path / "ordo.db"
+    LocalStore.open(path).close()
+    engine = create_engine(f"sqlite+pysqlite:///{path}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    names = set(inspect(engine).get_table_names())
+    assert not {"templates", "devices", "history_cache", "order_search"} & names
+    assert "user_id" not in {c["name"] for c in inspect(engine).get_columns("conflicts")}
+    engine.dispose()
+    LocalStore.open(path)
+    con = sqlite3.connect(path)
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0006",)]

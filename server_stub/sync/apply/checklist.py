@@ -22,9 +22,20 @@ def check_value(item: ChecklistItem, value: Any, *, done: bool) -> None:
         raise Rejected(Code.INVALID_ARGS, problem)
 
 
+def history_name(item: ChecklistItem) -> str:
+    """How the order's history names a checklist item's value (apart from the order's fields)."""
+    return f"checklist: {item.label}"
+
+
+def shown(value: Any, done: bool) -> Any:
+    """An item's value for the history: what was measured, or for a bare tick, done or not."""
+    return value if value is not None else done
+
+
 def set_value(ctx: Context, *, item: ChecklistItem, value: Any, done: bool) -> int:
     """Write a checked value; returns the item's new seq."""
     seq = next_seq(ctx.session)
+    ctx.changed(history_name(item), shown(item.value, item.done), shown(value, done))
     item.value, item.done = value, done
     item.value_seq, item.value_device_id, item.seq = seq, ctx.device_id, seq
     return seq

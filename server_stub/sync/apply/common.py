@@ -4,7 +4,7 @@ order under a row lock, asking the policy, and conflict rows."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -19,7 +19,7 @@ from server_stub import policy
 from server_stub.blobstore import BlobStore
 from server_stub.db import next_seq
 from server_stub.models import Conflict, User, WorkOrder
-from server_stub.timeutil import parse_wire
+from server_stub.timeutil import parse_wire, to_db
 
 
 class Rejected(Exception):
@@ -48,6 +48,19 @@ class Context:
     now: datetime
     # Where the organisation's blobs are, so photo.add can tell whether its bytes came already.
     blobs: BlobStore | None = None
+    # What the mutation wrote, for the order's history: name -> [before, after] (wire values).
+    # Kept in the ledger row beside the result, never sent in a push response.
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+
+    def changed(self, name: str, before: Any, after: Any) -> None:
+        """Note that `name` went from `before` to `after`; written twice in one mutation,
+        the first `before` and the last `after` stand (and nothing, if they are equal)."""
+        if name in self.changes:
+            before = self.changes[name][0]
+        if before == after:
+            self.changes.pop(name, None)
+        else:
+            self.changes[name] = [before, after]
 
     def result(
         self, status: ResultStatus, *, seq: int | None, conflict_ids: list[uuid.UUID] | None = None
@@ -124,6 +137,8 @@ def open_conflict(
             status="open",
             resolution=None,
             seq=seq,
+            created_at=to_db(ctx.now),
+            order_number=order.number,
         )
     )
     return uuid.UUID(row_id), seq

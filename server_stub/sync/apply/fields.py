@@ -138,6 +138,7 @@ def write(ctx: Context, *, order: WorkOrder, name: str, value: Any, seq: int) ->
     Returns True when a rule kept part of the value back (the result is `merged`).
     """
     kept_back = False
+    was = _for_history(name, wire_of(name, stored(ctx, order=order, name=name)))
     if name == "checklist":
         kept_back = checklist_def.write(ctx, order=order, defs=value)
     elif name == "assignee_id":
@@ -148,7 +149,15 @@ def write(ctx: Context, *, order: WorkOrder, name: str, value: Any, seq: int) ->
     else:
         setattr(order, name, value)
     order.field_seqs = {**(order.field_seqs or {}), name: seq}
+    ctx.changed(name, was, _for_history(name, wire_of(name, stored(ctx, order=order, name=name))))
     return kept_back
+
+
+def _for_history(name: str, wire: Any) -> Any:
+    """A field's value as the history keeps it: a checklist by its labels, in order."""
+    if name == "checklist":
+        return [item["label"] for item in wire]
+    return wire
 
 
 def check_assignable(ctx: Context, *, order: WorkOrder, assignee_id: str | None) -> None:
@@ -170,6 +179,7 @@ def _assign(ctx: Context, *, order: WorkOrder, assignee_id: str | None, seq: int
     if assignee_id is not None and assignee_id not in (order.past_assignees or []):
         order.past_assignees = [*(order.past_assignees or []), assignee_id]
     if to is not current:
+        ctx.changed("status", current.value, to.value)
         order.status = to.value
         order.status_reason = None
         if to in LIFECYCLE_FIELDS:

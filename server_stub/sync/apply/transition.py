@@ -94,11 +94,13 @@ def move(ctx: Context, *, order: WorkOrder, to: Status, at: datetime, reason: st
 def _write(ctx: Context, *, order: WorkOrder, to: Status, at: datetime, reason: str | None) -> int:
     before = scope.seeing(ctx, order)
     seq = next_seq(ctx.session)
+    ctx.changed("status", order.status, to.value)
     order.status = to.value
     order.status_reason = reason
     if to in LIFECYCLE_FIELDS:
         setattr(order, LIFECYCLE_FIELDS[to], at)
     if to is Status.NEW:
+        ctx.changed("assignee_id", order.assignee_id, None)
         order.assignee_id = None  # unassigned; past_assignees keeps the history
         order.field_seqs = {**(order.field_seqs or {}), "assignee_id": seq}
     order.field_seqs = {**(order.field_seqs or {}), "status": seq}

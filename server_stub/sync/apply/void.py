@@ -22,6 +22,7 @@ VOIDABLE: dict[str, tuple[Any, str]] = {
 
 def void_row(ctx: Context, *, row: Any, reason: str) -> int:
     seq = next_seq(ctx.session)
+    ctx.changed("voided", bool(row.voided), True)
     row.voided, row.void_reason, row.voided_by, row.seq = True, reason, ctx.user.id, seq
     return seq
 

@@ -1,0 +1,127 @@
+"""The desk's services (board, search, create, templates, conflicts, history), mixed into `Ordo`.
+
+Each method is a thin shell: who is signed in, one local read or transaction, then the
+module that knows the work (board, search, templates, create, history). The contract is
+`app.services.desk_types`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from app.services import board, create, history, search, templates
+from app.services.desk_types import (
+    Board,
+    ConflictRow,
+    HistoryView,
+    KnownPlaces,
+    OrderDraft,
+    OrderPage,
+    OrderQuery,
+    Suggestion,
+    TemplateDraft,
+    TemplateView,
+)
+from app.services.types import CurrentUser, OrderDetail, OrderId
+
+if TYPE_CHECKING:
+    from app.services.tokens import SessionTokens
+    from app.store import LocalStore
+
+
+class DeskApi:
+    # Provided by Ordo (app.services.facade).
+    _store: LocalStore
+    _clock: Callable[[], datetime]
+    _tokens: SessionTokens
+
+    def _who(self) -> CurrentUser:
+        raise NotImplementedError
+
+    def _after_write(self, order_id: OrderId) -> OrderDetail:
+        raise NotImplementedError
+
+    def _notify(self) -> None:
+        raise NotImplementedError
+
+    def _http(self) -> Any:
+        """The signed-in httpx client (blocking calls only), refreshed tokens included."""
+        raise NotImplementedError
+
+    # --- the board and the suggestion ------------------------------------------
+
+    def board(self) -> Board:
+        self._who()
+        with self._store.read() as s:
+            return board.board(s, now=self._clock().astimezone())
+
+    def suggest_technicians(self, order_id: OrderId, *, limit: int = 3) -> list[Suggestion]:
+        self._who()
+        with self._store.read() as s:
+            return board.suggestions(s, order_id=order_id, now=self._clock().astimezone(), limit=limit)
+
+    def list_open_conflicts(self) -> list[ConflictRow]:
+        user = self._who()
+        with self._store.read() as s:
+            return board.open_conflicts(s, user_id=str(user.id))
+
+    def open_conflict_count(self) -> int:
+        self._who()
+        with self._store.read() as s:
+            return board.open_conflict_count(s)
+
+    # --- finding orders --------------------------------------------------------
+
+    def search_orders(self, query: OrderQuery) -> OrderPage:
+        user = self._who()
+        with self._store.read() as s:
+            return search.search(
+                s, query, user_id=str(user.id), role=user.role, now=self._clock().astimezone()
+            )
+
+    # --- creating orders and templates -----------------------------------------
+
+    def create_order(self, draft: OrderDraft) -> OrderDetail:
+        user = self._who()
+        with self._store.transaction() as s:
+            order_id = create.create_order(s, draft, user_id=str(user.id), role=user.role, now=self._clock())
+        return self._after_write(OrderId(uuid.UUID(order_id)))
+
+    def known_places(self) -> KnownPlaces:
+        self._who()
+        with self._store.read() as s:
+            return create.known_places(s)
+
+    def list_templates(self, *, kind: str | None = None, archived: bool = False) -> list[TemplateView]:
+        self._who()
+        with self._store.read() as s:
+            return templates.list_templates(s, kind=kind, archived=archived)
+
+    def save_template(self, template_id: uuid.UUID | None, draft: TemplateDraft) -> TemplateView:
+        user = self._who()
+        with self._store.transaction() as s:
+            saved = templates.save_template(
+                s, template_id=template_id, draft=draft, role=user.role, now=self._clock()
+            )
+        self._poke_and_notify()
+        return saved
+
+    def _poke_and_notify(self) -> None:
+        raise NotImplementedError
+
+    # --- history ---------------------------------------------------------------
+
+    def order_history(self, order_id: OrderId) -> HistoryView:
+        """Blocking (network): views run it off the UI event. Offline, the last fetched copy
+        plus this device's unsent changes."""
+        user = self._who()
+        return history.order_history(
+            store=self._store,
+            fetch=lambda: self._tokens.run(lambda: history.fetch_entries(self._http(), order_id=order_id)),
+            order_id=order_id,
+            user_id=str(user.id),
+            now=self._clock(),
+        )

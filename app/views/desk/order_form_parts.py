@@ -1,0 +1,364 @@
+"""Pieces of the create form that hold no state: labelled fields, the priority choice, the
+due time, the customer and site pickers. The form (`order_form.py`) owns the state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import flet as ft
+
+from app.domain import Kind, Priority
+from app.services.desk_types import KnownPlaces
+from app.views.desk.order_draft import FormState, default_due_at, default_due_words, due_fields
+from app.views.theme import MIN_TOUCH, PRIORITY_ICON, PRIORITY_TONE
+from app.views.widgets import message_box, tagged
+
+Edit = Callable[..., None]  # edit(field=value, ...)
+
+KIND_WORD: dict[str, str] = {k.value: k.value.capitalize() for k in Kind}
+PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
+
+
+def section(title: str, *controls: ft.Control, identifier: str | None = None) -> ft.Control:
+    head = ft.Semantics(header=True, content=ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_MEDIUM))
+    body = ft.Column([head, *controls], spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+    box = ft.Container(
+        body,
+        padding=ft.Padding.all(16),
+        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+        border_radius=12,
+    )
+    return tagged(identifier, box) if identifier else box
+
+
+def text_field(
+    identifier: str,
+    *,
+    label: str,
+    value: str,
+    on_text: Callable[[str], None],
+    error: str = "",
+    **kw: Any,
+) -> ft.Control:
+    return tagged(
+        identifier,
+        ft.TextField(
+            label=label,
+            value=value,
+            error=error or None,
+            on_change=lambda e: on_text(e.control.value or ""),
+            **kw,
+        ),
+        label=label,
+    )
+
+
+def dropdown(
+    identifier: str,
+    *,
+    label: str,
+    value: str | None,
+    options: list[tuple[str, str]],
+    on_pick: Callable[[str], None],
+    width: float | None = None,
+    **kw: Any,
+) -> ft.Control:
+    return tagged(
+        identifier,
+        ft.Dropdown(
+            label=label,
+            value=value,
+            options=[ft.DropdownOption(key=k, text=t) for k, t in options],
+            on_select=lambda e: on_pick(e.control.value or ""),
+            width=width,
+            enable_search=False,
+            expand=width is None,
+            **kw,
+        ),
+        label=label,
+        # In a row, the wrapper is what takes the room: a child's `expand` means nothing there.
+        **({"expand": True} if width is None else {}),
+    )
+
+
+def priority_choice(*, value: str, on_pick: Callable[[str], None]) -> ft.Control:
+    """Four chips, each in its colour with its word and icon; the chosen one is filled and ticked."""
+    chips: list[ft.Control] = []
+    for p in PRIORITY_ORDER:
+        tone = PRIORITY_TONE[p]
+        chosen = p.value == value
+        word = p.value.capitalize()
+        chips.append(
+            tagged(
+                f"order-form-priority-{p.value}",
+                ft.Container(
+                    content=ft.Row(
+                        [
+                            ft.Icon(ft.Icons.CHECK if chosen else PRIORITY_ICON[p], size=18, color=tone.fg),
+                            ft.Text(
+                                word,
+                                weight=ft.FontWeight.W_700 if chosen else ft.FontWeight.W_500,
+                                color=tone.fg,
+                            ),
+                        ],
+                        spacing=6,
+                        tight=True,
+                    ),
+                    bgcolor=tone.bg if chosen else None,
+                    border=ft.Border.all(2 if chosen else 1, tone.fg if chosen else ft.Colors.OUTLINE),
+                    border_radius=20,
+                    padding=ft.Padding.symmetric(horizontal=14, vertical=8),
+                    height=MIN_TOUCH - 4,
+                    ink=True,
+                    on_click=lambda _e, v=p.value: on_pick(v),
+                ),
+                label=f"Priority {word}" + (", chosen" if chosen else ""),
+                button=True,
+                selected=chosen,
+            )
+        )
+    return tagged(
+        "order-form-priority",
+        ft.Column(
+            [
+                ft.Text("Priority", size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Row(chips, spacing=8, run_spacing=8, wrap=True),
+            ],
+            spacing=4,
+        ),
+        label=f"Priority: {value}",
+    )
+
+
+def due_block(
+    *, form: FormState, now: datetime, edit: Edit, error: str, on_pick_date: Callable[[], None]
+) -> ft.Control:
+    """The due time: the priority's default (said so) until the user types or picks their own."""
+    shown_date, shown_time = (
+        (form.due_date, form.due_time) if form.due_set else due_fields(default_due_at(form.priority, now=now))
+    )
+
+    def typed(**changes: str) -> None:
+        # The first change keeps the other half of the default on screen as the user's own.
+        edit(due_set=True, due_date=shown_date, due_time=shown_time, **changes)
+
+    fields = ft.Row(
+        [
+            text_field(
+                "order-form-due-date",
+                label="Due date",
+                value=shown_date,
+                width=150,
+                on_text=lambda t: typed(due_date=t),
+                hint_text="2025-11-26",
+            ),
+            text_field(
+                "order-form-due-time",
+                label="Time",
+                value=shown_time,
+                width=100,
+                on_text=lambda t: typed(due_time=t),
+                hint_text="14:30",
+            ),
+            tagged(
+                "order-form-due-pick",
+                ft.IconButton(
+                    ft.Icons.CALENDAR_MONTH,
+                    tooltip="Pick the date on a calendar",
+                    on_click=on_pick_date,
+                    width=MIN_TOUCH,
+                    height=MIN_TOUCH,
+                ),
+                label="Pick the due date on a calendar",
+                button=True,
+            ),
+        ],
+        spacing=8,
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
+    if form.due_set:
+        note: ft.Control = ft.Row(
+            [
+                ft.Icon(ft.Icons.EDIT_CALENDAR, size=16, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text("Set by you.", size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+                tagged(
+                    "order-form-due-default",
+                    ft.TextButton("Use the priority's default", on_click=lambda: edit(due_set=False)),
+                    label="Use the priority's default due time",
+                    button=True,
+                ),
+            ],
+            spacing=6,
+            wrap=True,
+        )
+    else:
+        words = default_due_words(form.priority) + ". Change it to set your own."
+        note = tagged(
+            "order-form-due-note",
+            ft.Row(
+                [
+                    ft.Icon(ft.Icons.AUTO_MODE, size=16, color=ft.Colors.ON_SURFACE_VARIANT),
+                    ft.Text(
+                        words,
+                        size=13,
+                        color=ft.Colors.ON_SURFACE_VARIANT,
+                        expand=True,
+                    ),
+                ],
+                spacing=6,
+            ),
+            label=words,
+            exclude_semantics=True,
+        )
+    controls: list[ft.Control] = [fields, note]
+    if error:
+        controls.append(
+            tagged(
+                "order-form-due-error",
+                ft.Text(error, color=ft.Colors.ERROR, size=13),
+                label=error,
+                exclude_semantics=True,
+            )
+        )
+    return ft.Column(controls, spacing=4)
+
+
+def _place_text(place: dict[str, Any], *keys: str) -> str:
+    return " · ".join(str(place[k]) for k in keys if place.get(k))
+
+
+def customer_fields(
+    *, form: FormState, places: KnownPlaces | None, edit: Edit, errors: dict[str, str]
+) -> list[ft.Control]:
+    known = list(places.customers) if places else []
+
+    def pick(key: str) -> None:
+        if key.isdigit() and int(key) < len(known):
+            c = known[int(key)]
+            edit(customer_name=str(c.get("name") or ""), customer_contact=str(c.get("contact") or ""))
+
+    controls: list[ft.Control] = []
+    if known:
+        controls.append(
+            dropdown(
+                "order-form-customer-known",
+                label=f"Choose a customer seen before ({len(known)})",
+                value=None,
+                options=[(str(i), _place_text(c, "name", "contact")) for i, c in enumerate(known)],
+                on_pick=pick,
+                leading_icon=ft.Icons.PERSON_SEARCH,
+                menu_height=320,
+            )
+        )
+    controls += [
+        text_field(
+            "order-form-customer",
+            label="Customer name",
+            value=form.customer_name,
+            on_text=lambda t: edit(customer_name=t),
+            error=errors.get("customer", ""),
+            hint_text="Typed new, or chosen above",
+        ),
+        text_field(
+            "order-form-customer-contact",
+            label="Contact (person, phone, email)",
+            value=form.customer_contact,
+            on_text=lambda t: edit(customer_contact=t),
+            error=errors.get("customer_contact", ""),
+        ),
+    ]
+    return controls
+
+
+def site_fields(
+    *, form: FormState, places: KnownPlaces | None, edit: Edit, errors: dict[str, str]
+) -> list[ft.Control]:
+    known = list(places.sites) if places else []
+
+    def pick(key: str) -> None:
+        if key.isdigit() and int(key) < len(known):
+            s = known[int(key)]
+            edit(
+                site_name=str(s.get("name") or ""),
+                site_address=str(s.get("address") or ""),
+                site_lat="" if s.get("lat") is None else str(s["lat"]),
+                site_lon="" if s.get("lon") is None else str(s["lon"]),
+            )
+
+    controls: list[ft.Control] = []
+    if known:
+        controls.append(
+            dropdown(
+                "order-form-site-known",
+                label=f"Choose a site seen before ({len(known)})",
+                value=None,
+                options=[(str(i), _place_text(s, "name", "address")) for i, s in enumerate(known)],
+                on_pick=pick,
+                leading_icon=ft.Icons.LOCATION_SEARCHING,
+                menu_height=320,
+            )
+        )
+    controls += [
+        text_field(
+            "order-form-site",
+            label="Site name",
+            value=form.site_name,
+            on_text=lambda t: edit(site_name=t),
+            error=errors.get("site", ""),
+            hint_text="Typed new, or chosen above",
+        ),
+        text_field(
+            "order-form-site-address",
+            label="Address",
+            value=form.site_address,
+            on_text=lambda t: edit(site_address=t),
+            error=errors.get("site_address", ""),
+        ),
+        ft.Row(
+            [
+                ft.Container(
+                    text_field(
+                        "order-form-site-lat",
+                        label="Latitude",
+                        value=form.site_lat,
+                        on_text=lambda t: edit(site_lat=t),
+                        error=errors.get("site_lat", ""),
+                        keyboard_type=ft.KeyboardType.NUMBER,
+                    ),
+                    expand=True,
+                ),
+                ft.Container(
+                    text_field(
+                        "order-form-site-lon",
+                        label="Longitude",
+                        value=form.site_lon,
+                        on_text=lambda t: edit(site_lon=t),
+                        error=errors.get("site_lon", ""),
+                        keyboard_type=ft.KeyboardType.NUMBER,
+                    ),
+                    expand=True,
+                ),
+            ],
+            spacing=8,
+            vertical_alignment=ft.CrossAxisAlignment.START,
+        ),
+        ft.Text(
+            "Coordinates let the suggestion rank technicians by distance.",
+            size=12,
+            color=ft.Colors.ON_SURFACE_VARIANT,
+        ),
+    ]
+    return controls
+
+
+def dispatchers_only(*, identifier: str, words: str) -> ft.Control:
+    """What a technician who follows a link to a dispatcher's screen sees, with the way back."""
+    page = ft.context.page
+    return ft.Column(
+        [
+            message_box(identifier=identifier, text=words, error=False),
+            ft.TextButton("Go to my orders", on_click=lambda: page.navigate("/orders"), height=MIN_TOUCH),
+        ]
+    )

@@ -1,0 +1,394 @@
+"""The streams this process holds, and what each has been told (sync-protocol.md, "Live pokes").
+
+Everything here runs on the server's event loop; other threads hand messages in with
+`post`. A message is one of
+    {"seq": N, "orgs": [...]}           a commit took seqs up to N (db.py's hook; "orgs"
+                                        when it knows whose rows those were)
+    {"open": device_id, "stream": id}   a stream was opened, on any process
+    {"close": device_id, "stream": id}  ... and closed.
+On PostgreSQL they come from every process through LISTEN, in one order for all, so
+every process agrees which of a device's streams are its newest three.
+
+A commit names the organisations it touched: their dispatchers' and admins' streams are
+poked at once (their scope is the organisation). For everyone else of theirs (or of
+every organisation, when a commit names none), a checking round asks the database, once
+per user, for the newest seq in that user's pull scope above what the stream was told
+(the pull's own queries): a technician is poked for their orders only. A poke carries
+nothing but the seq.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import threading
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from server_stub.db import Database
+from server_stub.live import scope
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+
+# sync-protocol.md: at most one `changed` per 250 ms per stream, a ping every 15 s,
+# at most 3 streams per device.
+CHANGED_EVERY = 0.25
+PING_EVERY = 15.0
+STREAMS_PER_DEVICE = 3
+# A round asks about this many users in one session; more are split over at most
+# CHECKS_AT_ONCE sessions at once.
+USERS_PER_SESSION = 16
+CHECKS_AT_ONCE = 8
+# After a round failed (the database away), the next one is tried this much later.
+RETRY_ROUND = 1.0
+# Every stream's token is checked this often (seconds): a revoked device loses its stream
+# within this, and is never told more than a seq meanwhile.
+SWEEP_EVERY = 15.0
+
+PING = b": ping\n\n"
+
+
+def changed_frame(seq: int) -> bytes:
+    # `id` is what an EventSource sends back as Last-Event-ID when it reconnects.
+    return f"event: changed\nid: {seq}\ndata: {json.dumps({'seq': seq})}\n\n".encode()
+
+
+@dataclass(eq=False, slots=True)
+class Stream:
+    user_id: str
+    org_id: str
+    dispatch: bool  # a dispatcher's or admin's: their scope is the whole organisation
+    device_id: str
+    token: str  # digest of the access token it was opened with: revoked, the stream ends
+    expires_at: float  # ... and it ends when that token expires (clock seconds)
+    told: int  # newest seq it was sent, or what it had seen when it opened
+    checked: int  # its user's scope was checked through this seq
+    opened_at: float
+    due: bool = False  # a commit that may concern it came since: its scope is to be asked
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    pending: int = 0  # newest seq to send once the rate limit allows
+    last_sent: float = -math.inf  # when the last `changed` went out
+    last_write: float = 0.0  # when anything last went out (pings too)
+    closed: bool = False
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Hub:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        now: Callable[[], datetime],
+        ping_every: float = PING_EVERY,
+        changed_every: float = CHANGED_EVERY,
+        per_device: int = STREAMS_PER_DEVICE,
+    ) -> None:
+        self._db = db
+        self._now = now
+        self.ping_every = ping_every
+        self.changed_every = changed_every
+        self.per_device = per_device
+        self.sweep_every = SWEEP_EVERY  # 0: at every round (tests)
+        self._swept = -math.inf  # loop time of the last token sweep
+        # Where open/close messages go: straight back to us (one process), or to every
+        # process by NOTIFY (set by Live on PostgreSQL).
+        self.announce: Callable[[Message], None] = self.receive
+        self.latest = 0  # the newest seq heard of
+        self._streams: dict[str, Stream] = {}
+        self._order: dict[str, deque[str]] = {}  # device -> stream ids, oldest first, every process
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._dirty = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        # For tests and benchmarks: rounds done, and the seq every stream was checked through.
+        self._settled = threading.Condition()
+        self.checked_through = 0
+
+    # --- life -------------------------------------------------------------------
+
+    def start(self, *, latest: int) -> None:
+        """On the event loop: begin checking rounds; `latest` is the database's seq now."""
+        self._loop = asyncio.get_running_loop()
+        self.latest = max(self.latest, latest)
+        self._task = self._loop.create_task(self._rounds())
+
+    async def stop(self) -> None:
+        self._close_all()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._loop = None
+
+    @property
+    def running(self) -> bool:
+        return self._loop is not None
+
+    def _in_loop(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run `fn` soon on the hub's loop, from any thread (dropped when not started)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        # Always queued, even from the loop's own thread: a signal handler runs there in
+        # the middle of whatever the loop was doing.
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(fn, *args)
+
+    def post(self, message: Message) -> None:
+        """Hand in a message from any thread."""
+        self._in_loop(self.receive, message)
+
+    def close_all(self) -> None:
+        """End every stream (shutting down); any thread."""
+        self._in_loop(self._close_all)
+
+    def wake_all(self) -> None:
+        """Make every stream look at the clock again (tests move a fake one); any thread."""
+        self._in_loop(self._wake_all)
+
+    def _close_all(self) -> None:
+        for stream in list(self._streams.values()):
+            self.close(stream)
+
+    def _wake_all(self) -> None:
+        for stream in self._streams.values():
+            stream.wake.set()
+
+    # --- streams ----------------------------------------------------------------
+
+    def _clock(self) -> float:
+        return self._now().timestamp()
+
+    def open(
+        self,
+        *,
+        user_id: str,
+        org_id: str,
+        dispatch: bool,
+        device_id: str,
+        token: str,
+        expires_at: datetime,
+        latest: int,
+        seen: int | None,
+    ) -> Stream:
+        """A new stream; `latest` is the database's seq as it opens, `seen` its Last-Event-ID."""
+        now = self._clock()
+        baseline = latest if seen is None else min(seen, latest)
+        stream = Stream(
+            user_id=user_id,
+            org_id=org_id,
+            dispatch=dispatch,
+            device_id=device_id,
+            token=token,
+            expires_at=(expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)).timestamp(),
+            told=baseline,
+            checked=baseline,
+            opened_at=now,
+            last_write=now,
+        )
+        self._streams[stream.id] = stream
+        # This process never holds more than its share, whatever the others say.
+        mine = sorted(
+            (s for s in self._streams.values() if s.device_id == device_id), key=lambda s: s.opened_at
+        )
+        for old in mine[: max(0, len(mine) - self.per_device)]:
+            self.close(old)
+        self.announce({"open": device_id, "stream": stream.id})
+        if latest > self.latest:
+            self.latest = latest  # a commit not heard of yet (its NOTIFY on its way)
+            self._dirty.set()
+        if stream.checked < self.latest:
+            stream.due = True  # something newer than it has seen: one `changed` at once
+            self._dirty.set()
+        return stream
+
+    def close(self, stream: Stream) -> None:
+        if stream.id not in self._streams:
+            return
+        del self._streams[stream.id]
+        stream.closed = True
+        stream.wake.set()
+        self.announce({"close": stream.device_id, "stream": stream.id})
+
+    @property
+    def streams(self) -> list[Stream]:
+        return list(self._streams.values())
+
+    async def frames(self, stream: Stream) -> AsyncIterator[bytes]:
+        """What goes down one stream until it is closed (its `finally` forgets it)."""
+        try:
+            while not stream.closed:
+                stream.wake.clear()
+                frame = self._due(stream)
+                if frame is not None:
+                    yield frame
+                    continue
+                if stream.closed:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stream.wake.wait(), self._until_due(stream))
+        finally:
+            self.close(stream)
+
+    def _due(self, stream: Stream) -> bytes | None:
+        now = self._clock()
+        if now >= stream.expires_at:
+            stream.closed = True  # the client comes back with its renewed token
+            return None
+        # A clock that went back counts as time passed, so nothing waits on it.
+        stream.last_sent = min(stream.last_sent, now)
+        stream.last_write = min(stream.last_write, now)
+        if stream.pending > stream.told and now - stream.last_sent >= self.changed_every:
+            stream.told = stream.pending
+            stream.last_sent = stream.last_write = now
+            return changed_frame(stream.told)
+        if now - stream.last_write >= self.ping_every:
+            stream.last_write = now
+            return PING
+        return None
+
+    def _until_due(self, stream: Stream) -> float:
+        now = self._clock()
+        deadlines = [stream.expires_at, stream.last_write + self.ping_every]
+        if stream.pending > stream.told:
+            deadlines.append(stream.last_sent + self.changed_every)
+        return max(0.0, min(deadlines) - now)
+
+    # --- messages ---------------------------------------------------------------
+
+    def receive(self, message: Message) -> None:
+        """On the loop: one message from this or another process."""
+        if "seq" in message:
+            seq = int(message["seq"])
+            orgs, users = message.get("orgs"), message.get("users")
+            self._concerned(
+                seq,
+                orgs={str(o) for o in orgs} if isinstance(orgs, list) else None,
+                users={str(u) for u in users} if isinstance(users, list) else None,
+            )
+            if seq > self.latest:
+                self.latest = seq
+                self._dirty.set()
+        elif "open" in message:
+            order = self._order.setdefault(str(message["open"]), deque())
+            order.append(str(message["stream"]))
+            while len(order) > self.per_device:
+                stream = self._streams.get(order.popleft())
+                if stream is not None:
+                    self.close(stream)  # the oldest of a fourth: closed wherever it is held
+        elif "close" in message:
+            device = str(message["close"])
+            order = self._order.get(device)
+            if order is not None:
+                with contextlib.suppress(ValueError):
+                    order.remove(str(message["stream"]))
+                if not order:
+                    del self._order[device]
+
+    def _concerned(self, seq: int, *, orgs: set[str] | None, users: set[str] | None) -> None:
+        """A commit in these organisations (None: not known) may concern their streams.
+        It is in their dispatchers' scope whatever it changed: they are poked at once,
+        without asking the database. Others of theirs are due a check: everyone, or only
+        `users` when the commit could tell whose scope it touched."""
+        for stream in self._streams.values():
+            if orgs is not None and stream.org_id not in orgs:
+                continue
+            if orgs is not None and stream.dispatch:
+                if seq > max(stream.told, stream.pending):
+                    stream.pending = seq
+                    stream.wake.set()
+                stream.checked = max(stream.checked, seq)
+            elif users is None or stream.user_id in users:
+                stream.due = True
+
+    # --- checking rounds --------------------------------------------------------
+
+    async def _rounds(self) -> None:
+        while True:
+            # Idle, a round still comes every sweep interval: tokens are checked anyway.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._dirty.wait(), self.sweep_every or None)
+            self._dirty.clear()
+            try:
+                await self._round()
+            except Exception:  # the database away: the next seq, or a retry, tries again
+                log.exception("live: a checking round failed")
+                asyncio.get_running_loop().call_later(RETRY_ROUND, self._dirty.set)
+
+    async def _round(self) -> None:
+        """Every user with a stream due a check has their scope asked: one session for the
+        round, or a few at once when many are due (a change to a person or a part); and
+        every sweep interval, every stream's token (a revoked device loses its stream)."""
+        latest = self.latest
+        due: dict[str, list[Stream]] = {}
+        for stream in self._streams.values():
+            if stream.due:
+                stream.due = False  # a commit heard while asking makes it due again
+                due.setdefault(stream.user_id, []).append(stream)
+        try:
+            await self._ask(due, latest=latest)
+        except BaseException:
+            for streams in due.values():
+                for stream in streams:
+                    stream.due = True  # asked again by the next round
+            raise
+        with self._settled:
+            self.checked_through = max(self.checked_through, latest)
+            self._settled.notify_all()
+
+    async def _ask(self, due: dict[str, list[Stream]], *, latest: int) -> None:
+        clock = asyncio.get_running_loop().time
+        sweep = clock() - self._swept >= self.sweep_every
+        if due or (sweep and self._streams):
+            users = list(due)
+            parts = max(1, min(CHECKS_AT_ONCE, len(users) // USERS_PER_SESSION))
+            tokens = {s.token for s in self._streams.values()} if sweep else set()
+            if sweep:
+                self._swept = clock()
+            answers = await asyncio.gather(
+                *(
+                    asyncio.to_thread(
+                        partial(
+                            scope.check,
+                            self._db,
+                            after={u: min(s.checked for s in due[u]) for u in users[part::parts]},
+                            tokens=tokens if part == 0 else (),
+                            now=self._now(),
+                        )
+                    )
+                    for part in range(parts)
+                )
+            )
+            dead = answers[0].dead
+            for answer in answers:
+                for user_id, newest in answer.newest.items():
+                    self._deliver(due[user_id], newest=newest, latest=latest, dead=dead)
+            for stream in list(self._streams.values()):
+                if stream.token in dead:
+                    self.close(stream)  # the client reconnects and hears 401 with the reason
+
+    def _deliver(self, streams: list[Stream], *, newest: int | None, latest: int, dead: set[str]) -> None:
+        for stream in streams:
+            if stream.closed:
+                continue
+            if newest == scope.GONE or stream.token in dead:
+                self.close(stream)  # the client reconnects and hears 401 with the reason
+                continue
+            if newest is not None and newest > max(stream.told, stream.pending):
+                stream.pending = newest
+                stream.wake.set()
+            stream.checked = max(stream.checked, latest, newest or 0)
+
+    def wait_checked(self, seq: int, *, timeout: float) -> bool:
+        """Block (another thread) until a round has checked every stream through `seq`."""
+        with self._settled:
+            return self._settled.wait_for(lambda: self.checked_through >= seq, timeout)
