@@ -242,8 +242,10 @@ class CustomerArgs(_Wire):
     contact: str | None = Field(default=None, max_length=MAX_ADDRESS)
 
 
-class ChecklistItemDef(_Wire):
-    id: uuid.UUID
+class TemplateItemDef(_Wire):
+    """A checklist template's item: a checklist item's definition without an id (each
+    order made from the template gives its items their own ids)."""
+
     position: int = Field(ge=1, le=MAX_CHECKLIST_POSITION)
     label: str = Field(min_length=1, max_length=MAX_CHECKLIST_LABEL)
     kind: Literal["check", "number", "text", "pass_fail"]
@@ -251,6 +253,16 @@ class ChecklistItemDef(_Wire):
     unit: str | None = Field(default=None, max_length=MAX_CHECKLIST_UNIT)
     min: float | None = Field(default=None, allow_inf_nan=False)
     max: float | None = Field(default=None, allow_inf_nan=False)
+
+
+class _Identified(_Wire):
+    id: uuid.UUID
+
+
+# Pydantic orders fields base-most first: `id` stays the first field, so it is checked
+# (and a bad item reported) first, and dumps keep the order they had.
+class ChecklistItemDef(TemplateItemDef, _Identified):
+    """A checklist item's definition, as sent in order.create and order.update."""
 
 
 class OrderCreateArgs(_Wire):
@@ -320,19 +332,6 @@ class ConflictResolveArgs(_Wire):
 
 
 WorkKind = Literal["repair", "maintenance", "inspection", "installation"]
-
-
-class TemplateItemDef(_Wire):
-    """A checklist template's item: a checklist item's definition without an id (each
-    order made from the template gives its items their own ids)."""
-
-    position: int = Field(ge=1, le=MAX_CHECKLIST_POSITION)
-    label: str = Field(min_length=1, max_length=MAX_CHECKLIST_LABEL)
-    kind: Literal["check", "number", "text", "pass_fail"]
-    required: bool = False
-    unit: str | None = Field(default=None, max_length=MAX_CHECKLIST_UNIT)
-    min: float | None = Field(default=None, allow_inf_nan=False)
-    max: float | None = Field(default=None, allow_inf_nan=False)
 
 
 class TemplateSaveArgs(_Wire):

@@ -218,7 +218,7 @@ class TechnicianChoice:
     username: str
     display_name: str
     skills: list[str]
-    open_today: int  # open orders assigned to them, due today or overdue
+    open_today: int  # open orders assigned to them, due today or overdue, or under way
     current: bool  # the order's assignee now
 
 

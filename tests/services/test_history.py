@@ -11,12 +11,9 @@ from store.kit import (
     DISPATCHER,
     T0,
     TECH,
-    Clock,
-    ScriptedServer,
     change,
+    dispatcher_device,
     new_id,
-    open_store,
-    sign_in_locally,
     wire,
 )
 
@@ -26,7 +23,6 @@ from app.services.types import OrderId
 from app.store.models import HistoryCache, OutboxEntry
 from app.store.outbox import sync_state
 from app.store.rows import apply_change
-from app.sync import SyncEngine
 from app.sync.errors import NotSignedIn, Offline, ProtocolError
 
 PHONE = "9f0e1d2c-0000-4000-8000-000000000009"
@@ -66,10 +62,8 @@ def serve(pages):
 
 @pytest.fixture
 def engine(tmp_path):
-    store = open_store(tmp_path)
-    sign_in_locally(store, user=DISPATCHER)
-    server = ScriptedServer()
-    yield SyncEngine(store=store, client=server.client(), clock=Clock()), server
+    store, server, engine = dispatcher_device(tmp_path)
+    yield engine, server
     store.close()
 
 

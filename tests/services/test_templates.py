@@ -5,7 +5,17 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from store.kit import DISPATCHER, T0, TECH, change, new_id, open_store, sign_in_locally, wire
+from store.kit import (
+    DISPATCHER,
+    T0,
+    TECH,
+    change,
+    dispatcher_store,
+    new_id,
+    open_store,
+    sign_in_locally,
+    wire,
+)
 
 from app.domain.limits import MAX_CHECKLIST_ITEMS, MAX_CHECKLIST_LABEL, MAX_CHECKLIST_UNIT, MAX_NAME
 from app.domain.protocol import Change, TemplateSaveArgs
@@ -27,9 +37,7 @@ DRAFT = TemplateDraft(name="Boiler service", kind="maintenance", items=ITEMS)
 
 @pytest.fixture
 def store(tmp_path):
-    store = open_store(tmp_path)
-    sign_in_locally(store, user=DISPATCHER)
-    return store
+    return dispatcher_store(tmp_path)
 
 
 def _save(store, draft=DRAFT, *, template_id=None, role="dispatcher", now=T0):

@@ -61,6 +61,20 @@ def sign_in_locally(store: LocalStore, *, user: dict[str, Any] = TECH, url: str 
         state.access_token = "token-" + user["username"]
 
 
+def dispatcher_store(tmp_path: Path) -> LocalStore:
+    """A fresh store with the dispatcher signed in; nothing pulled yet."""
+    store = open_store(tmp_path)
+    sign_in_locally(store, user=DISPATCHER)
+    return store
+
+
+def dispatcher_device(tmp_path: Path) -> tuple[LocalStore, ScriptedServer, SyncEngine]:
+    """`dispatcher_store` with a sync engine talking to a scripted server; nothing synced yet."""
+    store = dispatcher_store(tmp_path)
+    server = ScriptedServer()
+    return store, server, SyncEngine(store=store, client=server.client(), clock=Clock())
+
+
 def wire(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 

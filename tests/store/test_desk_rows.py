@@ -11,14 +11,12 @@ from app.store.models import Conflict, DeviceStatus, HistoryCache, Template
 from app.store.outbox import drop_acknowledged, enqueue
 from app.store.rebase import rebase
 from app.store.rows import apply_change, clear_server_rows, reset_server_rows
-from app.sync import SyncEngine
 from store.kit import (
-    DISPATCHER,
     T0,
     TECH,
-    Clock,
-    ScriptedServer,
     change,
+    dispatcher_device,
+    dispatcher_store,
     new_id,
     open_store,
     order_data,
@@ -73,9 +71,7 @@ def _pull(store, entity, data, seq, *, deleted=False):
 
 @pytest.fixture
 def store(tmp_path):
-    store = open_store(tmp_path)
-    sign_in_locally(store, user=DISPATCHER)
-    return store
+    return dispatcher_store(tmp_path)
 
 
 def test_a_pulled_template_is_kept_with_its_server_copy(store):
@@ -170,10 +166,7 @@ def test_a_reset_forgets_devices_and_templates_but_one_with_a_queued_save(store)
 
 
 def test_a_reset_re_pull_leaves_no_stale_device_rows(tmp_path):
-    store = open_store(tmp_path)
-    sign_in_locally(store, user=DISPATCHER)
-    server = ScriptedServer()
-    engine = SyncEngine(store=store, client=server.client(), clock=Clock())
+    store, server, engine = dispatcher_device(tmp_path)
     old_phone, new_phone = new_id(), new_id()
     server.pages.append(
         {"changes": [change("device", device_data(old_phone), 1)], "cursor": "c1", "has_more": False}

@@ -15,12 +15,12 @@ from app.store.rows import apply_change, clear_server_rows, delete_order, reset_
 from app.store.search import Filters, find_orders, match_expression, rebuild_index
 from app.sync import SyncEngine
 from store.kit import (
-    DISPATCHER,
     T0,
     TECH,
     Clock,
     ScriptedServer,
     change,
+    dispatcher_store,
     new_id,
     open_store,
     order_data,
@@ -79,9 +79,7 @@ def _integrity(store):
 
 @pytest.fixture
 def store(tmp_path):
-    store = open_store(tmp_path)
-    sign_in_locally(store, user=DISPATCHER)
-    return store
+    return dispatcher_store(tmp_path)
 
 
 # --- the query built from what a person typed ---------------------------------------------

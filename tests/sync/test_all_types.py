@@ -5,16 +5,12 @@ from datetime import timedelta
 
 import pytest
 from store.kit import (
-    DISPATCHER,
     T0,
     TECH,
-    Clock,
-    ScriptedServer,
     change,
+    dispatcher_device,
     new_id,
-    open_store,
     order_data,
-    sign_in_locally,
     synced_with_one_order,
     wire,
 )
@@ -22,7 +18,6 @@ from store.kit import (
 from app.services import dispatch, entries, writes
 from app.store.models import Conflict, Note, Order, PartUsage, Rejection, TimeLog
 from app.store.outbox import queued
-from app.sync import SyncEngine
 
 
 @pytest.fixture
@@ -126,10 +121,7 @@ def test_each_technician_type_is_pushed_and_settled_by_the_pull(tech):
 
 
 def test_a_dispatchers_update_in_conflict_shows_the_kept_value_and_the_conflict(tmp_path):
-    store = open_store(tmp_path)
-    sign_in_locally(store, user=DISPATCHER)
-    server = ScriptedServer()
-    engine = SyncEngine(store=store, client=server.client(), clock=Clock())
+    store, server, engine = dispatcher_device(tmp_path)
     order = new_id()
     server.pages.append(
         {"changes": [change("work_order", order_data(order), 5)], "cursor": "c5", "has_more": False}

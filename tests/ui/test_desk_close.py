@@ -33,41 +33,15 @@ SIGNER = "Pat Customer"
 NEW_TITLE = "Boiler service, plant room B"
 
 
-class FieldDevice:
-    """One of a technician's devices, over real HTTP: sign-in, pushes and blob uploads."""
+class FieldDevice(Desk):
+    """One of a technician's devices, over real HTTP: the kit's sign-in and pushes, and blob uploads."""
 
     def __init__(self, *, server_url: str, username: str, password: str = "demo-tech") -> None:
-        self.server_url = server_url
-        self.device_id = str(uuid.uuid4())
-        self._mid = 0
-        answer = httpx.post(
-            f"{server_url}/api/v1/auth/token",
-            json={"username": username, "password": password, "device_id": self.device_id},
-            timeout=10,
-        )
-        answer.raise_for_status()
-        self.headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-    def push(
-        self, type: str, entity_id: str, args: dict[str, Any], *, base_seq: int | None = None
-    ) -> dict[str, Any]:
-        self._mid += 1
-        mutation: dict[str, Any] = {"mid": self._mid, "type": type, "entity_id": entity_id, "args": args}
-        if base_seq is not None:
-            mutation["base_seq"] = base_seq
-        answer = httpx.post(
-            f"{self.server_url}/api/v1/sync/push",
-            json={"protocol": 1, "device_id": self.device_id, "mutations": [mutation]},
-            headers=self.headers,
-            timeout=10,
-        )
-        answer.raise_for_status()
-        (result,) = answer.json()["results"]
-        return dict(result)
+        super().__init__(server_url=server_url, username=username, password=password)
 
     def upload(self, data: bytes) -> str:
         sha = hashlib.sha256(data).hexdigest()
-        headers = {**self.headers, UPLOAD_OFFSET: "0", UPLOAD_LENGTH: str(len(data))}
+        headers = {**self._headers, UPLOAD_OFFSET: "0", UPLOAD_LENGTH: str(len(data))}
         answer = httpx.patch(
             f"{self.server_url}/api/v1/blobs/{sha}", content=data, headers=headers, timeout=10
         )
@@ -139,7 +113,9 @@ def open_conflicts(server: ServerProcess) -> dict[str, dict[str, Any]]:
 
 def started(field: FieldDevice, order_id: str) -> None:
     for frm, to in (("assigned", "en_route"), ("en_route", "in_progress")):
-        result = field.push("order.transition", order_id, {"from": frm, "to": to, "at": now_iso(90)})
+        result = field.push(
+            type="order.transition", entity_id=order_id, args={"from": frm, "to": to, "at": now_iso(90)}
+        )
         assert result["status"] == "applied", result
 
 
@@ -159,16 +135,24 @@ def order_with_conflicts(server: ServerProcess) -> tuple[str, str]:
     base = item_seqs(server)[reading["id"]]
     # Both devices read the item at `base`; the phone's value lands first, the tablet's loses.
     kept = phone.push(
-        "checklist.set", order_id, {"item_id": reading["id"], "value": 72, "done": True}, base_seq=base
+        type="checklist.set",
+        entity_id=order_id,
+        args={"item_id": reading["id"], "value": 72, "done": True},
+        base_seq=base,
     )
     assert kept["status"] == "applied", kept
     lost = tablet.push(
-        "checklist.set", order_id, {"item_id": reading["id"], "value": 95, "done": True}, base_seq=base
+        type="checklist.set",
+        entity_id=order_id,
+        args={"item_id": reading["id"], "value": 95, "done": True},
+        base_seq=base,
     )
     assert lost["status"] == "conflict", lost
     held = read_order(database_url=server.database_url, order_id=order_id)
     assert held is not None
-    titled = phone.push("order.update", order_id, {"fields": {"title": NEW_TITLE}}, base_seq=held["seq"])
+    titled = phone.push(
+        type="order.update", entity_id=order_id, args={"fields": {"title": NEW_TITLE}}, base_seq=held["seq"]
+    )
     assert titled["status"] == "conflict", titled
     return order_id, held["number"]
 
@@ -194,7 +178,11 @@ def completed_order_with_evidence(server: ServerProcess) -> tuple[str, str, list
     phone = FieldDevice(server_url=server.url, username="tech3")
     started(phone, order_id)
     for item, value in zip(items, (86, 1.5, "pass", True), strict=True):
-        result = phone.push("checklist.set", order_id, {"item_id": item["id"], "value": value, "done": True})
+        result = phone.push(
+            type="checklist.set",
+            entity_id=order_id,
+            args={"item_id": item["id"], "value": value, "done": True},
+        )
         assert result["status"] == "applied", result
     pushes: list[tuple[str, dict[str, Any]]] = [
         ("note.add", {"id": str(uuid.uuid4()), "text": NOTE, "at": now_iso(30)}),
@@ -238,10 +226,12 @@ def completed_order_with_evidence(server: ServerProcess) -> tuple[str, str, list
         )
     )
     for type_, args in pushes:
-        result = phone.push(type_, order_id, args)
+        result = phone.push(type=type_, entity_id=order_id, args=args)
         assert result["status"] == "applied", (type_, result)
     done = phone.push(
-        "order.transition", order_id, {"from": "in_progress", "to": "completed", "at": now_iso(3)}
+        type="order.transition",
+        entity_id=order_id,
+        args={"from": "in_progress", "to": "completed", "at": now_iso(3)},
     )
     assert done["status"] == "applied", done
     return order_id, created["number"], pictures

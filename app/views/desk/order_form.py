@@ -30,11 +30,13 @@ from app.views.desk.order_draft import (
     parse_due,
 )
 from app.views.desk.order_form_parts import (
+    ERROR_KEY,
     KIND_WORD,
     customer_fields,
     dispatchers_only,
     dropdown,
     due_block,
+    form_field,
     priority_choice,
     section,
     site_fields,
@@ -51,14 +53,6 @@ if TYPE_CHECKING:
 
 NOBODY = "none"
 _STRETCH = ft.CrossAxisAlignment.STRETCH
-# Which message a field's change clears (the due date and time share one).
-_ERROR_KEY = {
-    "due_date": "due",
-    "due_time": "due",
-    "due_set": "due",
-    "customer_name": "customer",
-    "site_name": "site",
-}
 
 
 def _technicians(services: DeskApi) -> list[tuple[str, str]]:
@@ -100,7 +94,7 @@ def OrderForm(*, session: Session) -> ft.Control:
     def edit(**changes: Any) -> None:
         set_form(lambda f: replace(f, **changes))
         # A field being changed is being fixed: its message goes until the next Save.
-        touched = {_ERROR_KEY.get(k, k) for k in changes}
+        touched = {ERROR_KEY.get(k, k) for k in changes}
         if touched & errors.keys():
             set_errors(lambda e: {k: v for k, v in e.items() if k not in touched})
 
@@ -146,21 +140,23 @@ def OrderForm(*, session: Session) -> ft.Control:
     now = datetime.now().astimezone()
     work = section(
         "The work",
-        text_field(
+        form_field(
             "order-form-title",
+            "title",
             label="Title",
-            value=form.title,
-            on_text=lambda t: edit(title=t),
-            error=errors.get("title", ""),
+            form=form,
+            edit=edit,
+            errors=errors,
             autofocus=True,
             hint_text="What needs doing, in a few words",
         ),
-        text_field(
+        form_field(
             "order-form-description",
+            "description",
             label="Description",
-            value=form.description,
-            on_text=lambda t: edit(description=t),
-            error=errors.get("description", ""),
+            form=form,
+            edit=edit,
+            errors=errors,
             multiline=True,
             min_lines=3,
             max_lines=8,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import flet as ft
@@ -19,6 +20,14 @@ Edit = Callable[..., None]  # edit(field=value, ...)
 
 KIND_WORD: dict[str, str] = {k.value: k.value.capitalize() for k in Kind}
 PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
+# Which message a field's change clears (the due date and time share one).
+ERROR_KEY = {
+    "due_date": "due",
+    "due_time": "due",
+    "due_set": "due",
+    "customer_name": "customer",
+    "site_name": "site",
+}
 
 
 def section(title: str, *controls: ft.Control, identifier: str | None = None) -> ft.Control:
@@ -52,6 +61,20 @@ def text_field(
             **kw,
         ),
         label=label,
+    )
+
+
+def form_field(
+    identifier: str, name: str, *, label: str, form: FormState, edit: Edit, errors: dict[str, str], **kw: Any
+) -> ft.Control:
+    """A text field over the form's field `name`: its value, its message, and typing edits it."""
+    return text_field(
+        identifier,
+        label=label,
+        value=getattr(form, name),
+        on_text=lambda t: edit(**{name: t}),
+        error=errors.get(ERROR_KEY.get(name, name), ""),
+        **kw,
     )
 
 
@@ -225,119 +248,94 @@ def due_block(
     return ft.Column(controls, spacing=4)
 
 
-def _place_text(place: dict[str, Any], *keys: str) -> str:
-    return " · ".join(str(place[k]) for k in keys if place.get(k))
+def _seen_before(
+    identifier: str,
+    *,
+    what: str,
+    known: list[dict[str, Any]],
+    keys: tuple[str, ...],
+    icon: ft.IconData,
+    on_pick: Callable[[dict[str, Any]], None],
+) -> list[ft.Control]:
+    """The choice of the customers or sites seen before (nothing when there are none)."""
+    if not known:
+        return []
+
+    def pick(key: str) -> None:
+        if key.isdigit() and int(key) < len(known):
+            on_pick(known[int(key)])
+
+    return [
+        dropdown(
+            identifier,
+            label=f"Choose a {what} seen before ({len(known)})",
+            value=None,
+            options=[(str(i), " · ".join(str(p[k]) for k in keys if p.get(k))) for i, p in enumerate(known)],
+            on_pick=pick,
+            leading_icon=icon,
+            menu_height=320,
+        )
+    ]
 
 
 def customer_fields(
     *, form: FormState, places: KnownPlaces | None, edit: Edit, errors: dict[str, str]
 ) -> list[ft.Control]:
-    known = list(places.customers) if places else []
+    def pick(c: dict[str, Any]) -> None:
+        edit(customer_name=str(c.get("name") or ""), customer_contact=str(c.get("contact") or ""))
 
-    def pick(key: str) -> None:
-        if key.isdigit() and int(key) < len(known):
-            c = known[int(key)]
-            edit(customer_name=str(c.get("name") or ""), customer_contact=str(c.get("contact") or ""))
-
-    controls: list[ft.Control] = []
-    if known:
-        controls.append(
-            dropdown(
-                "order-form-customer-known",
-                label=f"Choose a customer seen before ({len(known)})",
-                value=None,
-                options=[(str(i), _place_text(c, "name", "contact")) for i, c in enumerate(known)],
-                on_pick=pick,
-                leading_icon=ft.Icons.PERSON_SEARCH,
-                menu_height=320,
-            )
-        )
-    controls += [
-        text_field(
+    field = partial(form_field, form=form, edit=edit, errors=errors)
+    return [
+        *_seen_before(
+            "order-form-customer-known",
+            what="customer",
+            known=list(places.customers) if places else [],
+            keys=("name", "contact"),
+            icon=ft.Icons.PERSON_SEARCH,
+            on_pick=pick,
+        ),
+        field(
             "order-form-customer",
+            "customer_name",
             label="Customer name",
-            value=form.customer_name,
-            on_text=lambda t: edit(customer_name=t),
-            error=errors.get("customer", ""),
             hint_text="Typed new, or chosen above",
         ),
-        text_field(
-            "order-form-customer-contact",
-            label="Contact (person, phone, email)",
-            value=form.customer_contact,
-            on_text=lambda t: edit(customer_contact=t),
-            error=errors.get("customer_contact", ""),
-        ),
+        field("order-form-customer-contact", "customer_contact", label="Contact (person, phone, email)"),
     ]
-    return controls
 
 
 def site_fields(
     *, form: FormState, places: KnownPlaces | None, edit: Edit, errors: dict[str, str]
 ) -> list[ft.Control]:
-    known = list(places.sites) if places else []
-
-    def pick(key: str) -> None:
-        if key.isdigit() and int(key) < len(known):
-            s = known[int(key)]
-            edit(
-                site_name=str(s.get("name") or ""),
-                site_address=str(s.get("address") or ""),
-                site_lat="" if s.get("lat") is None else str(s["lat"]),
-                site_lon="" if s.get("lon") is None else str(s["lon"]),
-            )
-
-    controls: list[ft.Control] = []
-    if known:
-        controls.append(
-            dropdown(
-                "order-form-site-known",
-                label=f"Choose a site seen before ({len(known)})",
-                value=None,
-                options=[(str(i), _place_text(s, "name", "address")) for i, s in enumerate(known)],
-                on_pick=pick,
-                leading_icon=ft.Icons.LOCATION_SEARCHING,
-                menu_height=320,
-            )
+    def pick(s: dict[str, Any]) -> None:
+        edit(
+            site_name=str(s.get("name") or ""),
+            site_address=str(s.get("address") or ""),
+            site_lat="" if s.get("lat") is None else str(s["lat"]),
+            site_lon="" if s.get("lon") is None else str(s["lon"]),
         )
-    controls += [
-        text_field(
-            "order-form-site",
-            label="Site name",
-            value=form.site_name,
-            on_text=lambda t: edit(site_name=t),
-            error=errors.get("site", ""),
-            hint_text="Typed new, or chosen above",
+
+    field = partial(form_field, form=form, edit=edit, errors=errors)
+    number = ft.KeyboardType.NUMBER
+    return [
+        *_seen_before(
+            "order-form-site-known",
+            what="site",
+            known=list(places.sites) if places else [],
+            keys=("name", "address"),
+            icon=ft.Icons.LOCATION_SEARCHING,
+            on_pick=pick,
         ),
-        text_field(
-            "order-form-site-address",
-            label="Address",
-            value=form.site_address,
-            on_text=lambda t: edit(site_address=t),
-            error=errors.get("site_address", ""),
-        ),
+        field("order-form-site", "site_name", label="Site name", hint_text="Typed new, or chosen above"),
+        field("order-form-site-address", "site_address", label="Address"),
         ft.Row(
             [
                 ft.Container(
-                    text_field(
-                        "order-form-site-lat",
-                        label="Latitude",
-                        value=form.site_lat,
-                        on_text=lambda t: edit(site_lat=t),
-                        error=errors.get("site_lat", ""),
-                        keyboard_type=ft.KeyboardType.NUMBER,
-                    ),
+                    field("order-form-site-lat", "site_lat", label="Latitude", keyboard_type=number),
                     expand=True,
                 ),
                 ft.Container(
-                    text_field(
-                        "order-form-site-lon",
-                        label="Longitude",
-                        value=form.site_lon,
-                        on_text=lambda t: edit(site_lon=t),
-                        error=errors.get("site_lon", ""),
-                        keyboard_type=ft.KeyboardType.NUMBER,
-                    ),
+                    field("order-form-site-lon", "site_lon", label="Longitude", keyboard_type=number),
                     expand=True,
                 ),
             ],
@@ -350,7 +348,6 @@ def site_fields(
             color=ft.Colors.ON_SURFACE_VARIANT,
         ),
     ]
-    return controls
 
 
 def dispatchers_only(*, identifier: str, words: str) -> ft.Control:

@@ -148,47 +148,24 @@ def OrdersTable(*, session: Session) -> ft.Control:
         button=True,
     )
     width = 180 if wide else 170
+
+    def filter_by(field: str, label: str, choices: tuple[tuple[str, str], ...], px: float) -> ft.Control:
+        """The filter over `ask.<field>`, as `filter-<field>`."""
+        return _dropdown(
+            f"filter-{field}",
+            label=label,
+            value=getattr(ask, field),
+            choices=choices,
+            on_pick=lambda v: choose(**{field: v}),
+            width=px,
+        )
+
     filters: list[ft.Control] = [
-        _dropdown(
-            "filter-status",
-            label="Status",
-            value=ask.status,
-            choices=STATUS_CHOICES,
-            on_pick=lambda v: choose(status=v),
-            width=width,
-        ),
-        _dropdown(
-            "filter-priority",
-            label="Priority",
-            value=ask.priority,
-            choices=PRIORITY_CHOICES,
-            on_pick=lambda v: choose(priority=v),
-            width=width - 20,
-        ),
-        _dropdown(
-            "filter-assignee",
-            label="Technician",
-            value=ask.assignee,
-            choices=_technician_choices(technicians),
-            on_pick=lambda v: choose(assignee=v),
-            width=width,
-        ),
-        _dropdown(
-            "filter-due",
-            label="Due",
-            value=ask.due,
-            choices=DUE_CHOICES,
-            on_pick=lambda v: choose(due=v),
-            width=width + 20,
-        ),
-        _dropdown(
-            "filter-source",
-            label="Source",
-            value=ask.source,
-            choices=SOURCE_CHOICES,
-            on_pick=lambda v: choose(source=v),
-            width=width - 10,
-        ),
+        filter_by("status", "Status", STATUS_CHOICES, width),
+        filter_by("priority", "Priority", PRIORITY_CHOICES, width - 20),
+        filter_by("assignee", "Technician", _technician_choices(technicians), width),
+        filter_by("due", "Due", DUE_CHOICES, width + 20),
+        filter_by("source", "Source", SOURCE_CHOICES, width - 10),
         _sort_menu(
             ask,
             on_sort=lambda key: set_ask(lambda a: a.changed(sort=key, sort_chosen=True)),
