@@ -118,6 +118,9 @@ class Hub:
     def start(self, *, latest: int) -> None:
         """On the event loop: begin checking rounds; `latest` is the database's seq now."""
         self._loop = asyncio.get_running_loop()
+        # A fresh event for this loop: an app may be started again on another loop (each
+        # TestClient lifespan has its own), and an asyncio.Event binds to the first it meets.
+        self._dirty = asyncio.Event()
         self.latest = max(self.latest, latest)
         self._task = self._loop.create_task(self._rounds())
 
