@@ -2,17 +2,17 @@
 it, from the ledger, whatever became of it, and the changes nobody pushed (intake
 made the order, an alert came again: `order_events`), oldest first by seq.
 
-Who reads it: a dispatcher or admin of the order's organisation and its assignee
-see everything; a former assignee sees their own entries only; everyone else is
-answered as if the order did not exist. An order that has no creation entry (made
-by the demo seed, or before the history was kept) starts with one at seq 0.
+Who reads it is the rulebook's (app.domain.rules.HISTORY_READERS): a dispatcher or
+admin of the order's organisation and its assignee see everything; a former assignee
+sees their own entries only; everyone else is answered as if the order did not exist.
+An order that has no creation entry (made by the demo seed, or before the history was
+kept) starts with one at seq 0.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
@@ -30,19 +30,6 @@ CREATED_FROM = {
     Source.REQUEST.value: "Created from a request",
     Source.ALERT.value: "Created from an alert",
     Source.SCHEDULE.value: "Created from a schedule",
-}
-
-
-class Reading(Enum):
-    ALL = "all"
-    OWN = "own"  # a former assignee: their own entries only
-
-
-# The history's readers, by their relation to the order (rules.relation_of); others: 404.
-READERS: dict[rules.Relation, Reading] = {
-    rules.Relation.DISPATCH: Reading.ALL,
-    rules.Relation.ASSIGNEE: Reading.ALL,
-    rules.Relation.FORMER_ASSIGNEE: Reading.OWN,
 }
 
 
@@ -89,10 +76,11 @@ def order_history(
         order = session.get(WorkOrder, order_id)
         if user is None or order is None:
             raise NoSuchOrder(order_id)
-        reading = READERS.get(policy.order_access(user=user, order=order))
+        # Who reads how much is the rulebook's (rules.HISTORY_READERS); others: 404.
+        reading = rules.history_reading(policy.order_access(user=user, order=order))
         if reading is None:
             raise NoSuchOrder(order_id)
-        own = reading is Reading.OWN
+        own = reading is rules.HistoryReading.OWN
         entries = _ledger(session, order=order, user_id=user.id if own else None, after=after, limit=limit)
         if not own:
             entries += _events(session, order=order, after=after, limit=limit)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.domain.protocol import MutationType, ResultStatus
+from app.domain.skills import skills_words
 from server_stub.timeutil import parse_wire
 
 T = MutationType
@@ -64,6 +65,7 @@ FIELD_WORDS: dict[str, str] = {
     "due_at": "Due",
     "requires_signature": "Signature",
     "checklist": "Checklist",
+    "required_skills": "Required skills",
     "voided": "Voided",
 }
 
@@ -117,6 +119,9 @@ def _field(name: str, before: Any, after: Any, names: Mapping[str, str]) -> str:
         return "Signature required" if after else "Signature no longer required"
     if name == "checklist":
         return f"Checklist: {len(before or [])} → {len(after or [])} items"
+    if name == "required_skills":
+        # The new set in full: what a dispatcher checks the assignee against.
+        return f"Required skills: {skills_words(after if isinstance(after, list) else [])}"
     if name.startswith("checklist: "):
         return f"{name[len('checklist: ') :]}: {_words(before)} → {_words(after)}"
     return f"{FIELD_WORDS.get(name, name)}: {_words(before)} → {_words(after)}"

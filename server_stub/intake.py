@@ -89,6 +89,7 @@ def _new_order(
     customer: dict[str, str | None],
     site: dict[str, object],
     asset: str | None,
+    required_skills: list[str],
     now: datetime,
 ) -> WorkOrder:
     order = WorkOrder(
@@ -107,6 +108,7 @@ def _new_order(
         asset=asset,
         due_at=default_due(priority=priority, created_at=now),
         requires_signature=False,
+        required_skills=list(required_skills),
         source=source.value,
         external_id=external_id,
         created_at=now,
@@ -143,6 +145,7 @@ def take_request(db: Database, *, user: User, body: IntakeRequest, now: datetime
             customer=customer.model_dump(mode="json"),
             site=body.site.model_dump(mode="json"),
             asset=None,
+            required_skills=body.required_skills,
             now=at,
         )
         _record(session, org_id=user.org_id, kind=REQUEST, external_id=body.external_id, source=None,
@@ -196,13 +199,15 @@ def take_alert(db: Database, *, user: User, body: IntakeAlert, now: datetime) ->
                 customer={"name": "", "contact": None},
                 site={"name": "", "address": None, "lat": None, "lon": None},
                 asset=body.asset,
+                required_skills=body.required_skills,
                 now=at,
             )
             record_server_change(
                 session, order=order, type_=MutationType.ORDER_CREATE, summary=CREATED_FROM[ALERT], now=at
             )
         else:
-            # The same trouble again: the people on the order read it as a note.
+            # The same trouble again: the people on the order read it as a note (the
+            # order's required skills stay the dispatcher's to change).
             text = f"Alert {body.external_id} from {body.source} ({body.severity}): {body.message}"
             session.add(
                 Note(

@@ -91,6 +91,7 @@ class OrderSpec:
     asset: str | None = None
     due_at: datetime | None = None
     requires_signature: bool = False
+    required_skills: tuple[str, ...] = ()  # tags, as app.domain.skills makes them
     source: Source = Source.MANUAL
     lifecycle: dict[str, datetime] = field(default_factory=dict)  # e.g. {"assigned_at": ...}
     checklist: list[ItemSpec] = field(default_factory=list)
@@ -117,6 +118,7 @@ def create_order(
         asset=spec.asset,
         due_at=to_db(spec.due_at) if spec.due_at else None,
         requires_signature=spec.requires_signature,
+        required_skills=list(spec.required_skills),
         source=spec.source.value,
         external_id=None,
         created_at=to_db(now),

@@ -1,6 +1,7 @@
 """The demo organisation: one dispatcher, five technicians with skills, 60 orders at
-sites with coordinates, checklist templates, and a few orders other systems sent
-(requests and alerts) waiting unassigned in the desk's queue.
+sites with coordinates (most needing skills some technicians have and others lack),
+checklist templates, and a few orders other systems sent (requests and alerts) waiting
+unassigned in the desk's queue.
 
 Deterministic (a seeded random generator, name-based ids) apart from dates, which are
 placed relative to `now` so every technician always has overdue, due-today and
@@ -34,6 +35,7 @@ from server_stub.seed_data import (
     CHECKLISTS,
     CUSTOMERS,
     INTAKE,
+    NEEDS,
     PARTS,
     SITES,
     TECHNICIANS,
@@ -137,6 +139,8 @@ def _spec(
         due_at=due_at,
         # Completed orders never need a signature: there are no signatures yet.
         requires_signature=(not completed) and rng.random() < 0.2,
+        # From the title, not the generator: the orders stay those of every earlier seed.
+        required_skills=NEEDS.get(title, ()),
         lifecycle=lifecycle,
         checklist=_checklist(rng, kind=kind, done=completed),
     )
@@ -236,6 +240,7 @@ def _intake_orders(session: Session, *, org_id: str, now: datetime) -> int:
             asset=asset,
             due_at=default_due(priority=Priority(priority), created_at=made),
             source=Source(kind),
+            required_skills=NEEDS.get(title, ()),
         )
         order = create_order(
             session, org_id=org_id, spec=spec, now=made, ids=lambda e=external_id: _seed_id("order", e)

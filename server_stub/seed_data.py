@@ -96,6 +96,36 @@ TITLES: dict[Kind, list[tuple[str, str]]] = {
     ],
 }
 
+# The skills each job needs (`required_skills`), by its title: tags the technicians above
+# have or lack, so the suggestion can say "has gas-safe" of some and "lacks" of others.
+# A job left out needs no particular skill.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "Air handling unit tripping": ("hvac", "electrical"),
+    "Leaking pipe in plant room": ("plumbing",),
+    "Lift stuck between floors": ("elevators",),
+    "Emergency lighting fault": ("electrical",),
+    "Boiler low pressure": ("gas-safe",),
+    "Quarterly HVAC service": ("hvac",),
+    "Annual boiler service": ("gas-safe",),
+    "Generator load test": ("electrical",),
+    "Water tank cleaning": ("plumbing",),
+    "Fire pump weekly run": ("fire_safety", "plumbing"),
+    "Fire alarm inspection": ("fire_safety",),
+    "Legionella risk check": ("plumbing",),
+    "Electrical safety inspection": ("electrical",),
+    "Gas safety check": ("gas-safe",),
+    "Install EV charging point": ("electrical",),
+    "Install split AC unit": ("hvac", "electrical"),
+    "Fit new water heater": ("plumbing", "gas-safe"),
+    "Install access control reader": ("electrical",),
+    "Mount smart thermostats": ("hvac",),
+    # Intake: a hotel's hot water, a dead intercom, a data hall's air, a fire panel.
+    "No hot water in guest rooms 210-218": ("plumbing", "gas-safe"),
+    "Intercom at block B entrance dead": ("electrical",),
+    "AHU-3: supply air 31 °C, setpoint 18 °C": ("hvac",),
+    "FP-EAST-1: detector loop 2 fault": ("fire_safety", "electrical"),
+}
+
 # (label, kind, required, unit, min, max)
 Item = tuple[str, ChecklistKind, bool, str | None, float | None, float | None]
 

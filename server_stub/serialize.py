@@ -38,6 +38,7 @@ def work_order(row: WorkOrder) -> dict[str, Any]:
         "asset": row.asset,
         "due_at": to_wire(row.due_at),
         "requires_signature": row.requires_signature,
+        "required_skills": list(row.required_skills or []),
         "source": row.source,
         "external_id": row.external_id,
         "created_at": to_wire(row.created_at),

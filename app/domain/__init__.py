@@ -1,7 +1,8 @@
 """Pure rules shared by client and server: no I/O, imports nothing of ours.
 
 Who may do what is `app.domain.rules` (the rulebook); sizes are `app.domain.limits`;
-rejection codes and their plain sentences are `app.domain.codes`."""
+rejection codes and their plain sentences are `app.domain.codes`; the skills an order
+needs, as tags, `app.domain.skills`."""
 
 from app.domain.orders import (
     DEFAULT_DUE,

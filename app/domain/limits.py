@@ -31,3 +31,7 @@ MAX_BATCH = 500  # mutations in one push
 MAX_UPDATE_FIELDS = 20  # fields in one order.update
 MAX_CURSOR = 200  # characters of a pull cursor
 MAX_TIME_TEXT = 64  # an ISO-8601 time on the wire
+
+# Skills an order needs (the suggestion matches them against technicians' skills).
+MAX_REQUIRED_SKILLS = 10  # skills one order may name
+MAX_SKILL_LENGTH = 40  # characters of one skill, as sent and once normalised

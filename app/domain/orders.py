@@ -76,6 +76,7 @@ DISPATCHER_FIELDS: frozenset[str] = frozenset(
         "due_at",
         "requires_signature",
         "checklist",
+        "required_skills",  # who may take it: tags, app.domain.skills
     }
 )
 

@@ -6,12 +6,13 @@ allowed, recorded as a conflict (kept for a dispatcher, never applied), or refus
 with a protocol rejection code. The server's policy and appliers read their answers
 from these functions; the client's services and screens ask the same functions what
 to offer, and its optimistic local apply uses the same transition and assignment
-rules, so a lone device shows what the server will hold.
+rules, so a lone device shows what the server will hold. How a user stands to an
+order (`Relation`) is app.domain.relations, re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -19,6 +20,9 @@ from typing import Any
 from app.domain.codes import Code
 from app.domain.limits import MAX_CHECKLIST_TEXT
 from app.domain.protocol import Entity, MutationType
+
+# Re-exported: callers read the whole rulebook from this module.
+from app.domain.relations import SYNC_ROLES, Relation, is_dispatcher, parse_role, relation_of  # noqa: F401
 from app.domain.states import (
     DISPATCH_ROLES,
     REASON_REQUIRED,
@@ -28,56 +32,6 @@ from app.domain.states import (
     is_legal,
     role_may_move,
 )
-
-# Roles that sign in on a device and sync; integration keys only feed the intake API.
-SYNC_ROLES: frozenset[Role] = DISPATCH_ROLES | {Role.TECHNICIAN}
-
-
-def parse_role(value: Role | str | None) -> Role | None:
-    try:
-        return Role(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def is_dispatcher(role: Role | str | None) -> bool:
-    """Dispatchers and admins: they see and edit every order of their organisation."""
-    return parse_role(role) in DISPATCH_ROLES
-
-
-class Relation(StrEnum):
-    """How a user stands to one order."""
-
-    ASSIGNEE = "assignee"
-    FORMER_ASSIGNEE = "former_assignee"  # reassigned away: their evidence still counts
-    CREATOR = "creator"  # technician who made this follow-up order, not assigned yet
-    OTHER_TECHNICIAN = "other_technician"  # a technician of the organisation with no tie to it
-    DISPATCH = "dispatch"  # dispatcher or admin of the order's organisation
-    OUTSIDER = "outsider"  # another organisation, or a role that never sees orders
-
-
-def relation_of(
-    *,
-    role: Role | str | None,
-    user_id: str,
-    same_org: bool,
-    assignee_id: str | None,
-    past_assignees: Iterable[str] = (),
-    created_by: str | None = None,
-) -> Relation:
-    """The user's relation to an order, from who they are and who the order has had."""
-    parsed = parse_role(role)
-    if not same_org or parsed not in SYNC_ROLES:
-        return Relation.OUTSIDER
-    if parsed in DISPATCH_ROLES:
-        return Relation.DISPATCH
-    if assignee_id is not None and assignee_id == user_id:
-        return Relation.ASSIGNEE
-    if user_id in set(past_assignees):
-        return Relation.FORMER_ASSIGNEE
-    if assignee_id is None and created_by is not None and created_by == user_id:
-        return Relation.CREATOR
-    return Relation.OTHER_TECHNICIAN
 
 
 class Outcome(StrEnum):
@@ -405,3 +359,26 @@ def out_of_range(*, kind: str, value: Any, low: float | None, high: float | None
     if kind != "number" or isinstance(value, bool) or not isinstance(value, int | float):
         return False
     return (low is not None and value < low) or (high is not None and value > high)
+
+
+# --- reading an order's history -------------------------------------------------------
+
+
+class HistoryReading(StrEnum):
+    ALL = "all"
+    OWN = "own"  # a former assignee: their own entries only
+
+
+# GET /orders/{id}/history, by the reader's relation to the order: dispatch and the
+# assignee read every entry, a former assignee their own; anyone else is answered as if
+# the order did not exist (404).
+HISTORY_READERS: Mapping[Relation, HistoryReading] = {
+    Relation.DISPATCH: HistoryReading.ALL,
+    Relation.ASSIGNEE: HistoryReading.ALL,
+    Relation.FORMER_ASSIGNEE: HistoryReading.OWN,
+}
+
+
+def history_reading(relation: Relation) -> HistoryReading | None:
+    """How much of an order's history this relation reads; None: none (404)."""
+    return HISTORY_READERS.get(relation)

@@ -1,30 +1,31 @@
-"""The dispatcher's board, the assignee suggestion and the conflicts desk: reads of the local
-store (a dispatcher's device holds every order, technician and device of the organisation)."""
+"""The dispatcher's board and the assignee suggestion: reads of the local store (a
+dispatcher's device holds every order, technician and device of the organisation). The
+conflicts desk is app.services.conflicts."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain import OPEN, PRIORITY_RANK, Priority, Status
-from app.domain.protocol import Entity
 from app.domain.sla import lateness, lateness_words, load_ratio, load_words, todays_work
 from app.domain.suggest import Candidate, Job, Place, rank, required_skills
 from app.services import picker
-from app.services.desk_types import Board, BoardCard, ConflictRow, Lane, Suggestion
-from app.services.queries import conflicts_of, summary_of
-from app.services.refusals import item_state, names
+from app.services.conflicts import open_conflict_count
+from app.services.desk_types import Board, BoardCard, Lane, Suggestion
+from app.services.queries import summary_of
+from app.services.refusals import names
 from app.services.types import OrderId
-from app.services.words import status_word
 from app.services.writes import order_on_device
-from app.store.models import ChecklistItem, Conflict, DeviceStatus, Order
-from app.store.outbox import pending_order_ids, sync_state
+from app.store.models import DeviceStatus, Order
+from app.store.outbox import pending_order_ids
 
 # --- the board ------------------------------------------------------------------------
 
@@ -69,6 +70,7 @@ def _card(
         lateness=lateness(status=order.status, due_at=order.due_at, now=now),
         lateness_words=lateness_words(status=order.status, due_at=order.due_at, now=now),
         on_device=_on_device(order, pending=pending, pulled=pulled),
+        required_skills=tuple(str(skill) for skill in order.required_skills or ()),
     )
 
 
@@ -96,17 +98,23 @@ def board(session: Session, *, now: datetime) -> Board:
     people = names(session)
     pulled, last_pull = _device_sync(session)
     open_orders = session.scalars(select(Order).where(Order.status.in_([s.value for s in OPEN])))
+    technicians = picker.active_technicians(session)
+    working = {user.id for user in technicians}
     queue: list[BoardCard] = []
+    stranded: list[BoardCard] = []
     today: dict[str, list[BoardCard]] = defaultdict(list)
     for order in open_orders:
+        card = _card(order, now=now, pending=pending, people=people, pulled=pulled)
         if order.status == Status.NEW and order.assignee_id is None:
-            queue.append(_card(order, now=now, pending=pending, people=people, pulled=pulled))
+            queue.append(card)
+        elif order.assignee_id is not None and order.assignee_id not in working:
+            # Nobody's lane would show it, and nobody will do it: every day's, not just today's.
+            who = people.get(order.assignee_id) or "Its technician"
+            stranded.append(replace(card, stranded_words=f"{who} can no longer take work: reassign it"))
         elif order.assignee_id is not None and todays_work(status=order.status, due_at=order.due_at, now=now):
-            today[order.assignee_id].append(
-                _card(order, now=now, pending=pending, people=people, pulled=pulled)
-            )
+            today[order.assignee_id].append(card)
     lanes = []
-    for user in picker.active_technicians(session):
+    for user in technicians:
         cards = sorted(today.get(user.id, []), key=_due_key)
         lanes.append(
             Lane(
@@ -123,7 +131,7 @@ def board(session: Session, *, now: datetime) -> Board:
         )
     lanes.sort(key=lambda lane: (lane.display_name.casefold(), lane.username))
     return Board(
-        unassigned=sorted(queue, key=_queue_key),
+        unassigned=sorted(stranded, key=_due_key) + sorted(queue, key=_queue_key),
         lanes=lanes,
         open_conflicts=open_conflict_count(session),
         now=now,
@@ -160,10 +168,9 @@ def last_positions(session: Session, user_ids: Iterable[str]) -> dict[str, Place
 
 
 def job_of(order: Order) -> Job:
-    """The order as the ranking sees it. Required skills: its kind's, plus any the server's
-    row names (`required_skills`, when present)."""
-    named = (order.server_data or {}).get("required_skills") or []
-    explicit = [str(s) for s in named] if isinstance(named, list) else []
+    """The order as the ranking sees it. Required skills: its kind's, plus those the order
+    names (as edited here, before the server has them too)."""
+    explicit = [str(s) for s in order.required_skills or []]
     try:
         priority = Priority(order.priority)
     except ValueError:
@@ -199,127 +206,3 @@ def suggestions(session: Session, *, order_id: OrderId, now: datetime, limit: in
         Suggestion(rank=n, technician=by_id[r.candidate.id], score=r.score, reasons=list(r.reasons))
         for n, r in enumerate(ranked, start=1)
     ]
-
-
-# --- the conflicts desk ----------------------------------------------------------------------
-
-
-def device_words(device_id: str | None, *, ours: str) -> str:
-    """Which device, for people: "this device", or the start of its id."""
-    if not device_id:
-        return ""
-    return "this device" if device_id == ours else f"device {device_id[:8]}"
-
-
-def _time_words(value: Any, *, form: str = "%d %b %Y %H:%M") -> str:
-    """A wire time in this device's zone ("25 Nov 2026 13:00"); as it came when unreadable."""
-    try:
-        at = datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return format(at.astimezone() if at.tzinfo is not None else at, form)
-
-
-def _span_words(span: Any) -> str:
-    """A logged span of time: "Work 25 Nov 2026 08:00 – 09:30"."""
-    if not isinstance(span, Mapping):
-        return str(span)
-    start, end = span.get("started_at"), span.get("ended_at")
-    kind = str(span.get("kind") or "work").capitalize()
-    if start is None or end is None:
-        return kind
-    return f"{kind} {_time_words(start)} – {_time_words(end, form='%H:%M')}"
-
-
-def _checklist_words(value: Any, item: ChecklistItem | None) -> str:
-    if not isinstance(value, Mapping):
-        value = {"value": value, "done": value is not None}
-    typed, done = value.get("value"), bool(value.get("done"))
-    if typed is None or isinstance(typed, bool):
-        return "Done" if done else "Not done"
-    if item is not None and item.kind == "pass_fail":
-        words = {"pass": "Pass", "fail": "Fail"}.get(str(typed), str(typed))
-    else:
-        words = item_state(value=typed, done=done)
-        if item is not None and item.unit and isinstance(typed, int | float):
-            words += f" {item.unit}"
-    return words if done else f"{words} (not done)"
-
-
-def _joined(value: Mapping[str, Any], keys: Iterable[str]) -> str:
-    return ", ".join(str(value[k]) for k in keys if value.get(k) not in (None, ""))
-
-
-def value_words(session: Session, conflict: Conflict, value: Any, *, people: Mapping[str, str]) -> str:
-    """One side of a conflict for people: "Urgent", "72.5 °C", "Done", "Ben Brook"; never JSON."""
-    field = conflict.field or ""
-    if conflict.entity == Entity.CHECKLIST_ITEM and field == "value":
-        return _checklist_words(value, session.get(ChecklistItem, conflict.entity_id or ""))
-    if conflict.entity == Entity.TIME_LOG and field == "overlap":
-        spans = value if isinstance(value, list) else [value]
-        return "; ".join(_span_words(s) for s in spans) or "Nothing"
-    if field == "assignee_id":
-        return "Unassigned" if not value else people.get(str(value), "Someone not in the directory")
-    if value is None or value == "":
-        return "Nothing"
-    if field == "status":
-        return status_word(str(value))
-    if field in ("priority", "kind"):
-        return str(value).replace("_", " ").capitalize()
-    if field == "due_at":
-        return _time_words(value)
-    if field == "requires_signature":
-        return "Required" if value else "Not required"
-    if isinstance(value, Mapping):
-        return _joined(value, ("name", "address", "contact")) or "Nothing"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return item_state(value=value, done=True) if isinstance(value, float) else str(value)
-
-
-def open_conflict_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Conflict).where(Conflict.status == "open")) or 0
-
-
-def open_conflicts(session: Session, *, user_id: str) -> list[ConflictRow]:
-    """Every open conflict on this device (a dispatcher's: the organisation's), newest first,
-    both values in words, who made the losing change, when and on which device."""
-    rows = list(session.scalars(select(Conflict).where(Conflict.status == "open")))
-    people = names(session)
-    ours = sync_state(session).device_id
-    views = {}
-    # The labels, pending decisions and who may decide: the order page's read model, reused.
-    for order_id in {c.order_id for c in rows if c.order_id is not None}:
-        views.update({str(v.id): v for v in conflicts_of(session, order_id=order_id)})
-    result = []
-    for c in rows:
-        view = views.get(c.id)
-        if view is None:
-            continue  # no order to decide it on: conflicts are always about an order
-        order = session.get(Order, c.order_id) if c.order_id else None
-        who = "You" if c.user_id and c.user_id == user_id else people.get(c.user_id or "", "")
-        result.append(
-            ConflictRow(
-                conflict=view,
-                order_id=uuid.UUID(c.order_id) if c.order_id else None,
-                order_number=(order.number if order is not None else "") or c.order_number,
-                order_title=order.title if order is not None else "",
-                mine_words=value_words(session, c, c.mine, people=people),
-                theirs_words=value_words(session, c, c.theirs, people=people),
-                made_by=who,
-                made_at=c.created_at,
-                device=device_words(c.device_id, ours=ours),
-            )
-        )
-    # Newest first; those the server gave no time last.
-    result.sort(
-        key=lambda r: (
-            r.made_at is None,
-            -(r.made_at.timestamp() if r.made_at is not None else 0.0),
-            r.order_number,
-            r.conflict.label,
-        )
-    )
-    return result

@@ -5,81 +5,28 @@ sites seen before, for the form to offer."""
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain import ChecklistKind, Priority, Role, default_due
-from app.domain.limits import MAX_CHECKLIST_ITEMS, MAX_CHECKLIST_LABEL, MAX_CHECKLIST_UNIT
+from app.domain import Priority, Role, default_due
 from app.domain.rules import judge_create
-from app.services.desk_types import ChecklistDraftItem, KnownPlaces, OrderDraft
+from app.services.checklist_spec import clean_checklist, clean_item
+from app.services.desk_types import KnownPlaces, OrderDraft
 from app.services.dispatch import assign, clean_field, queue_new_order
 from app.services.types import InvalidInput
 from app.services.writes import refused
 from app.store.models import Order
 
-_KINDS = ", ".join(k.value for k in ChecklistKind)
+__all__ = ["clean_checklist", "clean_item", "clean_site", "create_order", "known_places"]
 
 
-def _limit(value: Any, *, what: str) -> float | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput(f"{what} must be a number.")
-    return float(value)
-
-
-def clean_item(item: ChecklistDraftItem, *, position: int) -> dict[str, Any]:
-    """One checklist definition item as the wire takes it (without an id), or InvalidInput
-    that names the item by its position."""
-    where = f"Checklist item {position}"
-    label = item.label.strip() if isinstance(item.label, str) else ""
-    if not label:
-        raise InvalidInput(f"{where} needs a label.")
-    if len(label) > MAX_CHECKLIST_LABEL:
-        raise InvalidInput(f"{where}: the label is too long (at most {MAX_CHECKLIST_LABEL} characters).")
-    try:
-        kind = ChecklistKind(item.kind)
-    except ValueError:
-        raise InvalidInput(f"{where}: unknown kind {item.kind!r} (choose {_KINDS}).") from None
-    if not isinstance(item.required, bool):
-        raise InvalidInput(f"{where}: say yes or no to required.")
-    unit = item.unit.strip() if isinstance(item.unit, str) else item.unit
-    if unit is not None and not isinstance(unit, str):
-        raise InvalidInput(f"{where}: the unit must be text.")
-    low = _limit(item.min, what=f"{where}: the minimum")
-    high = _limit(item.max, what=f"{where}: the maximum")
-    if kind is not ChecklistKind.NUMBER and (unit or low is not None or high is not None):
-        raise InvalidInput(f"{where}: only number items have a unit or limits.")
-    if unit and len(unit) > MAX_CHECKLIST_UNIT:
-        raise InvalidInput(f"{where}: the unit is too long (at most {MAX_CHECKLIST_UNIT} characters).")
-    if low is not None and high is not None and low > high:
-        raise InvalidInput(f"{where}: the minimum is above the maximum.")
-    return {
-        "position": position,
-        "label": label,
-        "kind": kind.value,
-        "required": item.required,
-        "unit": unit or None,
-        "min": low,
-        "max": high,
-    }
-
-
-def clean_checklist(items: Sequence[ChecklistDraftItem]) -> list[dict[str, Any]]:
-    """A checklist definition (numbered 1, 2, ... in the order given), as the wire takes it."""
-    if len(items) > MAX_CHECKLIST_ITEMS:
-        raise InvalidInput(f"A checklist has at most {MAX_CHECKLIST_ITEMS} items.")
-    return [clean_item(item, position=n) for n, item in enumerate(items, start=1)]
-
-
-def _site(session: Session, site: Mapping[str, Any]) -> dict[str, Any]:
+def clean_site(session: Session, site: Mapping[str, Any]) -> dict[str, Any]:
     clean = clean_field(session, "site", site)
     if (clean["lat"] is None) != (clean["lon"] is None):
         raise InvalidInput("Give the site's latitude and longitude both, or neither.")
@@ -104,11 +51,14 @@ def create_order(session: Session, draft: OrderDraft, *, user_id: str, role: str
         "kind": clean_field(session, "kind", draft.kind),
         "priority": priority,
         "customer": clean_field(session, "customer", draft.customer),
-        "site": _site(session, draft.site),
+        "site": clean_site(session, draft.site),
         "asset": clean_field(session, "asset", draft.asset),
         "due_at": clean_field(session, "due_at", due),
         "requires_signature": clean_field(session, "requires_signature", draft.requires_signature),
     }
+    skills = clean_field(session, "required_skills", list(draft.required_skills))
+    if skills:  # none: left out, as a server from before required skills takes the create
+        fields["required_skills"] = skills
     checklist = [{"id": str(uuid.uuid4()), **item} for item in clean_checklist(draft.checklist)]
     # Checked before anything is queued: a bad choice leaves nothing half made.
     assignee = clean_field(session, "assignee_id", draft.assignee_id)

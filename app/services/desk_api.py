@@ -1,4 +1,4 @@
-"""The desk's services (board, search, create, templates, conflicts, history), mixed into `Ordo`.
+"""The desk's services (board, search, create, edit, templates, conflicts, history), mixed into `Ordo`.
 
 Each method is a thin shell: who is signed in, one local read or transaction, then the
 module that knows the work (board, search, templates, create, history). The contract is
@@ -12,20 +12,21 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from app.services import board, create, history, search, templates
+from app.services import board, conflicts, create, edit, history, picker, search, templates
 from app.services.desk_types import (
     Board,
     ConflictRow,
     HistoryView,
     KnownPlaces,
     OrderDraft,
+    OrderEdit,
     OrderPage,
     OrderQuery,
     Suggestion,
     TemplateDraft,
     TemplateView,
 )
-from app.services.types import CurrentUser, OrderDetail, OrderId
+from app.services.types import CurrentUser, InvalidInput, OrderDetail, OrderId
 
 if TYPE_CHECKING:
     from app.services.tokens import SessionTokens
@@ -42,6 +43,9 @@ class DeskApi:
         raise NotImplementedError
 
     def _after_write(self, order_id: OrderId) -> OrderDetail:
+        raise NotImplementedError
+
+    def get_order(self, order_id: OrderId) -> OrderDetail | None:
         raise NotImplementedError
 
     def _notify(self) -> None:
@@ -63,15 +67,19 @@ class DeskApi:
         with self._store.read() as s:
             return board.suggestions(s, order_id=order_id, now=self._clock().astimezone(), limit=limit)
 
-    def list_open_conflicts(self) -> list[ConflictRow]:
+    def list_open_conflicts(self, *, order_id: OrderId | None = None) -> list[ConflictRow]:
+        """Open conflicts, newest first: of every order on this device, or of `order_id`'s.
+        The same read model as list_conflicts (an order's page, decided ones too)."""
         user = self._who()
         with self._store.read() as s:
-            return board.open_conflicts(s, user_id=str(user.id))
+            return conflicts.conflict_rows(
+                s, user_id=str(user.id), order_id=None if order_id is None else str(order_id)
+            )
 
     def open_conflict_count(self) -> int:
         self._who()
         with self._store.read() as s:
-            return board.open_conflict_count(s)
+            return conflicts.open_conflict_count(s)
 
     # --- finding orders --------------------------------------------------------
 
@@ -89,6 +97,32 @@ class DeskApi:
         with self._store.transaction() as s:
             order_id = create.create_order(s, draft, user_id=str(user.id), role=user.role, now=self._clock())
         return self._after_write(OrderId(uuid.UUID(order_id)))
+
+    def known_skills(self) -> list[str]:
+        """Skill tags to offer the form: active technicians' and those orders here require, sorted."""
+        self._who()
+        with self._store.read() as s:
+            return picker.known_skills(s)
+
+    # --- editing an order ------------------------------------------------------
+
+    def edit_draft(self, order_id: OrderId) -> OrderEdit:
+        self._who()
+        with self._store.read() as s:
+            return edit.edit_draft(s, order_id=order_id)
+
+    def save_edit(self, order_id: OrderId, draft: OrderDraft) -> OrderDetail:
+        """ONE order.update of the changed fields (checklist and required skills included),
+        applied here at once; nothing changed: the order as it is, nothing queued."""
+        self._who()
+        with self._store.transaction() as s:
+            entry = edit.save_edit(s, order_id=order_id, draft=draft, now=self._clock())
+        if entry is None:
+            detail = self.get_order(order_id)
+            if detail is None:  # gone since the check (a pull removed it): as if never here
+                raise InvalidInput("This order is not on this device.")
+            return detail
+        return self._after_write(order_id)
 
     def known_places(self) -> KnownPlaces:
         self._who()

@@ -29,6 +29,10 @@ class BoardCard:
     # Whether the assignee's device holds this order's latest version ("on the phone"):
     # None when unassigned or when no device of the assignee has pulled yet.
     on_device: bool | None = None
+    # Held by someone who can no longer be given work (deactivated, or no longer a
+    # technician): the words that say so, "" otherwise. Such orders wait in the queue.
+    stranded_words: str = ""
+    required_skills: tuple[str, ...] = ()  # as tags ("gas_safe"); app.domain.skills has the words
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +50,9 @@ class Lane:
 
 @dataclass(frozen=True, slots=True)
 class Board:
-    unassigned: list[BoardCard]  # new orders: most urgent first, then newest
+    # Orders held by people who left first (by due time), then new orders: most urgent
+    # first, then newest.
+    unassigned: list[BoardCard]
     lanes: list[Lane]  # one per active technician, by display name
     open_conflicts: int
     now: datetime
@@ -113,6 +119,8 @@ class ChecklistDraftItem:
     unit: str | None = None
     min: float | None = None
     max: float | None = None
+    # The item's id for an item the order already has (OrderEdit gives them); None for a new one.
+    id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +135,24 @@ class OrderDraft:
     asset: str | None = None
     requires_signature: bool = False
     checklist: list[ChecklistDraftItem] = field(default_factory=list)
-    assignee_id: uuid.UUID | None = None
+    assignee_id: uuid.UUID | None = None  # create only: an edit leaves it to the assign picker
+    # Skills the work needs, as typed: normalised to tags ("Fire safety" -> "fire_safety").
+    required_skills: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEdit:
+    """An order as the edit form starts from it (Ordo.edit_draft); saved with Ordo.save_edit."""
+
+    order_id: uuid.UUID
+    number: str
+    draft: OrderDraft  # every field as the order holds it; checklist items carry their ids
+    # Ids of items that cannot be removed (every saved item: the server never deletes one).
+    fixed_items: frozenset[str]
+    # Ids of items holding a value or done: their kind cannot change.
+    kind_fixed_items: frozenset[str]
+    may_edit: bool
+    why_not: str | None = None  # why not, in a sentence, when may_edit is False
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,11 +25,14 @@ from app.domain.rules import (
     judge_create,
     judge_field_edit,
 )
+from app.domain.skills import SkillsProblem, clean_required_skills
+from app.services.checklist_spec import check_definition, clean_definition, same_definition
 from app.services.types import InvalidInput
 from app.services.words import field_label, status_word
 from app.services.writes import order_on_device, queue_change, refused, wire_time
 from app.store.access import device_user, may_resolve, relation_of
 from app.store.apply import UPDATABLE, apply_local
+from app.store.checklist_def import definition_of
 from app.store.models import ChecklistItem, Conflict, Order, OutboxEntry, User
 from app.store.outbox import enqueue
 
@@ -142,12 +145,31 @@ def clean_field(session: Session, name: str, value: Any) -> Any:
             "lat": _coordinate(data.get("lat"), name="latitude", bound=90),
             "lon": _coordinate(data.get("lon"), name="longitude", bound=180),
         }
+    if name == "required_skills":
+        try:
+            return clean_required_skills(list(value) if isinstance(value, tuple) else value)
+        except SkillsProblem as problem:
+            raise InvalidInput(f"Required skills: {problem}.") from None
+    if name == "checklist":
+        return clean_definition(value)
     raise InvalidInput(f"The {field_label(name)} cannot be changed here.")
 
 
-def _current(order: Order, name: str) -> Any:
+def _current(session: Session, order: Order, name: str) -> Any:
+    if name == "checklist":
+        return definition_of(session, order.id)
     value = getattr(order, name)
+    if name == "required_skills":
+        return list(value or [])
     return wire_time(value) if isinstance(value, datetime) else value
+
+
+def _differs(session: Session, order: Order, name: str, value: Any) -> bool:
+    current = _current(session, order, name)
+    if name == "checklist":
+        # Numbered afresh in the order given: the same items in the same order are no change.
+        return not same_definition(value, current)
+    return bool(value != current)
 
 
 def _check_assign(order: Order, assignee_id: str | None) -> None:
@@ -180,7 +202,9 @@ def update_order(
         if wanted != order.assignee_id:
             _check_assign(order, wanted)
     clean = {name: clean_field(session, name, value) for name, value in fields.items()}
-    changed = {name: value for name, value in clean.items() if value != _current(order, name)}
+    if "checklist" in clean:
+        check_definition(session, order, clean["checklist"])
+    changed = {name: value for name, value in clean.items() if _differs(session, order, name, value)}
     if not changed:
         return None
     return queue_change(

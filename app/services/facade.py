@@ -6,40 +6,35 @@ import logging
 import random
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain import Status
-from app.services import account, dispatch, entries, picker, queries, refusals, writes
+from app.services import account, queries
 from app.services import media as media_records
 from app.services.capture import Capture
 from app.services.connection import Connection
 from app.services.desk_api import DeskApi
+from app.services.media_api import MediaApi
 from app.services.observe import Listeners, UploadProgress
 from app.services.signin import normalize_url, request_token
 from app.services.tokens import SessionTokens
 from app.services.transport import check_transport
 from app.services.types import (
-    ConflictView,
     CurrentUser,
     InvalidInput,
-    ItemId,
     OrderDetail,
     OrderGroups,
     OrderId,
-    PhotoBatch,
-    RefusalView,
     SignInError,
     SyncState,
     SyncStatus,
-    TechnicianChoice,
 )
+from app.services.work_api import WorkApi
 from app.settings import ClientSettings
 from app.store import LocalStore
 from app.store.apply import PROVISIONAL_PREFIX
@@ -61,7 +56,7 @@ from app.sync.worker import SyncWorker, Waiter
 log = logging.getLogger(__name__)
 
 
-class Ordo(DeskApi):
+class Ordo(WorkApi, MediaApi, DeskApi):
     def __init__(
         self,
         *,
@@ -284,161 +279,6 @@ class Ordo(DeskApi):
         with self._store.transaction() as s:
             change(s, self._clock())
         return self._after_write(order_id)
-
-    def transition(self, order_id: OrderId, to: Status, *, reason: str | None = None) -> OrderDetail:
-        return self._write(
-            order_id, lambda s, now: writes.transition(s, order_id=order_id, to=to, reason=reason, now=now)
-        )
-
-    def set_checklist(
-        self, order_id: OrderId, item_id: ItemId, *, value: Any = None, done: bool
-    ) -> OrderDetail:
-        return self._write(
-            order_id,
-            lambda s, now: writes.set_checklist(
-                s, order_id=order_id, item_id=item_id, value=value, done=done, now=now
-            ),
-        )
-
-    def add_note(self, order_id: OrderId, text: str) -> OrderDetail:
-        return self._write(order_id, lambda s, now: writes.add_note(s, order_id=order_id, text=text, now=now))
-
-    def log_time(
-        self, order_id: OrderId, *, kind: str, started_at: datetime, ended_at: datetime
-    ) -> OrderDetail:
-        return self._write(
-            order_id,
-            lambda s, now: entries.log_time(
-                s, order_id=order_id, kind=kind, started_at=started_at, ended_at=ended_at, now=now
-            ),
-        )
-
-    def use_part(self, order_id: OrderId, *, sku: str, quantity: float | str) -> OrderDetail:
-        return self._write(
-            order_id,
-            lambda s, now: entries.use_part(s, order_id=order_id, sku=sku, quantity=quantity, now=now),
-        )
-
-    def void_entry(self, order_id: OrderId, *, entity: str, entry_id: uuid.UUID, reason: str) -> OrderDetail:
-        return self._write(
-            order_id,
-            lambda s, now: entries.void_entry(
-                s, order_id=order_id, entity=entity, entry_id=entry_id, reason=reason, now=now
-            ),
-        )
-
-    def create_follow_up(
-        self, from_order_id: OrderId, *, title: str, description: str, priority: str, kind: str
-    ) -> OrderDetail:
-        self._who()
-        with self._store.transaction() as s:
-            entry = dispatch.create_follow_up(
-                s,
-                from_order_id=from_order_id,
-                title=title,
-                description=description,
-                priority=priority,
-                kind=kind,
-                now=self._clock(),
-            )
-        return self._after_write(OrderId(uuid.UUID(entry.entity_id)))
-
-    def update_order(self, order_id: OrderId, fields: Mapping[str, Any]) -> OrderDetail:
-        return self._write(
-            order_id, lambda s, now: dispatch.update_order(s, order_id=order_id, fields=fields, now=now)
-        )
-
-    # --- assigning and refusals ------------------------------------------------
-
-    def list_technicians(self, order_id: OrderId, *, query: str = "") -> list[TechnicianChoice]:
-        self._who()
-        with self._store.read() as s:
-            return picker.technicians(s, order_id=order_id, query=query, now=self._clock().astimezone())
-
-    def assign(self, order_id: OrderId, assignee_id: uuid.UUID | None) -> OrderDetail:
-        return self._write(
-            order_id, lambda s, now: dispatch.assign(s, order_id=order_id, assignee_id=assignee_id, now=now)
-        )
-
-    def list_refusals(self) -> list[RefusalView]:
-        if self.current_user() is None:
-            return []
-        with self._store.read() as s:
-            return refusals.refusal_views(s)
-
-    def dismiss_refusal(self, refusal_id: int) -> None:
-        self._who()
-        with self._store.transaction() as s:
-            refusals.dismiss(s, refusal_id=refusal_id)
-        self.worker.refresh()  # the sync bar's count changed: its listeners (and ours) hear it
-
-    # --- photos and signatures -------------------------------------------------
-
-    def add_photos(
-        self,
-        order_id: OrderId,
-        files: Sequence[Path],
-        *,
-        caption: str = "",
-        progress: Callable[[int, int, str], None] | None = None,
-    ) -> PhotoBatch:
-        self._who()
-        added, problems = self._capture.add_photos(
-            order_id=order_id, paths=files, caption=caption, progress=progress
-        )
-        return PhotoBatch(detail=self._after_write(order_id), added=added, problems=problems)
-
-    def add_signature(
-        self,
-        order_id: OrderId,
-        *,
-        signer_name: str,
-        strokes: Sequence[Sequence[tuple[float, float]]],
-        width: float,
-        height: float,
-    ) -> OrderDetail:
-        self._who()
-        self._capture.add_signature(
-            order_id=order_id,
-            signer_name=signer_name,
-            strokes=strokes,
-            width=width,
-            height=height,
-        )
-        return self._after_write(order_id)
-
-    def photo_bytes(self, sha256: str) -> bytes:
-        data = self._files.read(sha256)
-        if data is not None:
-            return data
-        with media_records.download_errors():
-            data = self._tokens.run(lambda: self._current_engine()[1].download(sha256))
-        self._capture.cache_thumbnail(sha256, data)
-        self._notify()  # its thumbnail can show now
-        return data
-
-    def incoming_dir(self) -> Path:
-        self._settings.incoming_dir.mkdir(parents=True, exist_ok=True)
-        return self._settings.incoming_dir
-
-    def _upload_progress(self, sha256: str, done: int, total: int) -> None:
-        if self._uploading.record(sha256, done, total):
-            self._notify()
-
-    def list_conflicts(self, order_id: OrderId) -> list[ConflictView]:
-        user = self.current_user()
-        if user is None:
-            return []
-        with self._store.read() as s:
-            return queries.conflicts_of(s, order_id=str(order_id))
-
-    def resolve_conflict(self, conflict_id: uuid.UUID, *, choice: str, value: Any = None) -> OrderDetail:
-        self._who()
-        with self._store.transaction() as s:
-            entry = dispatch.resolve_conflict(
-                s, conflict_id=conflict_id, choice=choice, value=value, now=self._clock()
-            )
-        return self._after_write(OrderId(uuid.UUID(entry.entity_id)))
 
     # --- sync status and listeners -------------------------------------------
 

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from app.domain.protocol import DEFAULT_HISTORY_LIMIT, HistoryPage, MutationType
 from app.domain.protocol import HistoryEntry as WireEntry
-from app.services.board import device_words
+from app.services.conflicts import device_words
 from app.services.desk_types import HistoryEntry, HistoryView
 from app.services.refusals import names, what_of
 from app.store import LocalStore
+from app.store.checklist_def import items_of
 from app.store.models import HistoryCache, Order, OutboxEntry
 from app.store.outbox import sync_state
 from app.sync.errors import ProtocolError, SyncError
@@ -113,12 +114,28 @@ def _from_server(raw: Any, *, people: Mapping[str, str], ours: str) -> HistoryEn
     )
 
 
-def _unsent_fields(entry: OutboxEntry, order: Order | None) -> dict[str, tuple[Any, Any]]:
-    """Before and after of a queued change, where the row as last pulled tells the before."""
+def _labels(defs: Any) -> list[str]:
+    if not isinstance(defs, list):
+        return []
+    return [str(d.get("label") or "") for d in defs if isinstance(d, Mapping)]
+
+
+def _pulled_labels(session: Session, order_id: str) -> list[str]:
+    """The checklist's labels as last pulled, by position (items made here are not in it)."""
+    pulled = [i.server_data for i in items_of(session, order_id) if i.server_data is not None]
+    return _labels(sorted(pulled, key=lambda d: int(d.get("position") or 0)))
+
+
+def _unsent_fields(session: Session, entry: OutboxEntry, order: Order | None) -> dict[str, tuple[Any, Any]]:
+    """Before and after of a queued change, where the row as last pulled tells the before. A
+    checklist by its labels, as the server's history keeps it."""
     before = (order.server_data if order is not None else None) or {}
     if entry.type == MutationType.ORDER_UPDATE:
         changed = dict(entry.args.get("fields") or {})
-        return {name: (before.get(name), value) for name, value in changed.items()}
+        pairs = {name: (before.get(name), value) for name, value in changed.items()}
+        if "checklist" in changed:
+            pairs["checklist"] = (_pulled_labels(session, entry.entity_id), _labels(changed["checklist"]))
+        return pairs
     if entry.type == MutationType.ORDER_TRANSITION:
         return {"status": (entry.args.get("from"), entry.args.get("to"))}
     return {}
@@ -141,7 +158,7 @@ def _unsent(session: Session, *, order_id: str, who: str, people: Mapping[str, s
             type=e.type,
             summary=what_of(session, type=e.type, args=e.args or {}, people=people),
             result="unsent",
-            fields=_unsent_fields(e, order),
+            fields=_unsent_fields(session, e, order),
             unsent=True,
         )
         for e in rows

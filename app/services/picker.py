@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.domain import OPEN, Role
 from app.domain.rules import is_dispatcher
 from app.domain.sla import todays_work
+from app.domain.suggest import normalize_skill
 from app.services.types import InvalidInput, TechnicianChoice
 from app.services.writes import order_on_device
 from app.store.access import device_user
@@ -40,6 +41,16 @@ def active_technicians(session: Session) -> list[User]:
 
 def skills_of(user: User) -> list[str]:
     return [str(skill) for skill in (user.skills or []) if str(skill).strip()]
+
+
+def known_skills(session: Session) -> list[str]:
+    """Skills to offer an order's form: those of active technicians and those orders on this
+    device already require, as tags (normalised: one spelling each), sorted."""
+    tags = {normalize_skill(skill) for user in active_technicians(session) for skill in skills_of(user)}
+    for required in session.scalars(select(Order.required_skills)):
+        tags.update(normalize_skill(str(skill)) for skill in required or [])
+    tags.discard("")
+    return sorted(tags)
 
 
 def _matches(user: User, words: list[str]) -> bool:

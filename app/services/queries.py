@@ -16,7 +16,6 @@ from app.services.offers import moves_for, offers_for
 from app.services.refusals import names, refusal_views
 from app.services.types import (
     ChecklistItemView,
-    ConflictView,
     ItemId,
     NoteView,
     OrderDetail,
@@ -26,7 +25,7 @@ from app.services.types import (
     PartUsageView,
     TimeLogView,
 )
-from app.store.access import gates_of, may_resolve, relation_to
+from app.store.access import gates_of, relation_to
 from app.store.models import ChecklistItem, Conflict, Note, Order, OutboxEntry, Part, PartUsage, TimeLog
 from app.store.outbox import pending_order_ids
 
@@ -175,6 +174,7 @@ def detail_of(session: Session, order: Order, *, user_id: str, role: str, now: d
         assignee_name=assignee_name(order, people=people),
         status_reason=order.status_reason,
         out_of_range=[i.label for i in checklist if i.out_of_range],
+        required_skills=tuple(order.required_skills or ()),
     )
 
 
@@ -226,41 +226,6 @@ def _parts(
                 unit=known.unit if known is not None else "",
                 pending=u.id in pending,
                 mine=u.user_id == user_id,
-            )
-        )
-    return views
-
-
-def conflicts_of(session: Session, *, order_id: str) -> list[ConflictView]:
-    """The conflicts of one order, open ones first, then newest first."""
-    rows = list(session.scalars(select(Conflict).where(Conflict.order_id == order_id)))
-    deciding = {
-        str(e.args.get("conflict_id"))
-        for e in session.scalars(
-            select(OutboxEntry).where(
-                OutboxEntry.entity_id == order_id, OutboxEntry.type == MutationType.CONFLICT_RESOLVE
-            )
-        )
-    }
-    views = []
-    for c in sorted(rows, key=lambda c: (c.status != "open", -c.seq)):
-        field = c.field or ""
-        label = field.replace("_", " ")
-        if c.entity == "checklist_item" and c.entity_id:
-            item = session.get(ChecklistItem, c.entity_id)
-            label = f"checklist: {item.label}" if item is not None else "checklist item"
-        views.append(
-            ConflictView(
-                id=uuid.UUID(c.id),
-                entity=c.entity,
-                field=field,
-                label=label,
-                mine=c.mine,
-                theirs=c.theirs,
-                status=c.status,
-                resolution=c.resolution,
-                pending=c.id in deciding,
-                may_resolve=c.status == "open" and may_resolve(session, c).allowed,
             )
         )
     return views

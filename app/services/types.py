@@ -262,6 +262,7 @@ class OrderDetail:
     # Why the order is where it is (on hold, cannot complete, cancelled, reopened), shown to all.
     status_reason: str | None = None
     out_of_range: list[str] = field(default_factory=list)  # labels of flagged items, for Complete
+    required_skills: tuple[str, ...] = ()  # tags ("gas-safe", "fire_safety"), in the order given
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,7 +363,9 @@ class Services(Protocol):
     def list_refusals(self) -> list[RefusalView]: ...
     def dismiss_refusal(self, refusal_id: int) -> None: ...
 
-    def list_conflicts(self, order_id: OrderId) -> list[ConflictView]: ...  # open ones first
+    # One order's conflicts, decided ones too, open ones first (the desk's list_open_conflicts
+    # reads the same model: app.services.conflicts).
+    def list_conflicts(self, order_id: OrderId) -> list[ConflictView]: ...
     # choice: mine, theirs, or value (with `value`); returns the conflict's order
     def resolve_conflict(self, conflict_id: uuid.UUID, *, choice: str, value: Any = None) -> OrderDetail: ...
 

@@ -10,7 +10,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, TypeDecorator, false, true
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -57,6 +69,8 @@ class Order(Base):
     asset: Mapped[str | None] = mapped_column(Text, nullable=True)
     due_at: Mapped[datetime | None] = mapped_column(nullable=True)
     requires_signature: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Normalised skill tags (app.domain.suggest.normalize_skill), in the order given.
+    required_skills: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     source: Mapped[str] = mapped_column(String(20), default="manual")
     external_id: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.protocol import MutationType, ResultStatus
 from app.store.apply import VOIDABLE, apply_local
+from app.store.checklist_def import item_ids
 from app.store.models import (
     ChecklistItem,
     Conflict,
@@ -42,7 +43,12 @@ def _undo(session: Session, entry: OutboxEntry) -> None:
     only locally goes away)."""
     args = entry.args
     match entry.type:
-        case MutationType.ORDER_TRANSITION | MutationType.ORDER_UPDATE:
+        case MutationType.ORDER_TRANSITION:
+            restore(session, Order, entry.entity_id)
+        case MutationType.ORDER_UPDATE:
+            # A checklist definition changed item rows (and added local-only ones): put them back.
+            for item_id in item_ids(dict(args.get("fields") or {}).get("checklist")):
+                restore(session, ChecklistItem, item_id)
             restore(session, Order, entry.entity_id)
         case MutationType.ORDER_CREATE:
             for spec in args.get("checklist") or []:
@@ -60,6 +66,9 @@ def _undo(session: Session, entry: OutboxEntry) -> None:
                 # The decided value may have been shown on the order or an item: put those back too.
                 if conflict.entity_id:
                     restore(session, ChecklistItem, conflict.entity_id)
+                if conflict.field == "checklist":  # a decided definition wrote item rows
+                    for item_id in item_ids(conflict.mine) + item_ids(args.get("value")):
+                        restore(session, ChecklistItem, item_id)
                 restore(session, Order, entry.entity_id)
                 if conflict.server_data is not None:  # pulled before 0002 kept no copy: leave it
                     restore(session, Conflict, conflict.id)

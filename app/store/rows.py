@@ -41,6 +41,10 @@ def _time(value: Any) -> datetime | None:
     return at
 
 
+def _skills(value: Any) -> list[str]:
+    return [str(skill) for skill in value] if isinstance(value, list) else []
+
+
 def _order_values(data: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {
         "number": data.get("number") or "",
@@ -55,6 +59,8 @@ def _order_values(data: Mapping[str, Any]) -> dict[str, Any]:
         "site": data.get("site") or {},
         "asset": data.get("asset"),
         "requires_signature": bool(data.get("requires_signature", False)),
+        # Servers before required skills send none: the order requires none.
+        "required_skills": _skills(data.get("required_skills")),
         "source": data.get("source") or "manual",
         "external_id": data.get("external_id"),
     }

@@ -10,6 +10,7 @@ from app.views.assign import AssignScreen
 from app.views.desk.board import BoardScreen
 from app.views.desk.conflicts import ConflictsScreen
 from app.views.desk.history import HistoryScreen
+from app.views.desk.order_edit_screen import OrderEditScreen
 from app.views.desk.order_form import OrderFormScreen
 from app.views.desk.templates import TemplatesScreen
 from app.views.login import LoginScreen
@@ -125,6 +126,7 @@ def OrdoApp(session: Session) -> list[ft.View]:
                 ft.Route(path="login", component=LoginScreen),
                 ft.Route(path="desk", component=BoardScreen),
                 ft.Route(path="conflicts", component=ConflictsScreen),
+                ft.Route(path="conflicts/:number", component=ConflictsScreen),  # one order's
                 ft.Route(path="templates", component=TemplatesScreen),
                 ft.Route(
                     path="orders",
@@ -141,6 +143,7 @@ def OrdoApp(session: Session) -> list[ft.View]:
                                 ft.Route(path="signature", component=SignatureScreen),
                                 ft.Route(path="assign", component=AssignScreen),
                                 ft.Route(path="history", component=HistoryScreen),
+                                ft.Route(path="edit", component=OrderEditScreen),
                             ],
                         ),
                     ],

@@ -17,9 +17,12 @@ import flet as ft
 
 from app.domain import Status, is_overdue
 from app.domain.rules import is_dispatcher
+from app.domain.skills import skills_words
 from app.services.types import ItemId, OrderDetail, ServiceError
-from app.views.assign import AssignButton, assignee_text
+from app.views.assign import AssignButton
+from app.views.assign_words import assignee_text
 from app.views.checklist import Checklist
+from app.views.desk.edit_button import edit_button, use_may_edit
 from app.views.desk.evidence import EvidenceLayout, OrderParts
 from app.views.desk.history import history_button, may_see_history
 from app.views.desk.shell import desk_view
@@ -140,6 +143,13 @@ def _facts(detail: OrderDetail, *, now: datetime) -> ft.Control:
         ),
         _fact(ft.Icons.BUILD_OUTLINED, "Kind", detail.kind.capitalize()),
     ]
+    if detail.required_skills:
+        facts.append(
+            tagged(
+                "order-skills",
+                _fact(ft.Icons.VERIFIED_OUTLINED, "Required skills", skills_words(detail.required_skills)),
+            )
+        )
     if detail.requires_signature:
         facts.append(_fact(ft.Icons.DRAW_OUTLINED, "Signature", "Required before completing"))
     facts.append(_fact(ft.Icons.NOTES, "Description", detail.description))
@@ -279,6 +289,7 @@ def OrderScreen() -> ft.View:
     loaded = use_order(session, number)
     state, detail, problem = loaded.state, loaded.detail, loaded.problem
     page = ft.context.page
+    may_edit = use_may_edit(session, detail)
 
     user = session.user
     desk = user is not None and is_dispatcher(user.role)
@@ -296,6 +307,8 @@ def OrderScreen() -> ft.View:
         body = ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Loading…")], spacing=12)
 
     actions: list[ft.Control] = []
+    if desk and may_edit:
+        actions.append(edit_button(number=number, on_open=lambda: page.navigate(f"/orders/{number}/edit")))
     if detail is not None and may_see_history(
         role=user.role if user else None, user_id=user.id if user else None, detail=detail
     ):

@@ -21,66 +21,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
 import threading
-import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from server_stub.db import Database
 from server_stub.live import scope
+from server_stub.live.stream import (
+    CHANGED_EVERY,
+    CHECKS_AT_ONCE,
+    PING,
+    PING_EVERY,
+    RETRY_ROUND,
+    STREAMS_PER_DEVICE,
+    SWEEP_EVERY,
+    USERS_PER_SESSION,
+    Message,
+    Stream,
+    changed_frame,
+)
+from server_stub.live.stream import wait_for_event as _wait
 
 log = logging.getLogger(__name__)
-
-Message = dict[str, Any]
-
-# sync-protocol.md: at most one `changed` per 250 ms per stream, a ping every 15 s,
-# at most 3 streams per device.
-CHANGED_EVERY = 0.25
-PING_EVERY = 15.0
-STREAMS_PER_DEVICE = 3
-# A round asks about this many users in one session; more are split over at most
-# CHECKS_AT_ONCE sessions at once.
-USERS_PER_SESSION = 16
-CHECKS_AT_ONCE = 8
-# After a round failed (the database away), the next one is tried this much later.
-RETRY_ROUND = 1.0
-# Every stream's token is checked this often (seconds): a revoked device loses its stream
-# within this, and is never told more than a seq meanwhile.
-SWEEP_EVERY = 15.0
-
-PING = b": ping\n\n"
-
-
-def changed_frame(seq: int) -> bytes:
-    # `id` is what an EventSource sends back as Last-Event-ID when it reconnects.
-    return f"event: changed\nid: {seq}\ndata: {json.dumps({'seq': seq})}\n\n".encode()
-
-
-@dataclass(eq=False, slots=True)
-class Stream:
-    user_id: str
-    org_id: str
-    dispatch: bool  # a dispatcher's or admin's: their scope is the whole organisation
-    device_id: str
-    token: str  # digest of the access token it was opened with: revoked, the stream ends
-    expires_at: float  # ... and it ends when that token expires (clock seconds)
-    told: int  # newest seq it was sent, or what it had seen when it opened
-    checked: int  # its user's scope was checked through this seq
-    opened_at: float
-    due: bool = False  # a commit that may concern it came since: its scope is to be asked
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    pending: int = 0  # newest seq to send once the rate limit allows
-    last_sent: float = -math.inf  # when the last `changed` went out
-    last_write: float = 0.0  # when anything last went out (pings too)
-    closed: bool = False
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class Hub:
@@ -109,6 +76,7 @@ class Hub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._dirty = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         # For tests and benchmarks: rounds done, and the seq every stream was checked through.
         self._settled = threading.Condition()
         self.checked_through = 0
@@ -121,11 +89,17 @@ class Hub:
         # A fresh event for this loop: an app may be started again on another loop (each
         # TestClient lifespan has its own), and an asyncio.Event binds to the first it meets.
         self._dirty = asyncio.Event()
+        self._stopping = False
         self.latest = max(self.latest, latest)
         self._task = self._loop.create_task(self._rounds())
 
     async def stop(self) -> None:
         self._close_all()
+        # The flag too, not just the cancel: Python 3.11's wait_for could swallow a cancel
+        # that met a set event (a NOTIFY on every commit makes that likely), and the loop
+        # then went on, holding up shutdown.
+        self._stopping = True
+        self._dirty.set()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -237,8 +211,7 @@ class Hub:
                     continue
                 if stream.closed:
                     break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stream.wake.wait(), self._until_due(stream))
+                await _wait(stream.wake, timeout=self._until_due(stream))
         finally:
             self.close(stream)
 
@@ -316,10 +289,11 @@ class Hub:
     # --- checking rounds --------------------------------------------------------
 
     async def _rounds(self) -> None:
-        while True:
+        while not self._stopping:
             # Idle, a round still comes every sweep interval: tokens are checked anyway.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), self.sweep_every or None)
+            await _wait(self._dirty, timeout=self.sweep_every or None)
+            if self._stopping:
+                return
             self._dirty.clear()
             try:
                 await self._round()

@@ -416,3 +416,28 @@ def test_roles() -> None:
     assert [rules.is_dispatcher(r) for r in roles] == [True, True, False, False, False, False]
     assert rules.parse_role("admin") is Role.ADMIN
     assert rules.parse_role("root") is None
+
+
+# --- reading an order's history ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("relation", "reading"),
+    [
+        (Relation.DISPATCH, rules.HistoryReading.ALL),
+        (Relation.ASSIGNEE, rules.HistoryReading.ALL),
+        (Relation.FORMER_ASSIGNEE, rules.HistoryReading.OWN),
+        (Relation.CREATOR, None),
+        (Relation.OTHER_TECHNICIAN, None),
+        (Relation.OUTSIDER, None),
+    ],
+)
+def test_who_reads_an_orders_history(relation: Relation, reading: rules.HistoryReading | None) -> None:
+    assert rules.history_reading(relation) is reading
+
+
+def test_relations_are_the_rulebooks() -> None:
+    from app.domain import relations
+
+    assert rules.Relation is relations.Relation and rules.relation_of is relations.relation_of
+    assert rules.SYNC_ROLES == relations.SYNC_ROLES == {Role.DISPATCHER, Role.ADMIN, Role.TECHNICIAN}

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from app.domain.skills import clean_required_skills
 from server_stub.db import Database, open_database
 from server_stub.migrate import migrate
 from server_stub.models import (
@@ -127,3 +128,26 @@ def test_the_desk_has_a_queue_templates_skills_and_places(database_url: str, db:
         assert [i["position"] for i in template.items] == list(range(1, len(template.items) + 1))
         assert any(i["required"] for i in template.items)
         assert all(i["min"] is None or i["max"] is None or i["min"] <= i["max"] for i in template.items)
+
+
+def test_orders_need_skills_some_technicians_have_and_others_lack(database_url: str, db: Database) -> None:
+    seed_demo(database_url=database_url, now=NOW)
+    with db.read() as session:
+        orders = list(session.execute(select(WorkOrder)).scalars())
+        techs = list(session.execute(select(User).where(User.role == "technician")).scalars())
+    skills = {t.username: set(t.skills) for t in techs}
+    needing = [o for o in orders if o.required_skills]
+    # Most jobs name a trade; every tag is one some technician has, spelled as the wire keeps it.
+    assert len(orders) - 20 <= len(needing) < len(orders)
+    assert all(o.required_skills == clean_required_skills(o.required_skills) for o in orders)
+    assert {s for o in needing for s in o.required_skills} <= set().union(*skills.values())
+    gas = [o for o in needing if "gas-safe" in o.required_skills]
+    assert gas and all("boiler" in o.title.lower() or "gas" in o.title.lower() or "water" in o.title.lower()
+                       for o in gas)  # fmt: skip
+    # For every such order someone has them all and someone lacks one: the suggestion has work to do.
+    for order in needing:
+        able = {name for name, has in skills.items() if set(order.required_skills) <= has}
+        assert able and able != set(skills), (order.title, order.required_skills)
+    # Intake orders name theirs too (an alert from a fire panel needs fire safety).
+    intake = {o.external_id: o.required_skills for o in orders if o.external_id}
+    assert intake["FP-5531"] == ["fire_safety", "electrical"] and intake["CRM-24117"][0] == "plumbing"

@@ -84,8 +84,9 @@ def numbers(cards):
 
 def test_the_queue_most_urgent_first_then_newest_with_intake_marked(desk):
     queue = read_board(desk).unassigned
-    assert numbers(queue) == ["WO-000011", "WO-000012", "WO-000010"]
-    alert, manual, request = queue
+    assert numbers(queue) == ["WO-000030", "WO-000011", "WO-000012", "WO-000010"]
+    _, alert, manual, request = queue
+    assert [c.stranded_words for c in queue[1:]] == ["", "", ""]
     assert (alert.source, alert.asset, alert.created_at) == ("alert", None, T0 - 5 * H)
     assert (request.source, request.asset, request.kind) == ("request", "AHU-2", "repair")
     assert (manual.on_device, manual.summary.assignee_name) == (None, "")
@@ -106,6 +107,22 @@ def test_a_lane_per_active_technician_by_name_with_todays_work_by_due_time(desk)
     assert (ben.cards, ben.open_today, ben.load_ratio, ben.load_words) == ([], 0, 0.0, "free")
     assert (numbers(tess.cards), tess.load_words) == (["WO-000001"], "light")
     assert b.now == T0 and b.open_conflicts == 0
+
+
+def test_work_held_by_someone_who_left_waits_first_in_the_queue_whatever_its_day(desk):
+    # Cy was deactivated holding WO-000030: no lane shows it, nobody would do it.
+    pull(desk, order("WO-000031", 140, assignee_id=GONE["id"], due_at=wire(T0 + 72 * H)))
+    b = read_board(desk)
+    stranded = [c for c in b.unassigned if c.stranded_words]
+    assert numbers(stranded) == ["WO-000030", "WO-000031"]  # by due time, next week's too
+    assert stranded[0].stranded_words == "Cy Gone can no longer take work: reassign it"
+    assert stranded[0].summary.assignee_name == "Cy Gone"
+    assert all(c.summary.number not in ("WO-000030", "WO-000031") for lane in b.lanes for c in lane.cards)
+    # Reactivated, Cy gets a lane again and the queue lets go of the orders.
+    pull(desk, change("user", {**GONE, "role": "technician", "skills": [], "active": True}, 141))
+    b = read_board(desk)
+    assert not [c for c in b.unassigned if c.stranded_words]
+    assert numbers(next(lane for lane in b.lanes if lane.username == "cy").cards) == ["WO-000030"]
 
 
 def test_lateness_stands_out_in_words(desk):
@@ -151,10 +168,15 @@ def test_assigning_from_the_queue_moves_the_card_to_the_lane(desk):
     queue = rig.ordo.board().unassigned
     rig.ordo.assign(queue[0].summary.id, uuid.UUID(BEN["id"]))
     b = rig.ordo.board()
-    assert numbers(b.unassigned) == ["WO-000012", "WO-000010"]
+    assert numbers(b.unassigned) == ["WO-000011", "WO-000012", "WO-000010"]
     ben = b.lanes[1]
-    # Due today (in 6 h, as the kit makes orders): on his lane at once.
-    assert numbers(ben.cards) == ["WO-000011"] and ben.cards[0].summary.pending
+    # Cy's order, reassigned, is due today: on Ben's lane at once.
+    assert numbers(ben.cards) == ["WO-000030"] and ben.cards[0].summary.pending
+    rig.ordo.assign(b.unassigned[0].summary.id, uuid.UUID(BEN["id"]))
+    b = rig.ordo.board()
+    assert numbers(b.unassigned) == ["WO-000012", "WO-000010"]
+    # Due today (in 6 h, as the kit makes orders): on his lane at once, by due time.
+    assert numbers(b.lanes[1].cards) == ["WO-000030", "WO-000011"]
     assert ben.cards[0].on_device is None  # Ben has no device that pulled
 
 

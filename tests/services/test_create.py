@@ -242,3 +242,18 @@ def test_known_places_most_used_first_with_their_latest_details(desk):
         {"name": "Plant 1", "address": "1 Main St", "lat": 1.5, "lon": 2},
         {"name": "Harbour View Offices", "address": "12 Quay Street", "lat": 51.4545, "lon": -2.597},
     ]
+
+
+def test_required_skills_go_as_tags_and_bad_ones_are_refused_before_anything_is_queued(desk):
+    detail = desk.ordo.create_order(
+        OrderDraft(title="Gas job", required_skills=(" Gas safe ", "GAS_SAFE", "Boilers"))
+    )
+    [(kind, _, args, _)] = outbox(desk)
+    assert kind == "order.create" and args["required_skills"] == ["gas_safe", "boilers"]
+    assert OrderCreateArgs.model_validate(args).required_skills == ["gas_safe", "boilers"]
+    assert detail.required_skills == ("gas_safe", "boilers")
+    with pytest.raises(InvalidInput, match="Required skills: skill 1: empty"):
+        desk.ordo.create_order(OrderDraft(title="Other", required_skills=("  ",)))
+    desk.ordo.create_order(OrderDraft(title="No skills"))
+    assert "required_skills" not in outbox(desk)[-1][2]  # none: left out of the create
+    assert len(outbox(desk)) == 2

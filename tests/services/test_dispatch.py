@@ -98,7 +98,11 @@ def test_assigning_and_unassigning_follow_the_rules(dispatcher):
     [
         ({}, "Choose what to change"),
         ({"status": "closed"}, "status cannot be changed here"),
-        ({"checklist": []}, "checklist cannot be changed here"),
+        # The definition is editable (app.services.edit), but a saved item is never removed.
+        ({"checklist": []}, "“Check seal” cannot be removed: once saved"),
+        ({"checklist": "Check seal"}, "The checklist must be a list of items"),
+        ({"required_skills": ["gas-safe", " _ "]}, "Required skills: skill 2: empty"),
+        ({"required_skills": "gas-safe"}, "Required skills: a list of skills"),
         ({"site": {"name": "X", "lat": 91}}, "latitude must be between -90 and 90"),
         ({"site": "Plant 2"}, "site must be a set of fields"),
         ({"due_at": T0.replace(tzinfo=None)}, "needs a date, a time and a time zone"),

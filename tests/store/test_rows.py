@@ -228,3 +228,16 @@ def test_reset_keeps_orders_with_unsent_work_and_drops_the_rest(tmp_path):
         assert s.get(Order, order).out_of_scope is True
         assert s.get(Photo, rows[0][2]["id"]) is not None  # its children stay with it
         assert len(queued(s)) == 1
+
+
+def test_an_orders_required_skills_come_with_it_and_none_from_an_older_server(tmp_path):
+    store = open_store(tmp_path)
+    named, older = new_id(), new_id()
+    with store.transaction() as s:
+        apply_change(
+            s, Change.model_validate(change("work_order", order_data(named, required_skills=["gas-safe"]), 1))
+        )
+        apply_change(s, Change.model_validate(change("work_order", order_data(older), 2)))
+    with store.read() as s:
+        assert s.get(Order, named).required_skills == ["gas-safe"]
+        assert s.get(Order, older).required_skills == []

@@ -80,7 +80,7 @@ def test_a_0001_database_opens_at_head_with_its_outbox_identity_and_cursor(tmp_p
     _make_0001_database(path, order_id=order)
     store = LocalStore.open(path)
     con = sqlite3.connect(path)
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0006",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0007",)]
     with store.read() as s:
         state = sync_state(s)
         assert (state.device_id, state.cursor, state.last_mid, state.high_seq) == (DEVICE, "b3BhcXVl", 2, 0)
@@ -187,4 +187,35 @@ def test_0006_downgrades_to_0005_and_up_again(tmp_path):
     engine.dispose()
     LocalStore.open(path)
     con = sqlite3.connect(path)
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0006",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0007",)]
+
+
+def test_a_0006_database_gains_required_skills_and_keeps_its_search_index(tmp_path):
+    path, order, conflict = tmp_path / "ordo.db", new_id(), new_id()
+    _make_0005_database(path, order_id=order, conflict_id=conflict)
+    engine = create_engine(f"sqlite+pysqlite:///{path}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0006")
+    engine.dispose()
+    store = LocalStore.open(path)
+    with store.read() as s:
+        assert s.get(Order, order).required_skills == []
+    # A plain ADD COLUMN: the index's triggers of 0006 are still there.
+    with store.transaction() as s:
+        row = s.get(Order, order)
+        row.title, row.required_skills = "Radiator flush", ["gas-safe"]
+    with store.read() as s:
+        assert find_orders(s, typed="radiator").total == 1
+        assert s.get(Order, order).required_skills == ["gas-safe"]
+    store.close()
+    engine = create_engine(f"sqlite+pysqlite:///{path}")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+    assert "required_skills" not in {c["name"] for c in inspect(engine).get_columns("orders")}
+    engine.dispose()
+    store = LocalStore.open(path)
+    with store.read() as s:
+        assert s.get(Order, order).required_skills == [] and find_orders(s, typed="radiator").total == 1

@@ -110,7 +110,10 @@ def test_a_change_refused_while_offline_is_shown_counted_and_dismissed(
         assert result["status"] == "applied", result
 
         # The technician, still offline, completes: the device allows it (it knows one item).
+        # (The offline bar has just redrawn the screen: a tap during that is lost, so wait.)
+        ui.settle()
         ui.click("status-action-completed")
+        ui.wait_id("confirm-ok")
         ui.click("confirm-ok")
         wait_local_status(ui, client, number, "completed")
         ui.wait_text("sync-status", lambda t: "1 waiting" in t)

@@ -41,9 +41,22 @@ def open_order(ui: FlutterPage, number: str) -> None:
 
 
 def step(ui: FlutterPage, client: ClientProcess, number: str, *, to: str) -> None:
-    """Press the status button to `to` (a move that asks nothing) and wait until it is made."""
-    ui.click(f"status-action-{to}")
-    wait_local_status(ui, client, number, to)
+    """Press the status button to `to` (a move that asks nothing) and wait until it is made.
+
+    A tap that lands while the screen redraws (the sync bar or a pull re-rendering the order
+    under a loaded machine) can be lost; the button is still there then, so it is pressed
+    again. A pressed one is gone once the local write has been made, so the move is never
+    asked for twice."""
+    button = f"status-action-{to}"
+    ui.settle()
+    ui.click(button)
+    deadline = time.monotonic() + 15
+    while local_status(client, number) != to:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{number} is {local_status(client, number)} on the device, not {to}")
+        ui.page.wait_for_timeout(1_000)
+        if local_status(client, number) != to and ui.has(button):
+            ui.click(button)
 
 
 def test_out_of_range_hold_reason_and_confirmed_complete(

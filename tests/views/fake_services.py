@@ -24,6 +24,7 @@ from app.domain import rules as R
 from app.domain.codes import Code, plain
 from app.domain.limits import MAX_NOTE
 from app.domain.protocol import MutationType
+from app.services.desk_types import ConflictRow
 from app.services.types import (
     BlobState,
     ConflictView,
@@ -40,11 +41,12 @@ from app.services.types import (
     TechnicianChoice,
 )
 
-from .fake_core import FakeCore, refused
+from .fake_core import refused
+from .fake_desk_edit import FakeDeskEdit
 from .fake_seed import THUMB, jpeg, new_order, signature_png
 
 
-class FakeServices(FakeCore):
+class FakeServices(FakeDeskEdit):
     # --- writing: judged by the rulebook, then applied ---------------------------------
 
     def transition(self, order_id: OrderId, to: Status, *, reason: str | None = None) -> OrderDetail:
@@ -344,6 +346,9 @@ class FakeServices(FakeCore):
 
     def list_conflicts(self, order_id: OrderId) -> list[ConflictView]:
         return []
+
+    def list_open_conflicts(self, *, order_id: OrderId | None = None) -> list[ConflictRow]:
+        return []  # the double keeps no conflicts (list_conflicts: none either)
 
     def resolve_conflict(self, conflict_id: uuid.UUID, *, choice: str, value: Any = None) -> OrderDetail:
         raise InvalidInput("This conflict is not on this device.")

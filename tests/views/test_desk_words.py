@@ -13,7 +13,7 @@ from app.domain import Priority, Status
 from app.services.desk_types import Board, BoardCard, Lane, Lateness, Suggestion
 from app.services.types import CurrentUser, OrderId, OrderSummary, TechnicianChoice
 from app.views.app import home_route, home_words
-from app.views.assign import back_route, reasons_text, suggestion_label
+from app.views.assign_words import back_route, reasons_text, suggestion_label
 from app.views.desk.board import lane_row, summary_words
 from app.views.desk.cards import CARD_WIDTH, card_label, lateness_text, on_device_words, source_words
 from app.views.desk.lanes import lane_label, more_words, synced_words
@@ -32,6 +32,8 @@ def card(
     lateness_words: str = "",
     on_device: bool | None = None,
     pending: bool = False,
+    stranded_words: str = "",
+    required_skills: tuple[str, ...] = (),
 ) -> BoardCard:
     summary = OrderSummary(
         id=OrderId(uuid.uuid4()),
@@ -53,6 +55,8 @@ def card(
         lateness=lateness,
         lateness_words=lateness_words,
         on_device=on_device,
+        stranded_words=stranded_words,
+        required_skills=required_skills,
     )
 
 
@@ -103,6 +107,20 @@ def test_a_card_label_carries_everything_the_card_shows() -> None:
     ):
         assert words in label, words
     assert "Unassigned" in card_label(card(), now=NOW)
+
+
+def test_a_card_says_what_skills_it_needs_and_when_its_technician_left() -> None:
+    label = card_label(
+        card(
+            assignee="Cy Gone",
+            stranded_words="Cy Gone can no longer take work: reassign it",
+            required_skills=("gas_safe", "electrical"),
+        ),
+        now=NOW,
+    )
+    assert "Cy Gone can no longer take work: reassign it" in label
+    assert "Needs gas safe, electrical" in label
+    assert "Needs" not in card_label(card(), now=NOW)
 
 
 def test_sync_truth_in_words() -> None:

@@ -20,7 +20,7 @@ from app.services.types import (
     SyncStatus,
     TechnicianChoice,
 )
-from app.views.assign import (
+from app.views.assign_words import (
     UNASSIGNED,
     asks_before_choosing,
     assign_button_text,

@@ -1,5 +1,6 @@
 """The board's order card: number, priority, status, title, site, due, lateness, source,
-whether the change is on the technician's phone, who has it, and the way to (re)assign it.
+whether the change is on the technician's phone, the skills it needs, who has it (and
+whether they can still take work), and the way to (re)assign it.
 
 Everything a card shows by colour it also says in words, and its semantics label says all
 of it at once. Ids: `order-card-<number>`, `board-assign-<number>`.
@@ -12,6 +13,7 @@ from datetime import datetime
 
 import flet as ft
 
+from app.domain.skills import skills_words
 from app.services.desk_types import BoardCard, Lateness
 from app.views.theme import STATUS_WORD, Tone
 from app.views.widgets import due_text, pending_mark, priority_chip, status_chip, tagged
@@ -88,11 +90,18 @@ def card_label(card: BoardCard, *, now: datetime) -> str:
         f"priority {s.priority.value}",
         f"status {STATUS_WORD[s.status]}",
         f"Assigned to {s.assignee_name}" if s.assignee_name else "Unassigned",
+        card.stranded_words,
         source_words(card),
+        skills_line_words(card),
         on_device_words(card.on_device),
         "waiting to sync" if s.pending else "",
     ]
     return ", ".join(p for p in parts if p)
+
+
+def skills_line_words(card: BoardCard) -> str:
+    """ "Needs gas safe, electrical"; "" when the order names no skill."""
+    return f"Needs {skills_words(card.required_skills)}" if card.required_skills else ""
 
 
 def assign_words(card: BoardCard) -> str:
@@ -166,6 +175,24 @@ def _source_line(card: BoardCard) -> ft.Control | None:
     return _line(icon, words, color=ft.Colors.DEEP_PURPLE_800)
 
 
+def _stranded_line(card: BoardCard) -> ft.Control | None:
+    if not card.stranded_words:
+        return None
+    return ft.Container(
+        bgcolor=ft.Colors.DEEP_ORANGE_50,
+        border_radius=6,
+        padding=ft.Padding.symmetric(horizontal=8, vertical=4),
+        content=_line(
+            ft.Icons.PERSON_REMOVE_OUTLINED, card.stranded_words, color=ft.Colors.DEEP_ORANGE_900, bold=True
+        ),
+    )
+
+
+def _skills_line(card: BoardCard) -> ft.Control | None:
+    words = skills_line_words(card)
+    return _line(ft.Icons.VERIFIED_OUTLINED, words) if words else None
+
+
 def _device_line(card: BoardCard) -> ft.Control | None:
     if card.on_device is None:
         return None
@@ -199,11 +226,11 @@ def BoardOrderCard(
         ),
         ft.Text(s.title, weight=ft.FontWeight.W_600, size=15, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
     ]
-    late = _late_banner(card)
-    if late is not None:
-        body.append(late)
+    for banner in (_stranded_line(card), _late_banner(card)):
+        if banner is not None:
+            body.append(banner)
     body.append(_where_and_when(card, now=now))
-    for extra in (_source_line(card), _device_line(card)):
+    for extra in (_source_line(card), _skills_line(card), _device_line(card)):
         if extra is not None:
             body.append(extra)
     who = _line(

@@ -2,24 +2,29 @@
 text, pass/fail), required or not, moved up and down, removed. Used by the create form
 and the templates screen.
 
-The rows live in the parent's state (`DraftRow`, limits still as typed), so nothing typed
-is lost when saving fails; `items_from_rows` turns them into the services' items and
-says, per row, what is wrong.
+The rows and what they become are `checklist_rows` (re-exported here). On an edited order,
+items the server has cannot be removed and those holding a value keep their kind.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Literal
 
 import flet as ft
 
 from app.domain import ChecklistKind
-from app.domain.limits import MAX_CHECKLIST_ITEMS, MAX_CHECKLIST_LABEL, MAX_CHECKLIST_UNIT
-from app.services.desk_types import ChecklistDraftItem
-from app.views.checklist import number_text, parse_number
+from app.domain.limits import MAX_CHECKLIST_LABEL
+from app.views.desk.checklist_rows import (
+    DraftRow,
+    Rows,
+    Update,
+    items_from_rows,
+    new_row,
+    rows_from_items,
+)
+from app.views.desk.fields import dropdown, text_field
 from app.views.theme import MIN_TOUCH
 from app.views.widgets import tagged
 
@@ -37,89 +42,13 @@ _KIND_ICON: dict[str, ft.IconData] = {
 }
 
 
+SENT_STAYS = "Sent items stay on the order"
+__all__ = ["ChecklistEditor", "DraftRow", "Rows", "Update", "items_from_rows", "new_row", "rows_from_items"]
 _LIMITS_WIDTH = 80 + 90 + 90 + 2 * 8  # unit, lowest, highest and the room between them
 
 
-@dataclass(frozen=True, slots=True)
-class DraftRow:
-    """One item as the user is writing it; `key` stays with it through moves."""
-
-    key: str
-    label: str = ""
-    kind: str = ChecklistKind.CHECK.value
-    required: bool = False
-    unit: str = ""
-    min: str = ""  # as typed: parsed on save, so "12,5" and mistakes survive a failed save
-    max: str = ""
-
-
-Rows = tuple[DraftRow, ...]
 # How an item is laid out: all on one line (desktop), two lines, or stacked (phone).
 Layout = Literal["line", "two", "stack"]
-Update = Callable[[Callable[[Rows], Rows]], None]
-
-
-def new_row(kind: str = ChecklistKind.CHECK.value) -> DraftRow:
-    return DraftRow(key=uuid.uuid4().hex, kind=kind)
-
-
-def rows_from_items(items: Sequence[ChecklistDraftItem]) -> Rows:
-    return tuple(
-        DraftRow(
-            key=uuid.uuid4().hex,
-            label=i.label,
-            kind=i.kind,
-            required=i.required,
-            unit=i.unit or "",
-            min="" if i.min is None else number_text(i.min),
-            max="" if i.max is None else number_text(i.max),
-        )
-        for i in items
-    )
-
-
-def _limit(text: str, *, name: str) -> tuple[float | None, str]:
-    try:
-        value = parse_number(text)
-    except ValueError:
-        return None, f"{name} “{text.strip()}” is not a number"
-    return (None if value is None else float(value)), ""
-
-
-def items_from_rows(rows: Sequence[DraftRow]) -> tuple[list[ChecklistDraftItem], dict[str, str]]:
-    """The services' items, and what is wrong with each row (by row key) in words."""
-    items: list[ChecklistDraftItem] = []
-    errors: dict[str, str] = {}
-    if len(rows) > MAX_CHECKLIST_ITEMS:
-        errors["checklist"] = f"A checklist holds at most {MAX_CHECKLIST_ITEMS} items."
-    for n, row in enumerate(rows, start=1):
-        problems: list[str] = []
-        label = row.label.strip()
-        if not label:
-            problems.append("say what to check")
-        elif len(label) > MAX_CHECKLIST_LABEL:
-            problems.append(f"the text is longer than {MAX_CHECKLIST_LABEL} characters")
-        low = high = None
-        unit = row.unit.strip() or None
-        if row.kind == ChecklistKind.NUMBER.value:
-            low, low_err = _limit(row.min, name="lowest")
-            high, high_err = _limit(row.max, name="highest")
-            problems += [e for e in (low_err, high_err) if e]
-            if low is not None and high is not None and low > high:
-                problems.append("the lowest value is above the highest")
-            if unit and len(unit) > MAX_CHECKLIST_UNIT:
-                problems.append(f"the unit is longer than {MAX_CHECKLIST_UNIT} characters")
-        else:
-            unit = None
-        if problems:
-            errors[row.key] = f"Item {n}: " + "; ".join(problems) + "."
-            continue
-        items.append(
-            ChecklistDraftItem(
-                label=label, kind=row.kind, required=row.required, unit=unit, min=low, max=high
-            )
-        )
-    return items, errors
 
 
 def _edit(update: Update, key: str, **changes: object) -> None:
@@ -142,28 +71,8 @@ def _move(update: Update, key: str, step: int) -> None:
     update(moved)
 
 
-def _field(
-    identifier: str,
-    *,
-    label: str,
-    value: str,
-    on_text: Callable[[str], None],
-    width: float | None = None,
-    **kw,
-) -> ft.Control:
-    return tagged(
-        identifier,
-        ft.TextField(
-            label=label,
-            value=value,
-            dense=True,
-            width=width,
-            on_change=lambda e: on_text(e.control.value or ""),
-            **kw,
-        ),
-        label=label,
-        **({"expand": True} if width is None else {}),
-    )
+def _field(identifier: str, *, label: str, value: str, on_text: Callable[[str], None], **kw) -> ft.Control:
+    return text_field(identifier, label=label, value=value, on_text=on_text, dense=True, stretch=True, **kw)
 
 
 def _icon(identifier: str, icon: ft.IconData, *, label: str, on_click, disabled: bool = False) -> ft.Control:
@@ -177,8 +86,32 @@ def _icon(identifier: str, icon: ft.IconData, *, label: str, on_click, disabled:
     )
 
 
+def _kept(ident: str) -> ft.Control:
+    """Where Remove would be on an item the server has: a lock that says why it stays."""
+    return tagged(
+        f"{ident}-kept",
+        ft.Container(
+            ft.Icon(ft.Icons.LOCK_OUTLINE, size=20, color=ft.Colors.ON_SURFACE_VARIANT),
+            width=MIN_TOUCH,
+            height=MIN_TOUCH,
+            alignment=ft.Alignment.CENTER,
+            tooltip=SENT_STAYS,
+        ),
+        label=SENT_STAYS,
+    )
+
+
 def _row(
-    row: DraftRow, *, n: int, count: int, update: Update, error: str, prefix: str, layout: Layout
+    row: DraftRow,
+    *,
+    n: int,
+    count: int,
+    update: Update,
+    error: str,
+    prefix: str,
+    layout: Layout,
+    fixed: bool = False,
+    kind_fixed: bool = False,
 ) -> ft.Control:
     ident = f"{prefix}-{n}"
     number = ft.Container(
@@ -194,20 +127,17 @@ def _row(
         max_length=MAX_CHECKLIST_LABEL,
         counter="",
     )
-    kind = tagged(
+    kind = dropdown(
         f"{ident}-kind",
-        ft.Dropdown(
-            label="Kind",
-            value=row.kind,
-            options=[
-                ft.DropdownOption(key=k, text=w, leading_icon=_KIND_ICON[k]) for k, w in KIND_WORD.items()
-            ],
-            on_select=lambda e: _edit(update, row.key, kind=e.control.value or row.kind),
-            width=170,
-            dense=True,
-            enable_search=False,
-        ),
-        label=f"Item {n} kind",
+        label="Kind",
+        value=row.kind,
+        options=[(k, w, _KIND_ICON[k]) for k, w in KIND_WORD.items()],
+        on_pick=lambda v: _edit(update, row.key, kind=v or row.kind),
+        width=170,
+        dense=True,
+        # An item that holds a value keeps its kind: the value would mean nothing in another.
+        disabled=kind_fixed,
+        spoken=f"Item {n} kind" + (", locked: it holds a value" if kind_fixed else ""),
     )
     required = tagged(
         f"{ident}-required",
@@ -260,7 +190,9 @@ def _row(
             on_click=lambda: _move(update, row.key, 1),
             disabled=n == count,
         ),
-        _icon(
+        _kept(ident)
+        if fixed
+        else _icon(
             f"{ident}-remove",
             ft.Icons.DELETE_OUTLINE,
             label=f"Remove item {n}",
@@ -330,8 +262,11 @@ def ChecklistEditor(
     errors: dict[str, str] | None = None,
     prefix: str = "checklist-edit",
     layout: Layout = "line",
+    fixed: frozenset[str] = frozenset(),
+    kind_fixed: frozenset[str] = frozenset(),
 ) -> ft.Control:
-    """The rows, then one button per kind of item to add."""
+    """The rows, then one button per kind of item to add. Rows whose `item_id` is in `fixed`
+    cannot be removed (the server has them), those in `kind_fixed` keep their kind."""
     errors = errors or {}
     controls: list[ft.Control] = []
     if not rows:
@@ -342,9 +277,37 @@ def ChecklistEditor(
                 color=ft.Colors.ON_SURFACE_VARIANT,
             )
         )
+    if any(r.item_id in fixed for r in rows):
+        controls.append(
+            tagged(
+                f"{prefix}-kept-note",
+                ft.Row(
+                    [
+                        ft.Icon(ft.Icons.LOCK_OUTLINE, size=16, color=ft.Colors.ON_SURFACE_VARIANT),
+                        ft.Text(
+                            f"{SENT_STAYS}: they can be reworded, not removed. "
+                            "An item that holds a value keeps its kind.",
+                            size=13,
+                            color=ft.Colors.ON_SURFACE_VARIANT,
+                            expand=True,
+                        ),
+                    ],
+                    spacing=6,
+                ),
+                label=SENT_STAYS,
+            )
+        )
     controls += [
         _row(
-            r, n=n, count=len(rows), update=update, error=errors.get(r.key, ""), prefix=prefix, layout=layout
+            r,
+            n=n,
+            count=len(rows),
+            update=update,
+            error=errors.get(r.key, ""),
+            prefix=prefix,
+            layout=layout,
+            fixed=r.item_id in fixed,
+            kind_fixed=r.item_id in kind_fixed,
         )
         for n, r in enumerate(rows, start=1)
     ]

@@ -12,7 +12,7 @@ shows in the order's history).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import flet as ft
 
@@ -24,6 +24,9 @@ from app.views.desk.shell import content_width, desk_view
 from app.views.state import Session, use_session
 from app.views.theme import MIN_TOUCH
 from app.views.widgets import message_box, pending_mark, tagged
+
+if TYPE_CHECKING:
+    from app.services.desk_api import DeskApi
 
 # (choice, value) -> an error message for the user, or None when decided
 ResolveFn = Callable[[str, Any], str | None]
@@ -285,9 +288,42 @@ def _resolver(session: Session, conflict_id: Any) -> ResolveFn:
     return resolve
 
 
+def _open_conflicts(session: Session, number: str) -> list[ConflictRow]:
+    """Every open conflict, or order `number`'s only (none when the order is not here)."""
+    services = cast("DeskApi", session.services)
+    if not number:
+        return services.list_open_conflicts()
+    detail = services.get_order_by_number(number)
+    return [] if detail is None else services.list_open_conflicts(order_id=detail.summary.id)
+
+
+def _scope_bar(number: str, *, on_all: Callable[[], None]) -> ft.Control:
+    """Above one order's conflicts: whose they are, and the way to all of them."""
+    return ft.Row(
+        [
+            ft.Icon(ft.Icons.FILTER_ALT_OUTLINED, size=18, color=ft.Colors.ON_SURFACE_VARIANT),
+            tagged(
+                "conflict-scope",
+                ft.Text(f"Only order {number}", weight=ft.FontWeight.W_600),
+                label=f"Showing only the conflicts of order {number}",
+            ),
+            tagged(
+                "conflict-show-all",
+                ft.TextButton("Show all conflicts", on_click=on_all, height=MIN_TOUCH),
+                label="Show all conflicts",
+                button=True,
+            ),
+        ],
+        spacing=8,
+    )
+
+
 @ft.component
 def ConflictsScreen() -> ft.View:
+    """`/conflicts`, or `/conflicts/<number>`: only that order's (linked from the order)."""
     session = use_session()
+    page = ft.context.page
+    number = ft.use_route_params().get("number", "")
     rows, set_rows = ft.use_state(None)  # list[ConflictRow] | None while loading
     problem, set_problem = ft.use_state("")
     signed_in = session.user is not None
@@ -296,17 +332,19 @@ def ConflictsScreen() -> ft.View:
         if not signed_in:
             return
         try:
-            found = session.services.list_open_conflicts()
+            found = _open_conflicts(session, number)
         except Exception as err:  # a broken local read is shown, never raised into the UI
             set_problem(f"Could not read the conflicts on this device: {err}")
             return
         set_problem("")
         set_rows(list(found))
 
-    ft.use_effect(load, [session.revision, signed_in])
+    ft.use_effect(load, [session.revision, signed_in, number])
 
     wide = content_width(session) >= SIDE_BY_SIDE
     items: list[ft.Control] = []
+    if number:
+        items.append(_scope_bar(number, on_all=lambda: page.navigate("/conflicts")))
     if problem:
         items.append(message_box(identifier="conflict-error", text=problem))
     if rows is None and not problem:
@@ -352,8 +390,8 @@ def ConflictsScreen() -> ft.View:
     )
     return desk_view(
         session=session,
-        route="/conflicts",
+        route=f"/conflicts/{number}" if number else "/conflicts",
         selected="/conflicts",
-        title="Conflicts",
+        title=f"Conflicts on {number}" if number else "Conflicts",
         body=body,
     )

@@ -1,4 +1,4 @@
-"""The create form's state as typed, and the one function that turns it into an `OrderDraft`.
+"""The order form's state as typed, and the one function that turns it into an `OrderDraft`.
 
 Everything stays text until Save (due date, coordinates, limits), so a failed save keeps
 exactly what the user typed; `build_draft` says per field what is wrong, in words.
@@ -14,7 +14,7 @@ from app.domain import DEFAULT_DUE, Priority
 from app.domain.limits import MAX_ADDRESS, MAX_ASSET, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE
 from app.services.desk_types import OrderDraft
 from app.views.checklist import parse_number
-from app.views.desk.checklist_editor import Rows, items_from_rows
+from app.views.desk.checklist_rows import Rows, items_from_rows
 
 DATE_FORMAT = "%Y-%m-%d"
 TIME_FORMAT = "%H:%M"
@@ -39,6 +39,7 @@ class FormState:
     requires_signature: bool = False
     assignee: str = ""  # a technician's id, "" for nobody yet
     rows: Rows = ()
+    skills: tuple[str, ...] = ()  # required skills, normalized (app.views.desk.skills)
 
 
 def default_due_at(priority: str, *, now: datetime) -> datetime:
@@ -149,6 +150,7 @@ def build_draft(form: FormState) -> tuple[OrderDraft | None, dict[str, str]]:
             requires_signature=form.requires_signature,
             checklist=items,
             assignee_id=uuid.UUID(form.assignee) if form.assignee else None,
+            required_skills=tuple(form.skills),
         ),
         {},
     )

@@ -29,6 +29,7 @@ from app.views.desk.order_draft import (
     error_summary,
     parse_due,
 )
+from app.views.desk.order_edit import changed_fields, changes_text, form_from_draft, keep_unshown
 from app.views.desk.order_form_parts import (
     ERROR_KEY,
     KIND_WORD,
@@ -38,18 +39,20 @@ from app.views.desk.order_form_parts import (
     due_block,
     form_field,
     priority_choice,
+    save_bar,
     section,
     site_fields,
     text_field,
 )
 from app.views.desk.shell import DESK_WIDE, desk_view
+from app.views.desk.skills import SkillsField
 from app.views.desk.template_tools import SaveTemplateDialog, TemplatePicker
 from app.views.state import Session, use_session
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, tagged
+from app.views.widgets import tagged
 
 if TYPE_CHECKING:
     from app.services.desk_api import DeskApi
+    from app.services.desk_types import OrderEdit
 
 NOBODY = "none"
 _STRETCH = ft.CrossAxisAlignment.STRETCH
@@ -65,10 +68,12 @@ def _technicians(services: DeskApi) -> list[tuple[str, str]]:
 
 
 @ft.component
-def OrderForm(*, session: Session) -> ft.Control:
+def OrderForm(*, session: Session, editing: OrderEdit | None = None) -> ft.Control:
+    """The create form; with `editing`, the same form over an order that exists (`save_edit`)."""
     services = cast("DeskApi", session.services)
     page = ft.context.page
-    form, set_form = ft.use_state(FormState())
+    form, set_form = ft.use_state(lambda: form_from_draft(editing.draft) if editing else FormState())
+    known_skills, set_known_skills = ft.use_state(cast(list[str], []))
     errors, set_errors = ft.use_state(cast(dict[str, str], {}))
     problem, set_problem = ft.use_state("")
     saving, set_saving = ft.use_state(False)
@@ -77,6 +82,7 @@ def OrderForm(*, session: Session) -> ft.Control:
     picking_date, set_picking_date = ft.use_state(False)
     naming, set_naming = ft.use_state(False)
     wide = session.width >= DESK_WIDE or session.width == 0
+    back = f"/orders/{editing.number}" if editing else "/orders"
 
     def load_choices() -> None:
         # Offered, not required: the form works with everything typed new.
@@ -84,6 +90,12 @@ def OrderForm(*, session: Session) -> ft.Control:
             set_places(services.known_places())
         except Exception as err:
             set_problem(f"Could not read the customers and sites seen before: {err}")
+        try:
+            set_known_skills(services.known_skills())
+        except Exception as err:
+            set_problem(f"Could not read the skills known on this device: {err}")
+        if editing is not None:
+            return  # the technician is changed from the order's Assign, not here
         try:
             set_technicians(_technicians(services))
         except Exception as err:
@@ -110,9 +122,17 @@ def OrderForm(*, session: Session) -> ft.Control:
         if draft is None:
             set_problem("")  # the summary of `errors` says it, and goes as they are fixed
             return
+        if editing is not None:
+            draft = keep_unshown(draft, base=editing.draft)
+            if not changed_fields(editing.draft, draft):
+                page.navigate(back)  # nothing to send: Save is as good as Cancel
+                return
         set_saving(True)
         try:
-            detail = services.create_order(draft)
+            if editing is not None:
+                detail = services.save_edit(editing.order_id, draft)
+            else:
+                detail = services.create_order(draft)
         except ServiceError as err:
             set_problem(str(err) or "The order was not saved.")
             set_saving(False)
@@ -138,6 +158,16 @@ def OrderForm(*, session: Session) -> ft.Control:
     )
 
     now = datetime.now().astimezone()
+    skills = section(
+        "Required skills",
+        ft.Text(
+            "The suggestion puts technicians with these skills first.",
+            size=12,
+            color=ft.Colors.ON_SURFACE_VARIANT,
+        ),
+        SkillsField(skills=form.skills, known=known_skills, on_change=lambda v: edit(skills=v)),
+        identifier="order-form-skills-section",
+    )
     work = section(
         "The work",
         form_field(
@@ -169,6 +199,7 @@ def OrderForm(*, session: Session) -> ft.Control:
             edit=edit,
             error=errors.get("due", ""),
             on_pick_date=lambda: set_picking_date(True),
+            editing=editing is not None,
         ),
         tagged(
             "order-form-signature",
@@ -198,26 +229,37 @@ def OrderForm(*, session: Session) -> ft.Control:
     )
     customer = section("Customer", *customer_fields(form=form, places=places, edit=edit, errors=errors))
     site = section("Site", *site_fields(form=form, places=places, edit=edit, errors=errors))
-    checklist = section(
-        "Checklist",
-        TemplatePicker(
-            session=session,
-            kind=form.kind,
-            rows=form.rows,
-            update=update_rows,
-            on_save_as=lambda: set_naming(True),
-        ),
-        ChecklistEditor(
-            rows=form.rows, update=update_rows, errors=errors, layout="line" if wide else "stack"
-        ),
-        identifier="order-form-checklist",
+    editor = ChecklistEditor(
+        rows=form.rows,
+        update=update_rows,
+        errors=errors,
+        layout="line" if wide else "stack",
+        fixed=editing.fixed_items if editing else frozenset(),
+        kind_fixed=editing.kind_fixed_items if editing else frozenset(),
     )
+    # An order's checklist is edited item by item: a template would replace items the server has.
+    picker = (
+        []
+        if editing
+        else [
+            TemplatePicker(
+                session=session,
+                kind=form.kind,
+                rows=form.rows,
+                update=update_rows,
+                on_save_as=lambda: set_naming(True),
+            )
+        ]
+    )
+    checklist = section("Checklist", *picker, editor, identifier="order-form-checklist")
+    # Without the technician (changed from Assign), an edit's skills fill the left column.
+    left, right = ([work, skills], [customer, site]) if editing else ([work, who], [skills, customer, site])
     if wide:
         columns: list[ft.Control] = [
             ft.Row(
                 [
-                    ft.Column([work, who], spacing=16, expand=3, horizontal_alignment=_STRETCH),
-                    ft.Column([customer, site], spacing=16, expand=2, horizontal_alignment=_STRETCH),
+                    ft.Column(left, spacing=16, expand=3, horizontal_alignment=_STRETCH),
+                    ft.Column(right, spacing=16, expand=2, horizontal_alignment=_STRETCH),
                 ],
                 spacing=16,
                 vertical_alignment=ft.CrossAxisAlignment.START,
@@ -225,7 +267,7 @@ def OrderForm(*, session: Session) -> ft.Control:
             checklist,
         ]
     else:
-        columns = [work, who, customer, site, checklist]
+        columns = [*left, *right, checklist]
     if naming:
         columns.append(
             SaveTemplateDialog(
@@ -239,13 +281,22 @@ def OrderForm(*, session: Session) -> ft.Control:
         )
     return ft.Column(
         [
-            ft.ListView(columns, expand=True, spacing=16, padding=ft.Padding.only(right=12, bottom=16)),
-            _save_bar(
+            ft.ListView(
+                columns,
+                expand=True,
+                spacing=16,
+                padding=ft.Padding.only(right=12, bottom=16),
+                # A few sections, all built: a field scrolled out of view while it has focus
+                # is not torn down (and its text lost) by the lazy list.
+                build_controls_on_demand=False,
+            ),
+            save_bar(
                 problem=error_summary(errors) or problem,
                 saving=saving,
                 wide=wide,
                 on_save=save,
-                on_cancel=lambda: page.navigate("/orders"),
+                on_cancel=lambda: page.navigate(back),
+                **_bar_words(form, editing),
             ),
         ],
         spacing=8,
@@ -272,6 +323,19 @@ def _calendar(form: FormState, *, on_pick: Any, on_dismiss: Any) -> ft.DatePicke
     )
 
 
+def _bar_words(form: FormState, editing: OrderEdit | None) -> dict[str, str]:
+    """What the save bar says: for an edit, what Save would change."""
+    if editing is None:
+        return {"note": "Saved on this device at once; it gets its number from the server when it syncs."}
+    draft, _errors = build_draft(form)
+    changed = changed_fields(editing.draft, keep_unshown(draft, base=editing.draft)) if draft else []
+    return {
+        "note": changes_text(changed) + " Saved on this device at once; sent to the server when it syncs.",
+        "save_words": "Save changes",
+        "cancel_label": "Cancel: back to the order",
+    }
+
+
 def _kind_and_asset(*, form: FormState, edit: Any, error: str, wide: bool) -> ft.Control:
     kind = dropdown(
         "order-form-kind",
@@ -293,46 +357,6 @@ def _kind_and_asset(*, form: FormState, edit: Any, error: str, wide: bool) -> ft
         return ft.Column([ft.Row([kind]), asset], spacing=10, horizontal_alignment=_STRETCH)
     return ft.Row(
         [kind, ft.Container(asset, expand=True)], spacing=12, vertical_alignment=ft.CrossAxisAlignment.START
-    )
-
-
-def _save_bar(*, problem: str, saving: bool, wide: bool, on_save: Any, on_cancel: Any) -> ft.Control:
-    """Always in view at the bottom: what is wrong, Cancel and the one big Save."""
-    controls: list[ft.Control] = []
-    if problem:
-        controls.append(message_box(identifier="order-form-error", text=problem))
-    note = "Saved on this device at once; it gets its number from the server when it syncs."
-    controls.append(
-        ft.Row(
-            [
-                ft.Text(note if wide else "", size=12, color=ft.Colors.ON_SURFACE_VARIANT, expand=True),
-                tagged(
-                    "order-form-cancel",
-                    ft.TextButton("Cancel", on_click=on_cancel, height=MIN_TOUCH),
-                    label="Cancel: back to the orders",
-                    button=True,
-                ),
-                tagged(
-                    "order-form-save",
-                    ft.FilledButton(
-                        "Saving…" if saving else "Save order",
-                        icon=ft.Icons.SAVE,
-                        on_click=on_save,
-                        disabled=saving,
-                        height=MIN_TOUCH,
-                    ),
-                    label="Save order",
-                    button=True,
-                ),
-            ],
-            spacing=8,
-            vertical_alignment=ft.CrossAxisAlignment.CENTER,
-        )
-    )
-    return ft.Container(
-        ft.Column(controls, spacing=4),
-        padding=ft.Padding.only(top=8, right=12),
-        border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
     )
 
 

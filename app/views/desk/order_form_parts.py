@@ -12,11 +12,13 @@ import flet as ft
 
 from app.domain import Kind, Priority
 from app.services.desk_types import KnownPlaces
+from app.views.desk.fields import dropdown, text_field
 from app.views.desk.order_draft import FormState, default_due_at, default_due_words, due_fields
 from app.views.theme import MIN_TOUCH, PRIORITY_ICON, PRIORITY_TONE
 from app.views.widgets import message_box, tagged
 
 Edit = Callable[..., None]  # edit(field=value, ...)
+__all__ = ["dropdown", "text_field"]  # the form takes its fields from here too
 
 KIND_WORD: dict[str, str] = {k.value: k.value.capitalize() for k in Kind}
 PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
@@ -42,28 +44,6 @@ def section(title: str, *controls: ft.Control, identifier: str | None = None) ->
     return tagged(identifier, box) if identifier else box
 
 
-def text_field(
-    identifier: str,
-    *,
-    label: str,
-    value: str,
-    on_text: Callable[[str], None],
-    error: str = "",
-    **kw: Any,
-) -> ft.Control:
-    return tagged(
-        identifier,
-        ft.TextField(
-            label=label,
-            value=value,
-            error=error or None,
-            on_change=lambda e: on_text(e.control.value or ""),
-            **kw,
-        ),
-        label=label,
-    )
-
-
 def form_field(
     identifier: str, name: str, *, label: str, form: FormState, edit: Edit, errors: dict[str, str], **kw: Any
 ) -> ft.Control:
@@ -75,34 +55,6 @@ def form_field(
         on_text=lambda t: edit(**{name: t}),
         error=errors.get(ERROR_KEY.get(name, name), ""),
         **kw,
-    )
-
-
-def dropdown(
-    identifier: str,
-    *,
-    label: str,
-    value: str | None,
-    options: list[tuple[str, str]],
-    on_pick: Callable[[str], None],
-    width: float | None = None,
-    **kw: Any,
-) -> ft.Control:
-    return tagged(
-        identifier,
-        ft.Dropdown(
-            label=label,
-            value=value,
-            options=[ft.DropdownOption(key=k, text=t) for k, t in options],
-            on_select=lambda e: on_pick(e.control.value or ""),
-            width=width,
-            enable_search=False,
-            expand=width is None,
-            **kw,
-        ),
-        label=label,
-        # In a row, the wrapper is what takes the room: a child's `expand` means nothing there.
-        **({"expand": True} if width is None else {}),
     )
 
 
@@ -156,9 +108,16 @@ def priority_choice(*, value: str, on_pick: Callable[[str], None]) -> ft.Control
 
 
 def due_block(
-    *, form: FormState, now: datetime, edit: Edit, error: str, on_pick_date: Callable[[], None]
+    *,
+    form: FormState,
+    now: datetime,
+    edit: Edit,
+    error: str,
+    on_pick_date: Callable[[], None],
+    editing: bool = False,
 ) -> ft.Control:
-    """The due time: the priority's default (said so) until the user types or picks their own."""
+    """The due time: the priority's default (said so) until the user types or picks their own.
+    An order being edited has its own due time: changed by typing or picking, never reset."""
     shown_date, shown_time = (
         (form.due_date, form.due_time) if form.due_set else due_fields(default_due_at(form.priority, now=now))
     )
@@ -201,8 +160,14 @@ def due_block(
         spacing=8,
         vertical_alignment=ft.CrossAxisAlignment.START,
     )
-    if form.due_set:
-        note: ft.Control = ft.Row(
+    if editing:
+        note: ft.Control = ft.Text(
+            "The order's due time: type or pick a new one to move it.",
+            size=13,
+            color=ft.Colors.ON_SURFACE_VARIANT,
+        )
+    elif form.due_set:
+        note = ft.Row(
             [
                 ft.Icon(ft.Icons.EDIT_CALENDAR, size=16, color=ft.Colors.ON_SURFACE_VARIANT),
                 ft.Text("Set by you.", size=13, color=ft.Colors.ON_SURFACE_VARIANT),
@@ -358,4 +323,65 @@ def dispatchers_only(*, identifier: str, words: str) -> ft.Control:
             message_box(identifier=identifier, text=words, error=False),
             ft.TextButton("Go to my orders", on_click=lambda: page.navigate("/orders"), height=MIN_TOUCH),
         ]
+    )
+
+
+def save_bar(
+    *,
+    problem: str,
+    saving: bool,
+    wide: bool,
+    on_save: Callable[[], None] | None,
+    on_cancel: Callable[[], None],
+    note: str,
+    save_words: str = "Save order",
+    cancel_label: str = "Cancel: back to the orders",
+) -> ft.Control:
+    """Always in view at the bottom: what is wrong, Cancel and the one big Save (none without
+    `on_save`: nothing may be saved)."""
+    controls: list[ft.Control] = []
+    if problem:
+        controls.append(message_box(identifier="order-form-error", text=problem))
+    save: list[ft.Control] = []
+    if on_save is not None:
+        save.append(
+            tagged(
+                "order-form-save",
+                ft.FilledButton(
+                    "Saving…" if saving else save_words,
+                    icon=ft.Icons.SAVE,
+                    on_click=on_save,
+                    disabled=saving,
+                    height=MIN_TOUCH,
+                ),
+                label=save_words,
+                button=True,
+            )
+        )
+    controls.append(
+        ft.Row(
+            [
+                tagged(
+                    "order-form-note",
+                    ft.Text(note if wide else "", size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                    label=note,
+                    exclude_semantics=True,
+                    expand=True,
+                ),
+                tagged(
+                    "order-form-cancel",
+                    ft.TextButton("Cancel", on_click=on_cancel, height=MIN_TOUCH),
+                    label=cancel_label,
+                    button=True,
+                ),
+                *save,
+            ],
+            spacing=8,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        )
+    )
+    return ft.Container(
+        ft.Column(controls, spacing=4),
+        padding=ft.Padding.only(top=8, right=12),
+        border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
     )

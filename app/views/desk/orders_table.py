@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, cast
 import flet as ft
 
 from app.services.desk_types import OrderPage, SortKey
+from app.views.desk.fields import dropdown
 from app.views.desk.order_filters import (
     ANY,
     DUE_CHOICES,
@@ -63,18 +64,15 @@ def _dropdown(
     on_pick: Callable[[str], None],
     width: float,
 ) -> ft.Control:
-    return tagged(
+    return dropdown(
         identifier,
-        ft.Dropdown(
-            label=label,
-            value=value,
-            options=[ft.DropdownOption(key=k, text=t) for k, t in choices],
-            on_select=lambda e: on_pick(e.control.value or ANY),
-            width=width,
-            dense=True,
-            enable_search=False,
-        ),
-        label=f"{label} filter",
+        label=label,
+        value=value,
+        options=choices,
+        on_pick=lambda v: on_pick(v or ANY),
+        width=width,
+        dense=True,
+        spoken=f"{label} filter",
     )
 
 

@@ -12,7 +12,7 @@ import flet as ft
 from app.domain.limits import MAX_NAME
 from app.services.desk_types import TemplateDraft, TemplateView
 from app.services.types import ServiceError
-from app.views.desk.checklist_editor import Rows, Update, items_from_rows, rows_from_items
+from app.views.desk.checklist_rows import Rows, Update, items_from_rows, rows_from_items
 from app.views.state import Session
 from app.views.theme import MIN_TOUCH
 from app.views.widgets import message_box, tagged

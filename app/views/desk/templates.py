@@ -21,7 +21,9 @@ from app.domain.limits import MAX_NAME
 from app.domain.rules import is_dispatcher
 from app.services.desk_types import TemplateDraft, TemplateView
 from app.services.types import ServiceError
-from app.views.desk.checklist_editor import ChecklistEditor, Rows, items_from_rows, rows_from_items
+from app.views.desk.checklist_editor import ChecklistEditor
+from app.views.desk.checklist_rows import Rows, items_from_rows, rows_from_items
+from app.views.desk.fields import dropdown
 from app.views.desk.order_form_parts import dispatchers_only
 from app.views.desk.shell import DESK_WIDE, desk_view
 from app.views.desk.template_tools import items_word
@@ -255,17 +257,13 @@ def _editor(
                     ),
                     expand=True,
                 ),
-                tagged(
+                dropdown(
                     "template-kind",
-                    ft.Dropdown(
-                        label="Kind of work",
-                        value=editing.kind,
-                        width=200,
-                        enable_search=False,
-                        options=[ft.DropdownOption(key=k.value, text=k.value.capitalize()) for k in Kind],
-                        on_select=lambda e: edit(kind=e.control.value or editing.kind),
-                    ),
                     label="Kind of work",
+                    value=editing.kind,
+                    options=[(k.value, k.value.capitalize()) for k in Kind],
+                    on_pick=lambda v: edit(kind=v or editing.kind),
+                    width=200,
                 ),
             ],
             spacing=12,

@@ -14,7 +14,7 @@ from pydantic import StrictBool, StringConstraints, TypeAdapter, ValidationError
 
 from app.domain import LIFECYCLE_FIELDS, Kind, Priority, Status, limits, rules
 from app.domain.codes import Code
-from app.domain.protocol import CustomerArgs, SiteArgs
+from app.domain.protocol import CustomerArgs, RequiredSkills, SiteArgs
 from server_stub import policy
 from server_stub.models import User, WorkOrder
 from server_stub.sync.apply import checklist_def, scope
@@ -109,6 +109,10 @@ CODECS: dict[str, FieldCodec] = {
     ),
     "due_at": FieldCodec(_due, to_wire),
     "requires_signature": FieldCodec(_adapted(TypeAdapter(StrictBool), name="requires_signature"), _same),
+    # Tags, normalised and each once (app.domain.skills); the list's order is kept.
+    "required_skills": FieldCodec(
+        _adapted(TypeAdapter(RequiredSkills), name="required_skills"), lambda v: list(v or [])
+    ),
     # Stored as rows, not a column: `stored` reads it, `write` hands it to checklist_def.
     "checklist": FieldCodec(checklist_def.decode, _same),
 }

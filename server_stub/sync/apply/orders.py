@@ -30,7 +30,11 @@ from server_stub.timeutil import to_db
 
 
 def _digest(args: OrderCreateArgs) -> str:
-    canonical = json.dumps(args.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    dumped = args.model_dump(mode="json")
+    if not dumped["required_skills"]:
+        # As before the field existed: a create queued then and sent again now is the same.
+        del dumped["required_skills"]
+    canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -104,6 +108,7 @@ def order_create(ctx: Context, m: Mutation) -> MutationResult:
             asset=args.asset,
             due_at=due,
             requires_signature=args.requires_signature,
+            required_skills=list(args.required_skills),
             source=args.source,
             external_id=args.external_id,
             created_at=now,
