@@ -19,8 +19,9 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def migrate(database_url: str) -> None:
-    """Bring the database at `database_url` to the newest revision."""
+def migrate(database_url: str, *, revision: str = "head", down: bool = False) -> None:
+    """Bring the database at `database_url` to the newest revision (or, for the upgrade
+    tests, up or `down` to `revision`), in one transaction."""
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(database_url)
@@ -28,6 +29,6 @@ def migrate(database_url: str) -> None:
         with engine.begin() as conn:
             cfg = alembic_config(database_url)
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            (command.downgrade if down else command.upgrade)(cfg, revision)
     finally:
         engine.dispose()

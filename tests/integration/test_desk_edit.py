@@ -6,7 +6,6 @@ meanwhile on another desk becomes a conflict while the rest of it applies."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -14,44 +13,13 @@ import pytest
 from app.services.desk_types import ChecklistDraftItem, OrderDraft
 from app.services.facade import Ordo
 from app.services.types import InvalidInput, OrderId
-from app.settings import ClientSettings
-from app.store import LocalStore
 from app.store.checklist_def import definition_of
 from app.store.outbox import queued
 from server_stub.testing import running_server
 
+from .devices import Switch, device
+
 pytestmark = pytest.mark.slow
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Switch(httpx.BaseTransport):
-    """The real network, which the test can cut."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.cut = False
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self.cut:
-            raise httpx.ConnectError("network cut by the test", request=request)
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-def _client(server_url: str, path, transport: httpx.BaseTransport) -> Ordo:
-    settings = ClientSettings(data_dir=path, server_url=server_url)
-    return Ordo(
-        store=LocalStore.open(settings.db_path),
-        client_factory=lambda url: httpx.Client(base_url=url, transport=transport, timeout=10),
-        clock=_now,
-        settings=settings,
-        start_worker=False,
-    )
 
 
 def _definition(ordo: Ordo, oid: OrderId) -> list[dict]:
@@ -67,9 +35,9 @@ def _sent(ordo: Ordo) -> list[tuple[str, dict]]:
 def test_an_edit_reaches_the_phone_and_a_concurrent_one_is_a_conflict(tmp_path, server_database):
     with running_server(data_dir=tmp_path / "server", database_url=server_database) as server:
         network = Switch()
-        desk = _client(server.url, tmp_path / "desk", network)
-        other = _client(server.url, tmp_path / "other-desk", httpx.HTTPTransport())
-        phone = _client(server.url, tmp_path / "phone", httpx.HTTPTransport())
+        desk = device(server.url, tmp_path / "desk", network)
+        other = device(server.url, tmp_path / "other-desk", httpx.HTTPTransport())
+        phone = device(server.url, tmp_path / "phone", httpx.HTTPTransport())
         try:
             desk.sign_in(server_url=server.url, username="dispatcher", password="demo-dispatcher")
             desk.sync_blocking()

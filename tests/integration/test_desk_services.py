@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TypeVar
 
 import httpx
@@ -15,27 +15,12 @@ import pytest
 
 from app.services.desk_types import Lane, OrderDraft
 from app.services.facade import Ordo
-from app.settings import ClientSettings
-from app.store import LocalStore
 from server_stub.testing import running_server
+
+from .devices import Switch, device, now
 
 pytestmark = pytest.mark.slow
 T = TypeVar("T")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _client(server_url: str, path, transport: httpx.BaseTransport) -> Ordo:
-    settings = ClientSettings(data_dir=path, server_url=server_url)
-    return Ordo(
-        store=LocalStore.open(settings.db_path),
-        client_factory=lambda url: httpx.Client(base_url=url, transport=transport, timeout=10),
-        clock=_now,
-        settings=settings,
-        start_worker=False,
-    )
 
 
 def _synced_lane(desk: Ordo, oid) -> Lane | None:
@@ -54,27 +39,11 @@ def _eventually(check: Callable[[], T | None], *, within: float = 10.0) -> T:
     return found
 
 
-class Switch(httpx.BaseTransport):
-    """The real network, which the test can cut."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.cut = False
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self.cut:
-            raise httpx.ConnectError("network cut by the test", request=request)
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 def test_create_assign_on_the_phone_and_history(tmp_path, server_database):
     with running_server(data_dir=tmp_path / "server", database_url=server_database) as server:
         network = Switch()
-        desk = _client(server.url, tmp_path / "desk", network)
-        phone = _client(server.url, tmp_path / "phone", httpx.HTTPTransport())
+        desk = device(server.url, tmp_path / "desk", network)
+        phone = device(server.url, tmp_path / "phone", httpx.HTTPTransport())
         try:
             desk.sign_in(server_url=server.url, username="dispatcher", password="demo-dispatcher")
             desk.sync_blocking()
@@ -82,7 +51,7 @@ def test_create_assign_on_the_phone_and_history(tmp_path, server_database):
             draft = OrderDraft(
                 title="Desk test: replace filter",
                 priority="high",
-                due_at=_now() + timedelta(hours=1),
+                due_at=now() + timedelta(hours=1),
                 site={
                     "name": "Harbour View Offices",
                     "address": "12 Quay Street",

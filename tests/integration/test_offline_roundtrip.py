@@ -18,6 +18,8 @@ from app.store.outbox import queued
 from app.sync import Offline, SyncError
 from server_stub.testing import read_order, running_server
 
+from .devices import device
+
 pytestmark = pytest.mark.slow
 
 
@@ -47,14 +49,7 @@ def _now() -> datetime:
 
 
 def _client(server_url: str, tmp_path, transport: FaultTransport, **kw) -> Ordo:
-    settings = ClientSettings(data_dir=tmp_path / "client", server_url=server_url, **kw)
-    return Ordo(
-        store=LocalStore.open(settings.db_path),
-        client_factory=lambda url: httpx.Client(base_url=url, transport=transport, timeout=10),
-        clock=_now,
-        settings=settings,
-        start_worker=False,
-    )
+    return device(server_url, tmp_path / "client", transport, **kw)
 
 
 def _pick(ordo: Ordo) -> OrderDetail:

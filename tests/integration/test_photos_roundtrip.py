@@ -21,12 +21,12 @@ from PIL import Image
 from app.domain import Status
 from app.services.facade import Ordo
 from app.services.types import BlobState, OrderDetail
-from app.settings import ClientSettings
-from app.store import LocalStore
 from app.store.models import BlobUpload
 from app.sync import Offline
 from app.sync.blobs import BlobTransfer, UploadState
 from server_stub import testing
+
+from .devices import device
 
 pytestmark = pytest.mark.slow
 
@@ -89,14 +89,7 @@ def _now() -> datetime:
 
 
 def _client(server_url: str, data_dir: Path, transport: httpx.BaseTransport) -> Ordo:
-    settings = ClientSettings(data_dir=data_dir, server_url=server_url)
-    return Ordo(
-        store=LocalStore.open(settings.db_path),
-        client_factory=lambda url: httpx.Client(base_url=url, transport=transport, timeout=20),
-        clock=_now,
-        settings=settings,
-        start_worker=False,
-    )
+    return device(server_url, data_dir, transport, timeout=20)
 
 
 def _noisy_jpeg(path: Path, *, size: tuple[int, int] = (1800, 1200), seed: int = 1) -> Path:

@@ -10,10 +10,8 @@ import subprocess
 import sys
 import uuid
 import zipfile
-from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
@@ -21,44 +19,22 @@ from sqlalchemy import func, select
 from app.domain import Status
 from app.services.facade import Ordo
 from app.settings import ClientSettings
-from app.store import LocalStore
 from app.store.models import BlobUpload, ChecklistItem, Conflict, Note, Order, OutboxEntry, Photo, User
 from app.store.outbox import queued, sync_state
 from app.sync.errors import DeviceRevoked, DeviceWiped
 from server_stub import testing
 
+from .devices import Switch, device
+
 pytestmark = pytest.mark.slow
 
 
-class CutTransport(httpx.BaseTransport):
-    """Real HTTP that the test can cut (the technician in a basement)."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.cut = False
-        self.statuses: list[tuple[str, int]] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self.cut:
-            raise httpx.ConnectError("network cut by the test", request=request)
-        response = self.inner.handle_request(request)
-        self.statuses.append((request.url.path, response.status_code))
-        return response
-
-    def close(self) -> None:
-        self.inner.close()
+CutTransport = Switch
 
 
 def _client(server_url: str, tmp_path: Path, transport: CutTransport) -> tuple[Ordo, ClientSettings]:
     settings = ClientSettings(data_dir=tmp_path / "client", server_url=server_url)
-    ordo = Ordo(
-        store=LocalStore.open(settings.db_path),
-        client_factory=lambda url: httpx.Client(base_url=url, transport=transport, timeout=10),
-        clock=lambda: datetime.now(UTC),
-        settings=settings,
-        start_worker=False,
-    )
-    return ordo, settings
+    return device(server_url, settings.data_dir, transport), settings
 
 
 def _admin(server: testing.ServerProcess, *argv: str) -> str:

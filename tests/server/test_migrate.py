@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -12,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect, select, text
 
 from server_stub.clock import FakeClock
-from server_stub.db import Database, make_engine
+from server_stub.db import Database
 from server_stub.history import order_history
 from server_stub.migrate import alembic_config, migrate
 from server_stub.models import Base, Conflict, LedgerEntry, WorkOrder
@@ -37,14 +36,7 @@ def test_migrate_twice_is_harmless_and_counters_exist(database_url: str, db: Dat
 
 
 def _to(database_url: str, revision: str, *, down: bool = False) -> None:
-    engine = make_engine(database_url)
-    try:
-        with engine.begin() as conn:
-            cfg = alembic_config(database_url)
-            cfg.attributes["connection"] = conn
-            (command.downgrade if down else command.upgrade)(cfg, revision)
-    finally:
-        engine.dispose()
+    migrate(database_url, revision=revision, down=down)
 
 
 def test_upgrading_from_0005_keeps_the_data_and_numbers_the_ledger(

@@ -10,14 +10,13 @@ import json
 from typing import Any
 
 import pytest
-from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
 from app.domain.protocol import OrderCreateArgs
 from server_stub.apikeys import create_api_key
-from server_stub.db import Database, make_engine
-from server_stub.migrate import alembic_config, migrate
+from server_stub.db import Database
+from server_stub.migrate import migrate
 from server_stub.sync.apply.orders import _digest
 from server_stub.testing import read_order
 
@@ -221,14 +220,7 @@ def test_the_document_states_the_limits(client: TestClient) -> None:
 
 
 def _to(database_url: str, revision: str, *, down: bool = False) -> None:
-    engine = make_engine(database_url)
-    try:
-        with engine.begin() as conn:
-            cfg = alembic_config(database_url)
-            cfg.attributes["connection"] = conn
-            (command.downgrade if down else command.upgrade)(cfg, revision)
-    finally:
-        engine.dispose()
+    migrate(database_url, revision=revision, down=down)
 
 
 def test_upgrading_from_0006_gives_every_order_an_empty_list(
