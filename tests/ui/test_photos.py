@@ -73,6 +73,7 @@ def test_attach_a_photo_sync_it_and_get_a_signature(
     ui.wait_id(f"order-card-{number}", timeout_ms=30_000)
     ui.click(f"order-card-{number}", within="order-list")
     ui.wait_path(f"/orders/{number}")
+    ui.settle()  # a loaded machine draws the route's animation slowly: scrolls during it are lost
 
     # --- capture: the file chooser, several files at once, one of them not a photo ------------
     ui.fill("photo-caption", CAPTION)
