@@ -74,7 +74,10 @@ def start_client(tmp_path: Path) -> Iterator[Callable[[str], ClientProcess]]:
         assert ours not in client.log_tail(chars=200_000), client.log_tail()
 
 
-@pytest.fixture(scope="session")
+# A browser per test file, not per run: Chromium drawing Flutter in software slowed down
+# over a long run (a page that took minutes to answer, late in the suite), and a fresh
+# one costs about a second.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         # Selected browser tests that cannot run are a failure, never a skip.
