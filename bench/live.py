@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
+from _common import database
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -51,23 +51,10 @@ from app.store import LocalStore
 from app.store.models import Note
 from server_stub.testing import ServerProcess, free_port, running_server
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 API = "/api/v1"
 TECHS = [f"tech{n}" for n in range(1, 6)]
 PASSWORDS = {**{t: "demo-tech" for t in TECHS}, "dispatcher": "demo-dispatcher"}
 AT = "2026-11-25T10:00:00Z"
-
-
-@contextmanager
-def _fresh_database() -> Iterator[str]:
-    name = f"ordo_bench_live_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager
@@ -241,7 +228,7 @@ def _ms(values: list[float]) -> dict[str, float]:
 
 
 def run(*, pushes: int, devices: int, processes: int, gap: float) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp, _fresh_database() as database_url:
+    with tempfile.TemporaryDirectory() as tmp, database("postgres") as database_url:
         root = Path(tmp)
         with _cluster(root, database_url, processes=processes) as servers:
             a, c = servers[0], servers[-1]

@@ -20,66 +20,24 @@ import resource
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-import psycopg
+from _common import backends_of, database, device, now, timed, wire_time
 
 from app.domain.protocol import MutationType
 from app.services.facade import Ordo
-from app.settings import ClientSettings
-from app.store import LocalStore
 from app.store.outbox import enqueue
 from server_stub.testing import running_server
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 KINDS = ["check", "number", "text", "pass_fail", "check"]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _wire(at: datetime) -> str:
-    return at.isoformat().replace("+00:00", "Z")
-
-
-@contextmanager
-def _database(backend: str) -> Iterator[str | None]:
-    """None for the server's default SQLite file; else a fresh PostgreSQL database."""
-    if backend == "sqlite":
-        yield None
-        return
-    name = f"ordo_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _device(folder: Path, server_url: str) -> Ordo:
-    settings = ClientSettings(data_dir=folder, server_url=server_url)
-    store = LocalStore.open(settings.db_path)
-    ordo = Ordo(
-        store=store,
-        client_factory=lambda url: httpx.Client(base_url=url, timeout=120.0),
-        clock=_now,
-        settings=settings,
-        start_worker=False,
-    )
-    ordo.sign_in(server_url=server_url, username="dispatcher", password="demo-dispatcher")
-    return ordo
+# The demo organisation's dispatcher (running_server seeds it).
+DEMO_DISPATCHER = {"username": "dispatcher", "password": "demo-dispatcher"}
 
 
 def _order_args(rng: random.Random, *, order_id: str, n: int) -> dict[str, Any]:
-    due = _now() + timedelta(days=rng.randint(-3, 10))
+    due = now() + timedelta(days=rng.randint(-3, 10))
     return {
         "id": order_id,
         "title": f"Bench order {n}: inspect chiller plant and pumps",
@@ -89,7 +47,7 @@ def _order_args(rng: random.Random, *, order_id: str, n: int) -> dict[str, Any]:
         "customer": {"name": f"Customer {n % 97}", "contact": "+44 20 7946 0000"},
         "site": {"name": f"Site {n % 31}", "address": f"{n} Bench Road", "lat": 51.5, "lon": -0.12},
         "asset": f"CH-{n:05d}",
-        "due_at": _wire(due),
+        "due_at": wire_time(due),
         "requires_signature": False,
         "source": "manual",
         "checklist": [
@@ -108,7 +66,7 @@ def _order_args(rng: random.Random, *, order_id: str, n: int) -> dict[str, Any]:
 def _queue_orders(ordo: Ordo, *, count: int) -> None:
     """Queue the orders as a device would have, straight into its outbox (one transaction)."""
     rng = random.Random(7)
-    at = _now()
+    at = now()
     with ordo._store.transaction() as s:
         for n in range(count):
             oid = str(uuid.uuid4())
@@ -125,29 +83,27 @@ def _queue_orders(ordo: Ordo, *, count: int) -> None:
                     s,
                     type=MutationType.NOTE_ADD.value,
                     entity_id=oid,
-                    args={"id": str(uuid.uuid4()), "text": f"Bench note {k} of order {n}", "at": _wire(at)},
+                    args={
+                        "id": str(uuid.uuid4()),
+                        "text": f"Bench note {k} of order {n}",
+                        "at": wire_time(at),
+                    },
                     base_seq=None,
                     created_at=at,
                 )
 
 
-def _timed(fn: Any) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
-
-
 def run(*, backend: str, orders: int, changes: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp, _database(backend) as database_url:
+    with tempfile.TemporaryDirectory() as tmp, database(backend) as database_url:
         root = Path(tmp)
         with running_server(data_dir=root / "server", database_url=database_url) as server:
-            a = _device(root / "a", server.url)
+            a = device(root / "a", server.url, **DEMO_DISPATCHER)
             a.sync_blocking()
             _queue_orders(a, count=orders)
-            push_s, push = _timed(a.sync_blocking)
+            push_s, push = timed(a.sync_blocking)
 
-            b = _device(root / "b", server.url)
-            pull_s, pull = _timed(b.sync_blocking)
+            b = device(root / "b", server.url, **DEMO_DISPATCHER)
+            pull_s, pull = timed(b.sync_blocking)
 
             groups = a.list_orders()
             order_id = [*groups.overdue, *groups.today, *groups.upcoming][0].id
@@ -193,8 +149,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=100)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     args = parser.parse_args()
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    for backend in backends:
+    for backend in backends_of(args.backend):
         print(json.dumps(run(backend=backend, orders=args.orders, changes=args.changes)), flush=True)
 
 
