@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import database
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
@@ -261,6 +262,19 @@ def _proc_status(pid: int | None, key: str) -> int | None:
     return None
 
 
+def _process_tree(pid: int | None) -> list[int]:
+    """The server process and its children (the workers of `--workers N`)."""
+    if pid is None:
+        return []
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid, *(int(c) for c in children.read_text().split())] if children.exists() else [pid]
+
+
+def _cpu_total(pids: list[int]) -> float | None:
+    seconds = [s for s in (_cpu_seconds(pid) for pid in pids) if s is not None]
+    return round(sum(seconds), 1) if seconds else None
+
+
 def _cpu_seconds(pid: int | None) -> float | None:
     """User + system CPU time of a process, from /proc/<pid>/stat."""
     if pid is None:
@@ -326,24 +340,35 @@ async def drive(
     return devices, elapsed
 
 
-def run(*, devices: int, seconds: float, orders_each: int, batch_size: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="ordo-load-") as tmp:
+def run(
+    *,
+    devices: int,
+    seconds: float,
+    orders_each: int,
+    batch_size: int,
+    backend: str = "sqlite",
+    workers: int = 1,
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="ordo-load-") as tmp, database(backend) as pg_url:
         data_dir = Path(tmp) / "server"
         data_dir.mkdir()
-        database_url = database_url_for(data_dir)
+        database_url = pg_url or database_url_for(data_dir)
         migrate(database_url)
         techs = seed(
             database_url=database_url, technicians=devices, orders_each=orders_each, now=datetime.now(UTC)
         )
         stats = Stats()
-        with running_server(data_dir=data_dir, seed_demo=False) as server:
-            pid = server.pid
-            cpu_before = _cpu_seconds(pid)
+        with running_server(
+            data_dir=data_dir, database_url=database_url, seed_demo=False, workers=workers
+        ) as server:
+            pids = _process_tree(server.pid)
+            cpu_before = _cpu_total(pids)
             simulated, elapsed = asyncio.run(
                 drive(server_url=server.url, techs=techs, seconds=seconds, batch_size=batch_size, stats=stats)
             )
-            cpu_after = _cpu_seconds(pid)
-            peak_kib = _proc_status(pid, "VmHWM")
+            cpu_after = _cpu_total(pids)
+            peaks = [k for k in (_proc_status(pid, "VmHWM") for pid in pids) if k]
+            peak_kib = sum(peaks) if peaks else None
             ledger = check_ledger(database_url=database_url, devices=simulated)
             wal = data_dir / "ordo.db-wal"
             wal_mib = round(wal.stat().st_size / 2**20, 1) if wal.exists() else 0.0
@@ -355,7 +380,8 @@ def run(*, devices: int, seconds: float, orders_each: int, batch_size: int) -> d
     }
     five_xx = sum(n for c in stats.statuses.values() for code, n in c.items() if code >= 500)
     return {
-        "backend": "sqlite",
+        "backend": backend,
+        "workers": workers,
         "devices": devices,
         "seconds": seconds,
         "elapsed_s": round(elapsed, 1),
@@ -400,11 +426,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long devices keep syncing")
     parser.add_argument("--orders", type=int, default=3, help="orders assigned to each technician")
     parser.add_argument("--batch", type=int, default=4, help="mutations per push")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (above 1: PostgreSQL)")
     args = parser.parse_args()
     if args.devices < 1 or args.seconds <= 0 or args.orders < 1 or args.batch < 1:
         parser.error("--devices, --orders and --batch must be at least 1, --seconds above 0")
     print(f"load: {args.devices} devices for {args.seconds:g} s ...", file=sys.stderr, flush=True)
-    result = run(devices=args.devices, seconds=args.seconds, orders_each=args.orders, batch_size=args.batch)
+    result = run(
+        devices=args.devices,
+        seconds=args.seconds,
+        orders_each=args.orders,
+        batch_size=args.batch,
+        backend=args.backend,
+        workers=args.workers,
+    )
     print(json.dumps(result), flush=True)
 
 

@@ -103,6 +103,16 @@ def announce_commits(
                 session.info.pop(key, None)  # never committed
 
 
+def concerns_no_technician(session: Session, seqs: Iterable[int]) -> None:
+    """Seqs written by a bulk insert rather than a flush (the push's ledger rows): their
+    rows no technician pulls, which a flush would have told _flushed."""
+    if len(session.info.get(SEQ_TAKEN, ())) > MAX_SEQS_FOLLOWED:
+        return
+    audience: dict[int, set[str] | None] = session.info.setdefault(_AUDIENCE, {})
+    for seq in seqs:
+        audience.setdefault(seq, set())
+
+
 def _organisations(session: Session) -> list[str]:
     """The organisations of the rows this session holds (orders, users, parts, ... carry
     org_id; an order's children come with their order, which its applier loaded)."""

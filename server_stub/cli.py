@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from server_stub.settings import Settings
+from server_stub.settings import WORKER_LOG_LEVEL, Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -97,10 +98,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from server_stub.main import create_app
     from server_stub.migrate import migrate
+    from server_stub.security import signing_key
 
     settings = _settings(args)
+    workers = args.workers
+    if workers < 1:
+        print("--workers must be at least 1.", file=sys.stderr)
+        return 2
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        # SQLite has one writer, queued per process (db.WriteGate); several processes would
+        # fight over its file lock instead. Many processes share a PostgreSQL database.
+        print(
+            "--workers above 1 needs PostgreSQL (--database-url postgresql+psycopg://...).", file=sys.stderr
+        )
+        return 2
     migrate(settings.database_url)
-    app = create_app(settings)
     print(f"Ordo server on http://{args.host}:{args.port} (database: {_where(settings)})", flush=True)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal
     # to whatever handler was there before; with ours there, the process ends
@@ -112,7 +124,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     from server_stub.api.logging import log_requests_to
 
     log_requests_to(level=args.log_level)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    if workers == 1:
+        app = create_app(settings)
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    else:
+        signing_key(settings)  # read or made once here, before the workers would race to make it
+        # Each worker is a fresh interpreter that builds its settings from the environment
+        # (server_stub.main.app_for_worker): what the options said goes there.
+        os.environ["ORDO_SERVER_DATA_DIR"] = str(settings.data_dir.resolve())
+        for name in ("ORDO_SERVER_DATABASE_URL", "DATABASE_URL"):
+            os.environ[name] = settings.database_url
+        os.environ[WORKER_LOG_LEVEL] = args.log_level
+        uvicorn.run(
+            "server_stub.main:app_for_worker",
+            factory=True,
+            workers=workers,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+        )
     print("Ordo server stopped.", flush=True)
     return 0
 
@@ -130,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     run.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
     run.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (default 1; above 1 needs PostgreSQL)",
+    )
     run.set_defaults(func=cmd_run)
 
     migrate = sub.add_parser("migrate", help="bring the database schema up to date")

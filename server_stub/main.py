@@ -20,7 +20,7 @@ from server_stub.clock import Clock, SystemClock
 from server_stub.db import open_database
 from server_stub.live import Live
 from server_stub.security import signing_key
-from server_stub.settings import Settings, get_settings
+from server_stub.settings import WORKER_LOG_LEVEL, Settings, get_settings
 from server_stub.sync.tombstones import TombstonePruner
 
 API_PREFIX = "/api/v1"
@@ -97,3 +97,14 @@ def _document_push_body(app: FastAPI) -> None:
 def app_from_env() -> FastAPI:
     """For `uvicorn server_stub.main:app_from_env --factory`."""
     return create_app(get_settings())
+
+
+def app_for_worker() -> FastAPI:
+    """The app of one `ordo-server run --workers N` process: settings from the environment
+    the command set up (already migrated, its signing key made)."""
+    import os
+
+    from server_stub.api.logging import log_requests_to
+
+    log_requests_to(level=os.environ.get(WORKER_LOG_LEVEL, "info"))
+    return app_from_env()

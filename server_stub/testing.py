@@ -53,6 +53,7 @@ class ServerProcess:
     database_url: str
     host: str = "127.0.0.1"
     startup_timeout: float = 30.0
+    workers: int = 1  # server processes (`ordo-server run --workers`; above 1 on PostgreSQL)
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -86,6 +87,8 @@ class ServerProcess:
             self.database_url,
             "--log-level",
             "warning",
+            "--workers",
+            str(self.workers),
         ]
         with self.log_path.open("ab") as log:
             self._proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
@@ -129,7 +132,12 @@ class ServerProcess:
 
 @contextlib.contextmanager
 def running_server(
-    *, data_dir: Path, seed_demo: bool = True, database_url: str | None = None, port: int | None = None
+    *,
+    data_dir: Path,
+    seed_demo: bool = True,
+    database_url: str | None = None,
+    port: int | None = None,
+    workers: int = 1,
 ) -> Iterator[ServerProcess]:
     """A migrated (and by default demo-seeded) server process, stopped on exit."""
     url = database_url or database_url_for(data_dir)
@@ -137,7 +145,7 @@ def running_server(
     migrate(url)
     if seed_demo:
         _seed(database_url=url)
-    server = ServerProcess(data_dir=data_dir, port=port or free_port(), database_url=url)
+    server = ServerProcess(data_dir=data_dir, port=port or free_port(), database_url=url, workers=workers)
     server.start()
     try:
         yield server

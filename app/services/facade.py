@@ -275,8 +275,10 @@ class Ordo(WorkApi, MediaApi, DeskApi):
 
     def _write(self, order_id: OrderId, change: Callable[[Session, datetime], object]) -> OrderDetail:
         """One local transaction makes the change and queues its mutation; then sync and redraw."""
-        self._who()
         with self._store.transaction() as s:
+            state = sync_state(s)  # signed in? asked in the write's own transaction: one less read
+            if not state.user or not state.access_token or not state.server_url:
+                raise InvalidInput("Sign in first.")
             change(s, self._clock())
         return self._after_write(order_id)
 

@@ -10,11 +10,17 @@ from sqlalchemy.orm import Session
 
 from app.store.models import BlobUpload, OutboxEntry, Rejection, SyncState
 
+# session.info key: the sync-state row, held so the session keeps it. A write reads it
+# several times (who the user is, the next mid); the identity map alone lets a row go
+# when nothing holds it, and each read became a query (a third of a local write's time).
+_SYNC_STATE = "ordo_sync_state"
+
 
 def sync_state(session: Session) -> SyncState:
     state = session.get(SyncState, 1)
     if state is None:  # LocalStore.open always makes it; a missing row is a broken database
         raise RuntimeError("the local database has no sync-state row")
+    session.info[_SYNC_STATE] = state
     return state
 
 

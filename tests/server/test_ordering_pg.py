@@ -104,19 +104,20 @@ def held_commits(db: Database, reader: Reader) -> Iterator[tuple[threading.local
 
 @contextmanager
 def seqs_from_a_sequence(db: Database) -> Iterator[None]:
-    """The broken allocator: every seq from nextval() of a PostgreSQL sequence, which
-    takes no lock, instead of the counter row UPDATE that db.next_seq runs."""
+    """The broken allocator: every seq (and every block of seqs a push takes, db.seq_block)
+    from nextval() of a PostgreSQL sequence, which takes no lock, instead of the counter
+    row UPDATEs that db.next_seq and db.seq_block run."""
     with db.engine.begin() as conn:
         start = conn.execute(text("SELECT value FROM counters WHERE name = :n"), {"n": SEQ_COUNTER}).scalar()
-        conn.execute(text(f"CREATE SEQUENCE ordo_unlocked_seq START {int(start or 0) + 1}"))
+        # Each nextval() is the start of a range of its own, wider than any block in this run.
+        conn.execute(text(f"CREATE SEQUENCE ordo_unlocked_seq START {int(start or 0) + 1} INCREMENT 1000"))
 
     def swap(_conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool) -> Any:
-        if (
-            statement.startswith("UPDATE counters SET value = value + 1")
-            and params.get("name") == SEQ_COUNTER
-        ):
+        if not statement.startswith("UPDATE counters SET value =") or params.get("name") != SEQ_COUNTER:
+            return statement, params
+        if "RETURNING" in statement:  # a seq, or the start of a block
             return "SELECT nextval('ordo_unlocked_seq') AS value", {}
-        return statement, params
+        return "SELECT 1", {}  # the block's closing write would lock the row: left out
 
     event.listen(db.engine, "before_cursor_execute", swap, retval=True)
     try:

@@ -51,6 +51,10 @@ class Context:
     # What the mutation wrote, for the order's history: name -> [before, after] (wire values).
     # Kept in the ledger row beside the result, never sent in a push response.
     changes: dict[str, list[Any]] = field(default_factory=dict)
+    # Applied without a savepoint (server_stub.sync.push): a row whose id is taken is left
+    # for the primary key to refuse, since any failure re-applies the batch carefully; so
+    # the look for an existing row (a SELECT and a flush before it) is skipped.
+    bold: bool = False
 
     def changed(self, name: str, before: Any, after: Any) -> None:
         """Note that `name` went from `before` to `after`; written twice in one mutation,
@@ -94,9 +98,37 @@ def parse_status(text: Any, *, name: str) -> Status:
         raise Rejected(Code.INVALID_ARGS, f"{name}: unknown status {text!r}") from None
 
 
+# session.info key: the orders this transaction holds the row lock of, by id (push keeps it
+# per batch and empties it whenever a savepoint rolls back, which releases locks). Holding
+# them here also keeps them in the session, whose identity map alone would let them go.
+LOCKED_ORDERS = "ordo_locked_orders"
+
+
+# session.info key: people read during the batch, by id, held so that the session keeps them.
+PEOPLE = "ordo_people"
+
+
+def person(ctx: Context, user_id: str) -> User | None:
+    """A user row (an assignee, a creator), read once per push batch rather than per mutation."""
+    people: dict[str, User | None] | None = ctx.session.info.get(PEOPLE)
+    if people is None:
+        return ctx.session.get(User, user_id)
+    if user_id not in people:
+        people[user_id] = ctx.session.get(User, user_id)
+    return people[user_id]
+
+
 def load_order(ctx: Context, entity_id: uuid.UUID) -> tuple[WorkOrder, rules.Relation]:
-    # Row lock (PostgreSQL): two devices changing one order must not both read the old row.
-    order = ctx.session.get(WorkOrder, str(entity_id), with_for_update=True)
+    order_id = str(entity_id)
+    locked: dict[str, WorkOrder] | None = ctx.session.info.get(LOCKED_ORDERS)
+    order = None if locked is None else locked.get(order_id)
+    if order is None:
+        # Row lock (PostgreSQL): two devices changing one order must not both read the old row.
+        # Locked earlier in this transaction, nobody else can have changed it since: a batch's
+        # mutations on one order skip a SELECT ... FOR UPDATE each.
+        order = ctx.session.get(WorkOrder, order_id, with_for_update=True)
+        if order is not None and locked is not None:
+            locked[order_id] = order
     if order is None or order.org_id != ctx.user.org_id:
         # Orders of other organisations are indistinguishable from unknown ones.
         raise Rejected(Code.NOT_FOUND, f"no work order {entity_id}")

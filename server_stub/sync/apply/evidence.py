@@ -52,7 +52,7 @@ def _append(
 ) -> tuple[MutationResult | None, int]:
     """Insert the child unless its id exists. Returns (answer for a repeat, seq):
     the answer is None when the row was inserted now (at `seq`)."""
-    existing: Any = ctx.session.get(model, row_id)
+    existing: Any = None if ctx.bold else ctx.session.get(model, row_id)
     if existing is not None:
         same = existing.order_id == order.id and all(getattr(existing, k) == v for k, v in content.items())
         if not same:

@@ -16,9 +16,9 @@ from app.domain import LIFECYCLE_FIELDS, Kind, Priority, Status, limits, rules
 from app.domain.codes import Code
 from app.domain.protocol import CustomerArgs, RequiredSkills, SiteArgs
 from server_stub import policy
-from server_stub.models import User, WorkOrder
+from server_stub.models import WorkOrder
 from server_stub.sync.apply import checklist_def, scope
-from server_stub.sync.apply.common import Context, Rejected, parse_time
+from server_stub.sync.apply.common import Context, Rejected, parse_time, person
 from server_stub.timeutil import to_db, to_wire
 
 # Orders in these states keep their assignee (the rulebook's set).
@@ -170,9 +170,7 @@ def check_assignable(ctx: Context, *, order: WorkOrder, assignee_id: str | None)
     judged = rules.judge_assign(status=Status(order.status), assignee_id=assignee_id)
     if not judged.allowed:
         raise Rejected.of(judged)
-    if assignee_id is not None and not policy.may_be_assignee(
-        ctx.session.get(User, assignee_id), org_id=order.org_id
-    ):
+    if assignee_id is not None and not policy.may_be_assignee(person(ctx, assignee_id), org_id=order.org_id):
         raise Rejected(Code.UNKNOWN_ASSIGNEE, f"no active technician {assignee_id} in this organisation")
 
 

@@ -24,8 +24,16 @@ from app.domain.codes import Code
 from app.domain.protocol import Mutation, MutationResult, MutationType, OrderCreateArgs, ResultStatus
 from server_stub import policy
 from server_stub.db import next_order_number, next_seq
-from server_stub.models import ChecklistItem, LedgerEntry, User, WorkOrder
-from server_stub.sync.apply.common import Context, Rejected, parse_args, parse_time, settled
+from server_stub.models import ChecklistItem, LedgerEntry, WorkOrder
+from server_stub.sync.apply.common import (
+    LOCKED_ORDERS,
+    Context,
+    Rejected,
+    parse_args,
+    parse_time,
+    person,
+    settled,
+)
 from server_stub.timeutil import to_db
 
 
@@ -61,9 +69,7 @@ def _check(ctx: Context, m: Mutation, args: OrderCreateArgs) -> tuple[str | None
     if args.status is not None and args.status != status.value:
         raise Rejected(Code.INVALID_ARGS, f"status: {args.status} does not fit assignee_id")
     settled(policy.may_create_order(user=ctx.user, assigned=assignee is not None))
-    if assignee is not None and not policy.may_be_assignee(
-        ctx.session.get(User, assignee), org_id=ctx.user.org_id
-    ):
+    if assignee is not None and not policy.may_be_assignee(person(ctx, assignee), org_id=ctx.user.org_id):
         raise Rejected(Code.UNKNOWN_ASSIGNEE, f"no active technician {assignee} in this organisation")
     ids = [str(i.id) for i in args.checklist]
     if len(set(ids)) != len(ids) or len({i.position for i in args.checklist}) != len(ids):
@@ -71,7 +77,11 @@ def _check(ctx: Context, m: Mutation, args: OrderCreateArgs) -> tuple[str | None
     for item in args.checklist:
         if item.min is not None and item.max is not None and item.min > item.max:
             raise Rejected(Code.INVALID_ARGS, f"checklist: min above max in {item.label!r}")
-    if ids and ctx.session.execute(select(ChecklistItem.id).where(ChecklistItem.id.in_(ids))).first():
+    if (
+        ids
+        and not ctx.bold
+        and ctx.session.execute(select(ChecklistItem.id).where(ChecklistItem.id.in_(ids))).first()
+    ):
         raise Rejected(Code.ID_CONFLICT, "checklist: an item id already exists")
     return assignee, status
 
@@ -80,7 +90,7 @@ def order_create(ctx: Context, m: Mutation) -> MutationResult:
     args = parse_args(OrderCreateArgs, m.args)
     order_id = str(m.entity_id)
     digest = _digest(args)
-    existing = ctx.session.get(WorkOrder, order_id, with_for_update=True)
+    existing = None if ctx.bold else ctx.session.get(WorkOrder, order_id, with_for_update=True)
     if existing is not None:
         return _repeat(ctx, order=existing, digest=digest)
     assignee, status = _check(ctx, m, args)
@@ -91,37 +101,38 @@ def order_create(ctx: Context, m: Mutation) -> MutationResult:
     number = format_number(next_order_number(ctx.session, org_id=ctx.user.org_id))
     seq = next_seq(ctx.session)
     lifecycle = {LIFECYCLE_FIELDS[Status.ASSIGNED]: now} if status is Status.ASSIGNED else {}
-    ctx.session.add(
-        WorkOrder(
-            id=order_id,
-            org_id=ctx.user.org_id,
-            number=number,
-            title=args.title,
-            description=args.description,
-            kind=args.kind,
-            priority=args.priority,
-            status=status.value,
-            status_reason=None,
-            assignee_id=assignee,
-            customer=args.customer.model_dump(mode="json"),
-            site=args.site.model_dump(mode="json"),
-            asset=args.asset,
-            due_at=due,
-            requires_signature=args.requires_signature,
-            required_skills=list(args.required_skills),
-            source=args.source,
-            external_id=args.external_id,
-            created_at=now,
-            updated_at=now,
-            seq=seq,
-            field_seqs={},
-            past_assignees=[assignee] if assignee else [],
-            created_by=ctx.user.id,
-            create_digest=digest,
-            **lifecycle,
-        )
+    order = WorkOrder(
+        id=order_id,
+        org_id=ctx.user.org_id,
+        number=number,
+        title=args.title,
+        description=args.description,
+        kind=args.kind,
+        priority=args.priority,
+        status=status.value,
+        status_reason=None,
+        assignee_id=assignee,
+        customer=args.customer.model_dump(mode="json"),
+        site=args.site.model_dump(mode="json"),
+        asset=args.asset,
+        due_at=due,
+        requires_signature=args.requires_signature,
+        required_skills=list(args.required_skills),
+        source=args.source,
+        external_id=args.external_id,
+        created_at=now,
+        updated_at=now,
+        seq=seq,
+        field_seqs={},
+        past_assignees=[assignee] if assignee else [],
+        created_by=ctx.user.id,
+        create_digest=digest,
+        **lifecycle,
     )
-    ctx.session.flush()  # the items reference the order
+    ctx.session.add(order)
+    ctx.session.flush()  # the items reference the order (no relationship tells the flush so)
+    if (locked := ctx.session.info.get(LOCKED_ORDERS)) is not None:
+        locked[order_id] = order  # inserted by this transaction: no one else can change it
     for item in sorted(args.checklist, key=lambda i: i.position):
         ctx.session.add(
             ChecklistItem(

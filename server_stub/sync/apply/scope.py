@@ -13,10 +13,9 @@ from server_stub.db import next_seq
 from server_stub.models import (
     ORDER_CHILDREN,
     ScopeExit,
-    User,
     WorkOrder,
 )
-from server_stub.sync.apply.common import Context
+from server_stub.sync.apply.common import Context, person
 from server_stub.timeutil import to_db
 
 
@@ -24,7 +23,7 @@ def seeing(ctx: Context, order: WorkOrder) -> frozenset[str]:
     """The technicians whose scope holds `order` (dispatchers see every order anyway)."""
     if order.assignee_id is not None:
         return frozenset({order.assignee_id})
-    creator = ctx.session.get(User, order.created_by) if order.created_by else None
+    creator = person(ctx, order.created_by) if order.created_by else None
     if creator is not None and creator.role == Role.TECHNICIAN.value:
         return frozenset({creator.id})
     return frozenset()
