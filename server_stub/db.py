@@ -19,6 +19,8 @@ SEQ_COUNTER = "seq"
 SEQ_TAKEN = "ordo_seq_taken"
 # session.info key: the open block of seqs (seq_block): the highest handed out so far.
 _SEQ_BLOCK = "ordo_seq_block"
+# session.info key: order numbers handed out from memory (seq_block's numbers_too).
+_NUMBER_BLOCK = "ordo_number_block"
 # The PostgreSQL channel of live pokes and stream bookkeeping (server_stub.live).
 LIVE_CHANNEL = "ordo_live"
 
@@ -239,7 +241,7 @@ def next_seq(session: Session) -> int:
 
 
 @contextmanager
-def seq_block(session: Session) -> Iterator[None]:
+def seq_block(session: Session, *, numbers_too: bool = False) -> Iterator[None]:
     """Hand out seqs from memory until the block ends, then write the counter once.
 
     A push of hundreds of mutations takes a seq for every row it writes; one UPDATE
@@ -248,6 +250,11 @@ def seq_block(session: Session) -> Iterator[None]:
     transaction ends, so seq order still equals commit order. Seqs taken in a savepoint
     that rolls back are not handed out again: they leave a gap, which cursors allow.
     Must be entered in the outermost transaction, before any savepoint.
+
+    With `numbers_too`, order numbers come from memory as well once an organisation's
+    first is taken (its counter row then stays locked too). Only for a transaction without
+    savepoints: a rolled-back savepoint would release that lock and undo the first number,
+    which another writer could then take again.
     """
     if session.info.get(_SEQ_BLOCK) is not None:
         yield  # nested: the outer block writes the counter
@@ -259,15 +266,25 @@ def seq_block(session: Session) -> Iterator[None]:
         raise RuntimeError(f"counter {SEQ_COUNTER!r} is missing; was the database migrated and seeded?")
     block = [int(start)]
     session.info[_SEQ_BLOCK] = block
+    numbers: dict[str, list[int]] = {}  # organisation -> [first taken, last taken]
+    if numbers_too:
+        session.info[_NUMBER_BLOCK] = numbers
     try:
         yield
     finally:
         session.info.pop(_SEQ_BLOCK, None)
+        session.info.pop(_NUMBER_BLOCK, None)
     if block[0] > start:
-        session.execute(
-            text("UPDATE counters SET value = :value WHERE name = :name"),
-            {"value": block[0], "name": SEQ_COUNTER},
-        )
+        _set_counter(session, SEQ_COUNTER, block[0])
+    for org_id, (first, last) in numbers.items():
+        if last > first:
+            _set_counter(session, order_number_counter(org_id), last)
+
+
+def _set_counter(session: Session, name: str, value: int) -> None:
+    session.execute(
+        text("UPDATE counters SET value = :value WHERE name = :name"), {"value": value, "name": name}
+    )
 
 
 def current_seq(session: Session) -> int:
@@ -280,6 +297,14 @@ def current_seq(session: Session) -> int:
 
 
 def next_order_number(session: Session, *, org_id: str) -> int:
+    numbers: dict[str, list[int]] | None = session.info.get(_NUMBER_BLOCK)
+    if numbers is not None and org_id in numbers:
+        numbers[org_id][1] += 1
+        return numbers[org_id][1]
+    if numbers is not None:
+        taken = _bump(session, order_number_counter(org_id))  # locks the row until commit
+        numbers[org_id] = [taken, taken]
+        return taken
     if session.info.get(_SEQ_BLOCK) is None and not session.info.get(SEQ_TAKEN):
         # Lock order: the seq counter before an organisation's number counter, as a push
         # (seq_block) takes them, so an intake beside a push cannot deadlock on PostgreSQL.

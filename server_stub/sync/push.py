@@ -99,7 +99,7 @@ def _push_once(
         session.info[PEOPLE] = {user.id: user}
         ledger: list[dict[str, Any]] = []
         fresh: dict[int, MutationResult] = {}  # this batch's results: its ledger rows come at the end
-        with seq_block(session):
+        with seq_block(session, numbers_too=not careful):
             for m in mutations:
                 if m.mid <= last_mid:
                     stored = fresh.get(m.mid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,10 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 
 from app.domain.codes import Code
-from app.domain.protocol import Mutation, MutationType
+from app.domain.protocol import IntakeRequest, Mutation, MutationType
 from server_stub.db import Database
+from server_stub.intake import take_request
 from server_stub.models import Device as DeviceRow
-from server_stub.models import LedgerEntry, Note
+from server_stub.models import LedgerEntry, Note, User, WorkOrder
 from server_stub.sync.apply import registry
 from server_stub.sync.apply.common import Context, Rejected
 from server_stub.sync.push import push
@@ -133,3 +135,49 @@ def test_a_mid_repeated_within_a_batch_gets_its_first_answer(client: TestClient,
     assert [r["mid"] for r in answer["results"]] == [1, 2, 1]
     assert answer["results"][2] == answer["results"][0]
     assert answer["last_mid"] == 2
+
+
+def test_order_numbers_stay_unique_and_unbroken_across_batches_and_intake_at_once(
+    client: TestClient, world: World, db: Database
+) -> None:
+    """Batches take order numbers from memory once an organisation's first is taken
+    (db.seq_block's numbers_too); intake beside them takes the counter row. On PostgreSQL
+    they run truly at once: no number twice, none skipped, no deadlock."""
+    devices = [sign_in(client, "disp") for _ in range(3)]
+    with db.read() as session:
+        disp = session.get(User, world.users["disp"])
+        before = set(session.execute(select(WorkOrder.number)).scalars())
+    assert disp is not None
+
+    def batches(index: int) -> list[str]:
+        dev, statuses = devices[index], []
+        for _ in range(2):
+            creates = []
+            for _ in range(10):
+                order_id = str(uuid.uuid4())
+                args = {"id": order_id, "title": f"Batch {index}", "priority": "normal"}
+                creates.append(dev.mutation("order.create", order_id, args))
+            statuses += [r.status.value for r in _push(db, dev, creates).results]
+        return statuses
+
+    def intake(index: int) -> bool:
+        body = IntakeRequest.model_validate(
+            {
+                "external_id": f"req-{index}",
+                "customer": "Ana",
+                "site": {"name": "Depot"},
+                "description": "Leak",
+            }
+        )
+        return take_request(db, user=disp, body=body, now=NOW).created
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        pushed = [pool.submit(batches, i) for i in range(3)]
+        taken = [pool.submit(intake, i) for i in range(5)]
+        assert all(s == "applied" for f in pushed for s in f.result())
+        assert all(f.result() for f in taken)
+    with db.read() as session:
+        numbers = [n for n in session.execute(select(WorkOrder.number)).scalars() if n not in before]
+    values = sorted(int(n.removeprefix("WO-")) for n in numbers)
+    assert len(values) == 3 * 20 + 5
+    assert values == list(range(values[0], values[0] + len(values)))  # unique, and no gap
