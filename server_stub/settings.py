@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.domain.blobs import DEFAULT_MAX_BLOB
 
+# The request log's level for `ordo-server run --workers N` processes (server_stub.main).
+WORKER_LOG_LEVEL = "ORDO_SERVER_WORKER_LOG_LEVEL"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ORDO_SERVER_", extra="ignore")
@@ -34,7 +37,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     pull_default_limit: int = Field(default=500, ge=1)
-    pull_max_limit: int = Field(default=1000, ge=1)
+    # A first pull of a large scope takes fewer, larger pages (issue 11): a page of 5,000
+    # changes is about 2 MB of JSON, some 300 KB gzipped.
+    pull_max_limit: int = Field(default=5000, ge=1)
     # Out-of-scope tombstones older than this are pruned; a device whose cursor is
     # behind a pruned one re-pulls its scope (`reset`). ISO 8601 ("P30D") or seconds.
     tombstone_retention: timedelta = Field(default=timedelta(days=30), gt=timedelta(0))

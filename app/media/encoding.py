@@ -10,8 +10,13 @@ from app.media.reading import fit
 
 JPEG_QUALITY = 85
 WEBP_QUALITY = 82
-# libwebp method 4 is its default trade-off; 6 is ~2x slower on a 3 MP image for ~2% fewer bytes.
-WEBP_METHOD = 4
+# libwebp's method trades CPU for bytes, and on a 3 MP photo it is most of the pipeline's time.
+# bench/media.py's 2048x1536 photo: method 4 (libwebp's default) ~250 ms, 480 KB; 3 the same;
+# 2 ~120 ms, 503 KB; 1 ~90 ms, 490 KB; 0 ~70 ms, 496 KB; all within 0.15 dB PSNR of each other.
+# From 3 up libwebp adds a rate-distortion pass that costs more than decode and resize together.
+# At 1, smooth pictures and screenshots come out 15-30% larger than at 2-4 (small files anyway);
+# detailed photos, the ones that come near the 500 KB we aim for, come out smaller than at 2.
+WEBP_METHOD = 1
 THUMBNAIL_LONG_SIDE = 320
 THUMBNAIL_QUALITY = 80
 

@@ -27,6 +27,11 @@ from app.media.reading import decode, fit, label_of, open_image, to_rgb
 from app.media.types import ProcessedImage
 
 MAX_LONG_SIDE = 2048
+# The downscale from the (drafted) decode to at most 2048 px. Pillow's BICUBIC is a full
+# antialiasing convolution like LANCZOS, with a 4-tap kernel instead of 6 (both widened by the
+# scale): a 12 MP photo resizes in ~95 ms instead of ~130 ms, and the two differ far less
+# (53 dB PSNR) than the encoders then change the picture (34-41 dB on photos like the bench's).
+DOWNSCALE = Image.Resampling.BICUBIC
 
 # progress() fractions at the end of each stage
 _OPENED, _DECODED, _RESIZED, _ENCODED, _DONE = 0.1, 0.5, 0.6, 0.9, 1.0
@@ -90,11 +95,9 @@ def make_thumbnail(data: bytes) -> bytes:
 
 def _resize_upright(image: Image.Image, *, exif: Image.Exif, size: tuple[int, int]) -> Image.Image:
     # Resize before rotating: rotating the full-size decode would copy it once more.
-    # reducing_gap lets Pillow box-reduce by an integer factor first, then LANCZOS.
-    if size != image.size:
-        resized = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    else:
-        resized = image.copy()
+    # reducing_gap lets Pillow box-reduce by an integer factor first (from 6x down only;
+    # a drafted JPEG usually has less than 2x left to go), then DOWNSCALE.
+    resized = image.resize(size, DOWNSCALE, reducing_gap=3.0) if size != image.size else image.copy()
     if orientation(exif) != 1:
         # exif_transpose reads the orientation from info["exif"]; hand it just that tag
         # (conversion and resizing do not carry the source's EXIF reliably, TIFFs keep it

@@ -18,13 +18,16 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql import text
 
 from app.domain.protocol import Entity
 from server_stub.models.base import ID, Base
 
 
+# The rows an order holds name it with `order`, a relationship nothing reads or sets: it
+# only tells a flush to insert the order before them, so a push batch can create orders and
+# their rows in one flush at the end (server_stub.sync.push) instead of one per order.
 class WorkOrder(Base):
     __tablename__ = "work_orders"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -67,13 +70,18 @@ class WorkOrder(Base):
     # SHA-256 of the order.create args, so the same create under a new mid is recognised.
     create_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
-    __table_args__ = (Index("uq_work_orders_org_number", "org_id", "number", unique=True),)
+    __table_args__ = (
+        Index("uq_work_orders_org_number", "org_id", "number", unique=True),
+        # A dispatcher's pull walks the organisation's orders in seq order (revision 0008).
+        Index("ix_work_orders_org_seq", "org_id", "seq"),
+    )
 
 
 class ChecklistItem(Base):
     __tablename__ = "checklist_items"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    order: Mapped[WorkOrder] = relationship(lazy="raise")  # see WorkOrder: never read
     position: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(20))
@@ -93,6 +101,7 @@ class Note(Base):
     __tablename__ = "notes"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    order: Mapped[WorkOrder] = relationship(lazy="raise")  # see WorkOrder: never read
     author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime)
@@ -108,6 +117,7 @@ class Photo(Base):
     __tablename__ = "photos"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    order: Mapped[WorkOrder] = relationship(lazy="raise")  # see WorkOrder: never read
     author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
@@ -127,6 +137,7 @@ class TimeLog(Base):
     __tablename__ = "time_logs"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    order: Mapped[WorkOrder] = relationship(lazy="raise")  # see WorkOrder: never read
     # Overlap is checked per person across all their orders.
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
@@ -142,6 +153,7 @@ class PartUsage(Base):
     __tablename__ = "part_usages"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    order: Mapped[WorkOrder] = relationship(lazy="raise")  # see WorkOrder: never read
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     sku: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[float] = mapped_column(Float)
@@ -155,6 +167,7 @@ class Signature(Base):
     __tablename__ = "signatures"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    order: Mapped[WorkOrder] = relationship(lazy="raise")  # see WorkOrder: never read
     # Who captured it (not pulled; the signer is signer_name).
     author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     signer_name: Mapped[str] = mapped_column(String(200))
@@ -181,6 +194,7 @@ class Conflict(Base):
     __tablename__ = "conflicts"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    order: Mapped[WorkOrder] = relationship(lazy="raise")  # see WorkOrder: never read
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str] = mapped_column(ID)
     field: Mapped[str] = mapped_column(String(64))

@@ -1,32 +1,56 @@
-"""The pull feed: every row change in the caller's scope, in seq order."""
+"""The pull feed: every row change in the caller's scope, in seq order.
+
+A page costs about its own size, not the scope's (issue 11: a first pull of 10,000
+orders is some 90,000 changes):
+1. which rows: per entity, the rows in scope after the cursor, each walked in seq
+   order, merged and cut at limit + 1 (one statement, built once: `_feed`);
+2. their data: per entity on the page, the pulled columns of those rows by id, as
+   plain rows (serialize.PULLED), made into wire dicts directly.
+The route encodes the page once (`Page.json`); `pull` gives it as a PullResponse.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import cache, lru_cache
+from typing import Any, cast
 
-from sqlalchemy import Select, literal, select, union_all
+from pydantic_core import from_json, to_json
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    Executable,
+    Integer,
+    Select,
+    String,
+    Text,
+    TypeDecorator,
+    bindparam,
+    exists,
+    literal,
+    literal_column,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from app.domain import rules
-from app.domain.protocol import Change, Entity, PullResponse
+from app.domain.protocol import Entity, PullResponse
 from server_stub import policy, serialize
 from server_stub.db import Database
 from server_stub.models import (
     ORDER_CHILDREN,
-    ChecklistItem,
     ChecklistTemplate,
     Conflict,
     Device,
     DeviceStatus,
-    Note,
     Part,
-    PartUsage,
-    Photo,
     ScopeExit,
-    Signature,
-    TimeLog,
     User,
     WorkOrder,
 )
@@ -38,25 +62,20 @@ from server_stub.timeutil import to_wire
 # Internal marker of a tombstone row in the feed; it goes out as a deleted work_order.
 _OUT_OF_SCOPE = "out_of_scope"
 
-# entity -> (model, serializer)
-_ENTITIES: dict[Entity, tuple[Any, Callable[[Any], dict[str, Any]]]] = {
-    Entity.WORK_ORDER: (WorkOrder, serialize.work_order),
-    Entity.CHECKLIST_ITEM: (ChecklistItem, serialize.checklist_item),
-    Entity.NOTE: (Note, serialize.note),
-    Entity.PHOTO: (Photo, serialize.photo),
-    Entity.TIME_LOG: (TimeLog, serialize.time_log),
-    Entity.PART_USAGE: (PartUsage, serialize.part_usage),
-    Entity.SIGNATURE: (Signature, serialize.signature),
-    Entity.PART: (Part, serialize.part),
-    Entity.CONFLICT: (Conflict, serialize.conflict),
-    Entity.USER: (User, serialize.user),
-    Entity.CHECKLIST_TEMPLATE: (ChecklistTemplate, serialize.checklist_template),
-    Entity.DEVICE: (DeviceStatus, serialize.device),
-}
+
+@dataclass(frozen=True, slots=True)
+class _Arm:
+    """One entity's share of a caller's feed: its rows in scope (`scope`, without the
+    seq bound) and the column sent as the change's id."""
+
+    entity: str
+    model: Any
+    scope: ColumnElement[bool]
+    key: Any
 
 
-def _scope_queries(user: User, *, after: int) -> list[Select[Any]]:
-    """One (entity, id, seq) query per entity, each limited to `user`'s scope.
+def _arms(user: User, *, resumed: bool) -> list[_Arm]:
+    """The caller's feed, entity by entity (the scope of sync-protocol.md, "Pull").
 
     Scope lives in policy.visible_orders; children follow their order. An order
     entering a scope has had its children re-stamped (apply.scope); one leaving
@@ -64,75 +83,210 @@ def _scope_queries(user: User, *, after: int) -> list[Select[Any]]:
     """
     visible = policy.visible_orders(user)
     orders = select(WorkOrder.id).where(visible)
-    queries: list[Select[Any]] = [
-        select(
-            literal(Entity.WORK_ORDER.value).label("entity"),
-            WorkOrder.id.label("id"),
-            WorkOrder.seq.label("seq"),
-        ).where(visible, WorkOrder.seq > after),
-        *(
-            select(literal(entity.value), model.id, model.seq).where(
-                model.order_id.in_(orders), model.seq > after
-            )
-            for entity, model in ORDER_CHILDREN
-        ),
-        select(literal(Entity.USER.value), User.id, User.seq).where(
-            User.org_id == user.org_id, User.seq > after
-        ),
-        select(literal(Entity.PART.value), Part.id, Part.seq).where(
-            Part.org_id == user.org_id, Part.seq > after
-        ),
+    in_scope: Callable[[Any], ColumnElement[bool]]
+    if policy.role_of(user) in rules.DISPATCH_ROLES:
+        # The whole organisation: each table is walked by its seq index from the cursor,
+        # each row's order looked up by key, until the page is full. (As `IN (orders)`,
+        # SQLite would read every child of every order and sort them, for every page.)
+        def in_scope(model: Any) -> ColumnElement[bool]:
+            return exists().where(WorkOrder.id == model.order_id, visible)
+    else:
+        # A technician's few orders: their children are found through them, the orders
+        # listed once per statement rather than once for each kind of child.
+        listed = orders.cte("scope_orders")
+
+        def in_scope(model: Any) -> ColumnElement[bool]:
+            return model.order_id.in_(select(listed.c.id))
+
+    arms = [
+        _Arm(Entity.WORK_ORDER.value, WorkOrder, visible, WorkOrder.id),
+        *(_Arm(entity.value, model, in_scope(model), model.id) for entity, model in ORDER_CHILDREN),
+        _Arm(Entity.USER.value, User, User.org_id == user.org_id, User.id),
+        _Arm(Entity.PART.value, Part, Part.org_id == user.org_id, Part.id),
     ]
     if rules.is_dispatcher(user.role):
         # The desk's own rows: the organisation's templates, and how far each technician's
         # device has pulled (sync.devices; never written for these callers' own devices).
-        queries += [
-            select(literal(entity.value), model.id, model.seq).where(
-                model.org_id == user.org_id, model.seq > after
-            )
+        arms += [
+            _Arm(entity.value, model, model.org_id == user.org_id, model.id)
             for entity, model in (
                 (Entity.CHECKLIST_TEMPLATE, ChecklistTemplate),
                 (Entity.DEVICE, DeviceStatus),
             )
         ]
-    if after > 0:
+    if resumed:
         # A device pulling from the beginning holds nothing to remove. An order that
         # came back into scope since is sent as itself, not as a tombstone.
-        exits = select(literal(_OUT_OF_SCOPE), ScopeExit.order_id, ScopeExit.seq).where(
-            ScopeExit.user_id == user.id, ScopeExit.seq > after, ScopeExit.order_id.not_in(orders)
-        )
-        queries.append(exits)
-    conflicts = select(literal(Entity.CONFLICT.value), Conflict.id, Conflict.seq).where(Conflict.seq > after)
+        gone = (ScopeExit.user_id == user.id) & ScopeExit.order_id.not_in(orders)
+        arms.append(_Arm(_OUT_OF_SCOPE, ScopeExit, gone, ScopeExit.order_id))
     if policy.sees_all_conflicts(user):
-        all_orders = select(WorkOrder.id).where(WorkOrder.org_id == user.org_id)
-        conflicts = conflicts.where(Conflict.order_id.in_(all_orders))
+        of_org = exists().where(WorkOrder.id == Conflict.order_id, WorkOrder.org_id == user.org_id)
+        arms.append(_Arm(Entity.CONFLICT.value, Conflict, of_org, Conflict.id))
     else:
-        conflicts = conflicts.where(Conflict.user_id == user.id)
-    queries.append(conflicts)
-    return queries
+        arms.append(_Arm(Entity.CONFLICT.value, Conflict, Conflict.user_id == user.id, Conflict.id))
+    return arms
 
 
-def _load(session: Session, page: Sequence[Any]) -> list[Change]:
-    wanted: dict[Entity, list[str]] = {}
-    for row in page:
-        if row.entity != _OUT_OF_SCOPE:
-            wanted.setdefault(Entity(row.entity), []).append(row.id)
-    data: dict[tuple[Entity, str], dict[str, Any]] = {}
+def _arm_query(arm: _Arm, *, after: Any) -> Select[Any]:
+    return select(literal(arm.entity).label("entity"), arm.key.label("id"), arm.model.seq.label("seq")).where(
+        arm.scope, arm.model.seq > after
+    )
+
+
+def _scope_queries(user: User, *, after: int) -> list[Select[Any]]:
+    """One (entity, id, seq) query per entity, each limited to `user`'s scope (live
+    pokes ask the same union for its newest seq: server_stub.live.scope)."""
+    return [_arm_query(arm, after=after) for arm in _arms(user, resumed=after > 0)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Caller:
+    """Stands in for a User while a feed statement is built: the role as itself, the
+    ids as bound parameters (all that policy and the arms read of a user)."""
+
+    role: str
+    id: Any = field(default_factory=lambda: bindparam("pull_user", type_=String))
+    org_id: Any = field(default_factory=lambda: bindparam("pull_org", type_=String))
+
+
+@lru_cache(maxsize=32)
+def _feed(*, role: str, resumed: bool, limit_each: bool) -> Executable:
+    """The statement for a page: (entity, id, seq) of the next `pull_limit` changes
+    after `pull_after` in the scope of the caller `pull_user` of `pull_org`, merged
+    from the arms' walks in seq order, so no arm reads much further than a page.
+
+    How the merge stops early differs. SQLite merges plain arms itself, each walking
+    its seq index, and stops at the limit (an arm made a limited subquery is sorted
+    whole first). PostgreSQL merges arms that are limited each (without that, it may
+    scan and sort every arm whole, for every page): `limit_each`.
+
+    Built once per role and kind of walk, not per page (building it costs more than
+    SQLite takes to run it); the scope's shape depends on nothing else of a user."""
+    caller = cast(User, _Caller(role=role))
+    after, limit = bindparam("pull_after", type_=BigInteger), bindparam("pull_limit", type_=Integer)
+    queries = [_arm_query(arm, after=after) for arm in _arms(caller, resumed=resumed)]
+    if not limit_each:
+        return union_all(*queries).order_by(literal_column("seq")).limit(limit)
+    arms = [query.order_by(query.selected_columns.seq).limit(limit).subquery() for query in queries]
+    feed = union_all(*(select(arm) for arm in arms)).subquery()
+    return select(feed).order_by(feed.c.seq).limit(limit)
+
+
+def _page_rows(session: Session, user: User, *, after: int, limit: int) -> Sequence[Any]:
+    """(entity, id, seq) of the next limit + 1 changes in `user`'s scope after `after`."""
+    sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
+    feed = _feed(role=user.role, resumed=after > 0, limit_each=not sqlite)
+    params = {"pull_user": user.id, "pull_org": user.org_id, "pull_after": after, "pull_limit": limit + 1}
+    return session.execute(feed, params).all()
+
+
+class _JsonText(TypeDecorator[Any]):
+    """A JSON column as SQLite holds it (text), parsed by pydantic-core: SQLAlchemy's
+    JSON type parses with the json module through two wrappers, some 4 us a value,
+    which was a fifth of a page's time (a work order has three JSON columns)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if not isinstance(value, str):
+            # None, or a JSON number: the column's NUMERIC affinity stores one as a number.
+            return value
+        try:
+            return from_json(value)
+        except ValueError:  # what only the json module reads (a lone surrogate escape)
+            return json.loads(value)
+
+
+@cache
+def _load(entity: str, *, sqlite: bool) -> Select[Any]:
+    """The pulled columns of an entity's rows with the given ids (`ids`)."""
+    pulled = serialize.PULLED[entity]
+    table = pulled.model.__table__
+    columns = [table.c[name] for name in pulled.columns]
+    if sqlite:
+        columns = [type_coerce(c, _JsonText) if isinstance(c.type, JSON) else c for c in columns]
+    return select(*columns).where(table.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _changes(session: Session, page: Sequence[Any]) -> list[dict[str, Any]]:
+    """The page's changes as wire dicts, keys in the protocol's order (PullResponse's),
+    each row's data read by id with its entity's pulled columns."""
+    wanted: dict[str, list[str]] = {}
+    for entity, row_id, _seq in page:
+        if entity != _OUT_OF_SCOPE:
+            wanted.setdefault(entity, []).append(row_id)
+    data: dict[tuple[str, str], dict[str, Any]] = {}
+    sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
     for entity, ids in wanted.items():
-        model, to_data = _ENTITIES[entity]
-        for obj in session.execute(select(model).where(model.id.in_(ids))).scalars():
-            data[(entity, obj.id)] = to_data(obj)
-    return [
-        Change(entity=Entity.WORK_ORDER.value, id=row.id, seq=row.seq, deleted=True, reason=_OUT_OF_SCOPE)
-        if row.entity == _OUT_OF_SCOPE
-        else Change(entity=row.entity, id=row.id, seq=row.seq, data=data[(Entity(row.entity), row.id)])
-        for row in page
-    ]
+        pulled = serialize.PULLED[entity]
+        at, from_row = pulled.id_index, pulled.from_row
+        for found in session.execute(_load(entity, sqlite=sqlite), {"ids": ids}).all():
+            data[(entity, found[at])] = from_row(found)
+    changes: list[dict[str, Any]] = []
+    for entity, row_id, seq in page:
+        if entity == _OUT_OF_SCOPE:
+            changes.append(
+                {
+                    "entity": Entity.WORK_ORDER.value,
+                    "id": row_id,
+                    "seq": seq,
+                    "deleted": True,
+                    "reason": entity,
+                }
+            )
+            continue
+        # Both steps read one snapshot, so every row listed is found; were one not, the
+        # page must fail (and be asked again) rather than move the cursor past it.
+        row = data[(entity, row_id)]
+        changes.append({"entity": entity, "id": row_id, "seq": seq, "deleted": False, "data": row})
+    return changes
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One answer of GET /sync/pull: a PullResponse's fields, changes as wire dicts
+    (keys of a None value left out, as response_model_exclude_none does)."""
+
+    changes: list[dict[str, Any]]
+    cursor: str
+    has_more: bool
+    last_mid: int
+    server_time: str
+    reset: bool
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "changes": self.changes,
+            "cursor": self.cursor,
+            "has_more": self.has_more,
+            "last_mid": self.last_mid,
+            "server_time": self.server_time,
+            "reset": self.reset,
+        }
+
+    def json(self) -> bytes:
+        """The body: pydantic-core's encoder, the one FastAPI's PullResponse path used,
+        set as the model's JSON is (an infinite or NaN float is null), so the bytes are
+        the same; the dicts are not made into models and checked again."""
+        return to_json(self.wire(), inf_nan_mode="null")
+
+    def response(self) -> PullResponse:
+        return PullResponse.model_validate(self.wire())
 
 
 def pull(
     *, db: Database, user_id: str, device_id: str, cursor: str | None, limit: int, now: Callable[[], datetime]
 ) -> PullResponse:
+    """One page of changes after `cursor`, as a model (see `read_page`)."""
+    return read_page(
+        db=db, user_id=user_id, device_id=device_id, cursor=cursor, limit=limit, now=now
+    ).response()
+
+
+def read_page(
+    *, db: Database, user_id: str, device_id: str, cursor: str | None, limit: int, now: Callable[[], datetime]
+) -> Page:
     """One page of changes after `cursor` (raises cursor.BadCursor for a bad one).
 
     A cursor below the highest pruned tombstone may have missed one, so it is not
@@ -153,7 +307,7 @@ def pull(
 
 def _read(
     *, db: Database, user_id: str, device_id: str, position: Position, limit: int, now: Callable[[], datetime]
-) -> tuple[PullResponse, User, devices.Seen | None]:
+) -> tuple[Page, User, devices.Seen | None]:
     """The page, the caller, and the caller's device row as it was (sync truth)."""
     with db.read() as session:
         if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -170,12 +324,11 @@ def _read(
         fresh = position.seq == 0 or reset
         after = 0 if reset else position.seq
         floor = mark if fresh else position.floor
-        feed = union_all(*_scope_queries(user, after=after)).subquery()
-        rows = session.execute(select(feed).order_by(feed.c.seq).limit(limit + 1)).all()
+        rows = _page_rows(session, user, after=after, limit=limit)
         page = rows[:limit]
-        changes = _load(session, page)
+        changes = _changes(session, page)
         device = session.get(Device, device_id)
-        answer = PullResponse(
+        answer = Page(
             changes=changes,
             cursor=encode(page[-1].seq if page else after, floor=floor),
             has_more=len(rows) > limit,

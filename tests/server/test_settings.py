@@ -15,7 +15,7 @@ def test_defaults_put_sqlite_in_the_data_dir(tmp_path: Path, monkeypatch: pytest
     assert settings.token_ttl_seconds == 3600
     assert settings.refresh_ttl_seconds == 30 * 24 * 3600
     assert settings.max_body_bytes == 8 * 1024 * 1024
-    assert (settings.pull_default_limit, settings.pull_max_limit) == (500, 1000)
+    assert (settings.pull_default_limit, settings.pull_max_limit) == (500, 5000)
 
 
 def test_environment_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -114,7 +114,8 @@ def person(ctx: Context, user_id: str) -> User | None:
     if people is None:
         return ctx.session.get(User, user_id)
     if user_id not in people:
-        people[user_id] = ctx.session.get(User, user_id)
+        with ctx.session.no_autoflush:  # no push writes users: what is pending can wait
+            people[user_id] = ctx.session.get(User, user_id)
     return people[user_id]
 
 

@@ -130,7 +130,7 @@ def order_create(ctx: Context, m: Mutation) -> MutationResult:
         **lifecycle,
     )
     ctx.session.add(order)
-    ctx.session.flush()  # the items reference the order (no relationship tells the flush so)
+    # No flush: the items' `order` relationship has a flush insert the order first.
     if (locked := ctx.session.info.get(LOCKED_ORDERS)) is not None:
         locked[order_id] = order  # inserted by this transaction: no one else can change it
     for item in sorted(args.checklist, key=lambda i: i.position):
