@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.domain.blobs import DEFAULT_MAX_BLOB
+from app.domain.protocol import MAX_PULL_LIMIT
 
 # The request log's level for `ordo-server run --workers N` processes (server_stub.main).
 WORKER_LOG_LEVEL = "ORDO_SERVER_WORKER_LOG_LEVEL"
@@ -39,7 +40,7 @@ class Settings(BaseSettings):
     pull_default_limit: int = Field(default=500, ge=1)
     # A first pull of a large scope takes fewer, larger pages (issue 11): a page of 5,000
     # changes is about 2 MB of JSON, some 300 KB gzipped.
-    pull_max_limit: int = Field(default=5000, ge=1)
+    pull_max_limit: int = Field(default=MAX_PULL_LIMIT, ge=1)
     # Out-of-scope tombstones older than this are pruned; a device whose cursor is
     # behind a pruned one re-pulls its scope (`reset`). ISO 8601 ("P30D") or seconds.
     tombstone_retention: timedelta = Field(default=timedelta(days=30), gt=timedelta(0))

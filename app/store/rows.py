@@ -199,7 +199,7 @@ def _device_values(data: Mapping[str, Any]) -> dict[str, Any]:
 
 # entity -> (model, values from wire data, keeps server_data for re-basing)
 # Models typed Any here: every one has id and seq, which the ORM base type does not say.
-_KINDS: dict[str, tuple[Any, Any, bool]] = {
+KINDS: dict[str, tuple[Any, Any, bool]] = {
     Entity.WORK_ORDER: (Order, _order_values, True),
     Entity.CHECKLIST_ITEM: (ChecklistItem, _checklist_values, True),
     Entity.NOTE: (Note, _note_values, True),
@@ -224,7 +224,7 @@ def apply_change(session: Session, change: Change) -> bool:
     """Write one pulled change over the local row. Returns False when it was skipped
     (an entity this client does not keep, or older than the row already held).
     An out-of-scope delete of an order with queued work keeps it until that work is pushed."""
-    kind = _KINDS.get(change.entity)
+    kind = KINDS.get(change.entity)
     if kind is None:
         return False
     model, values_of, keeps_server_data = kind

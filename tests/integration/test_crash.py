@@ -31,6 +31,7 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from app.domain import Kind, Priority
+from app.domain.protocol import DEFAULT_PULL_LIMIT
 from server_stub.db import SEQ_COUNTER, open_database, order_number_counter
 from server_stub.models import Device, LedgerEntry, Note, Organisation, User, WorkOrder
 from server_stub.seed import DEMO_ORG
@@ -293,7 +294,7 @@ def test_a_device_killed_mid_write_push_and_pull_loses_nothing(tmp_path):
 # --- 2. a first sync of 10,000 orders killed at 60% ------------------------------
 
 ORDERS = 10_000
-PAGE = 500
+PAGE = DEFAULT_PULL_LIMIT  # the engine's page: where the kill lands depends on it
 BULK_IDS = uuid.UUID("5f0e7c1a-3d2b-4c8e-9a61-0b7d2e4f6a10")  # namespace of the seeded orders' ids
 
 
