@@ -2,8 +2,8 @@
 follow every change without any applier having to remember.
 
 `db.next_seq` records each seq it hands out on the session. Just before the outermost
-commit, the highest is read from the counter inside the transaction (seqs of a
-rolled-back savepoint do not count: the counter went back with them), and a message
+commit, the highest is read from the counter inside the transaction (a push batch,
+which hands out seqs from memory, has written it back by then: db.seq_block), and a message
     {"seq": N, "orgs": [...], "users": [...]}
 goes out: on PostgreSQL by NOTIFY, which the server delivers only once the transaction
 has committed (never if it rolls back) to every process that LISTENs — the sender's own
