@@ -15,10 +15,12 @@ What bulk cannot do as the ORM path does goes through `apply_change`:
 
 Order of writes: the orders' deletes first (they remove children, and a child written by
 the page after its order's delete stays, as before), then the children, then the orders'
-upserts. Children have no foreign key to their order, and the search index converges to
-the same entry either way: an order's insert gathers the notes already there, and a note
-written under an order already there re-indexes it. Writing a new order after its notes
-spares one re-index of the order per note (a first sync's main cost in the index).
+upserts. Children have no foreign key to their order.
+
+The search index: its triggers stay quiet while the page is written, and each order the
+page touched (its orders, the old and new orders of its notes) is re-indexed once at the
+end (`search.index_quiet`), to the entry the triggers would have left: a trigger per note
+re-indexed its order for every note, a first sync's main cost in the index.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from sqlalchemy.sql import sqltypes
 
 from app.domain.protocol import Change, Entity
 from app.store.rows import KINDS, apply_change
+from app.store.search import index_quiet
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,33 @@ def _delete(session: Session, model: Any, changes: list[Change]) -> None:
 def apply_changes(session: Session, changes: Sequence[Change]) -> None:
     """Write a page's changes over the local rows: what `apply_change` does for each of them
     in the page's order, orders first (see the module's docstring)."""
+    with index_quiet(session, order_ids=_indexed_orders(session, changes)):
+        _apply_changes(session, changes)
+
+
+def _indexed_orders(session: Session, changes: Sequence[Change]) -> set[str]:
+    """The orders whose index entry the page may change: its orders, and the orders its
+    notes belong to, before (read here, ahead of the writes) and after."""
+    found = {c.id for c in changes if c.entity == Entity.WORK_ORDER}
+    notes = [c for c in changes if c.entity == Entity.NOTE]
+    if notes:
+        found.update(
+            str(c.data["order_id"])
+            for c in notes
+            if c.data is not None and c.data.get("order_id") is not None
+        )
+        found.update(
+            session.connection()
+            .exec_driver_sql(
+                "SELECT order_id FROM notes WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps([c.id for c in notes]),),
+            )
+            .scalars()
+        )
+    return found
+
+
+def _apply_changes(session: Session, changes: Sequence[Change]) -> None:
     named = [(c.entity, c.id) for c in changes]
     twice = set() if len(set(named)) == len(named) else {k for k, n in Counter(named).items() if n > 1}
     one_by_one = [c for c in changes if c.entity in KINDS and (c.entity, c.id) in twice]

@@ -1,6 +1,7 @@
 """Full-text search over the local orders: the FTS5 index `order_search` (made by migration
-0006, kept in step by its triggers on orders and notes) and the query built from what a
-person typed, with the list's filters, sort orders and paging.
+0006, kept in step by its triggers on orders and notes; a pull page written in bulk makes
+them quiet and re-indexes the orders it touched once, migration 0008) and the query built
+from what a person typed, with the list's filters, sort orders and paging.
 
 What a person types never reaches FTS5 as syntax: every word is quoted (FTS5 doubles a
 quote inside a string) and matched as a prefix, so `OR`, `-`, `*`, `"` or an emoji are
@@ -9,7 +10,9 @@ plain text. Words are ANDed: "boil gas" is `"boil"* "gas"*`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +37,8 @@ from app.domain import PRIORITY_RANK, Status
 from app.store.models import Order
 
 SEARCH_TABLE = "order_search"
+# One row while the index's triggers are quiet (migration 0008), never committed.
+QUIET_TABLE = "order_search_quiet"
 # The index's columns, in the order migration 0006 made them.
 COLUMNS = ("number", "title", "site", "customer", "description", "notes")
 # bm25 weights per column: a word in the number or title says more than one in the notes.
@@ -60,6 +65,41 @@ def rebuild_index(session: Session) -> None:
     Touching an indexed column fires the update trigger, which writes each order's entry."""
     session.execute(text(f"DELETE FROM {SEARCH_TABLE}"))
     session.execute(text("UPDATE orders SET number = number"))
+
+
+def reindex_orders(session: Session, *, order_ids: Collection[str]) -> None:
+    """Write these orders' index entries again from their rows and notes (an id without an
+    order is nothing). Through the update trigger, as `rebuild_index`: the entry is the
+    one the triggers write, by the one definition of it."""
+    if order_ids:
+        session.connection().exec_driver_sql(
+            "UPDATE orders SET number = number WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(order_ids)),),
+        )
+
+
+@contextmanager
+def index_quiet(session: Session, *, order_ids: Collection[str]) -> Iterator[None]:
+    """Within the block the index's triggers on orders and notes stay quiet (but an order's
+    delete, which still removes its entry); after it `order_ids` are re-indexed once. They
+    must name every order whose entry the block's writes change: its orders, and the old
+    and new orders of its notes. Within the transaction only: other connections never see
+    the triggers quiet (the flag's row is gone before the commit, or rolled back with it).
+    The session's pending writes go out first, while the triggers still index them."""
+    session.flush()
+    connection = session.connection()
+    connection.exec_driver_sql(f"INSERT INTO {QUIET_TABLE} (id) VALUES (1)")
+    try:
+        yield
+    except BaseException:
+        # The caller rolls back; should it not, the index is still left in step.
+        with suppress(Exception):
+            connection.exec_driver_sql(f"DELETE FROM {QUIET_TABLE}")
+            reindex_orders(session, order_ids=order_ids)
+        raise
+    session.flush()  # what the ORM still holds, written while quiet (re-indexed below)
+    connection.exec_driver_sql(f"DELETE FROM {QUIET_TABLE}")
+    reindex_orders(session, order_ids=order_ids)
 
 
 def match_expression(typed: str) -> str | None:

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any, cast
 
 from pydantic_core import from_json, to_json
@@ -285,13 +285,23 @@ def pull(
 
 
 def read_page(
-    *, db: Database, user_id: str, device_id: str, cursor: str | None, limit: int, now: Callable[[], datetime]
+    *,
+    db: Database,
+    user_id: str,
+    device_id: str,
+    cursor: str | None,
+    limit: int,
+    now: Callable[[], datetime],
+    later: Callable[[Callable[[], None]], None] | None = None,
 ) -> Page:
     """One page of changes after `cursor` (raises cursor.BadCursor for a bad one).
 
     A cursor below the highest pruned tombstone may have missed one, so it is not
     followed: the answer says `reset` and is the first page of the caller's scope.
-    A technician's pull then records how far their device has got (sync.devices).
+    A technician's pull then records how far their device has got (sync.devices):
+    handed to `later` when given (the route runs it once the answer is sent: on SQLite
+    that write queues at the write gate behind pushes, and under load the device
+    waited seconds for it), else written before returning.
     """
     position = decode_position(cursor)
     answer, user, before = _read(
@@ -301,7 +311,13 @@ def read_page(
         pulled_seq = decode_position(answer.cursor).seq
         moment = now()
         if devices.pull_needs_write(before, pulled_seq=pulled_seq, walk_done=not answer.has_more, now=moment):
-            devices.record_pull(db, user=user, device_id=device_id, pulled_seq=pulled_seq, now=moment)
+            record = partial(
+                devices.record_pull, db, user=user, device_id=device_id, pulled_seq=pulled_seq, now=moment
+            )
+            if later is None:
+                record()
+            else:
+                later(record)
     return answer
 
 

@@ -321,6 +321,81 @@ def test_a_change_without_data_is_refused_and_nothing_is_written(tmp_path):
         assert s.get(Order, order) is None
 
 
+def _index_is_whole_and_loud(store: LocalStore) -> None:
+    """FTS5 finds its index consistent, and the triggers are not left quiet."""
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO order_search (order_search) VALUES ('integrity-check')")
+        assert conn.exec_driver_sql("SELECT count(*) FROM order_search_quiet").one() == (0,)
+
+
+def test_a_page_reindexes_once_each_order_its_notes_leave_join_or_change(tmp_path):
+    # The triggers are quiet within a bulk page: the orders it touched are re-indexed at its
+    # end, also those the page does not send (a note's old and new order) and notes written
+    # change by change (named twice), to the entry the triggers leave one change at a time.
+    a, b, c, untouched = new_id(), new_id(), new_id(), new_id()
+    rows = {
+        o: order_with_children(o, seq, number=f"WO-{seq:06d}", title=f"Order {seq}")
+        for o, seq in ((a, 100), (b, 200), (c, 300), (untouched, 400))
+    }
+    held = page(*rows[a], *rows[b], *rows[c], *rows[untouched])
+    moving, leaving, twice = (rows[o][3]["data"] for o in (a, b, c))
+
+    def pulled(s: Session) -> None:
+        one_by_one(s, held)
+
+    last = page(
+        change("note", {**moving, "order_id": b, "text": "moved valve"}, 500),
+        gone("note", leaving["id"], 501),
+        change("note", {**twice, "text": "first word"}, 502),
+        change("note", {**twice, "text": "second word"}, 503),
+        change("note", {**rows[untouched][4]["data"], "voided": False}, 504),  # un-voided
+        change("note", note(a, "brand new remark"), 505),
+    )
+    bulk, single = twins(tmp_path, pulled, last=last)
+    assert stored(bulk) == stored(single)
+    _index_is_whole_and_loud(bulk)
+    with bulk.read() as s:
+        assert [h.order.id for h in find_orders(s, typed="moved").hits] == [b]
+        assert [h.order.id for h in find_orders(s, typed="remark").hits] == [a]
+        assert [h.order.id for h in find_orders(s, typed="second word").hits] == [c]
+        assert find_orders(s, typed="first word").total == 0
+        assert [h.order.id for h in find_orders(s, typed="callback").hits] == [untouched]
+
+
+def test_writes_the_session_holds_before_a_page_are_indexed_and_later_ones_too(tmp_path):
+    store, order, other = open_store(tmp_path), new_id(), new_id()
+    with store.transaction() as s:
+        one_by_one(s, page(change("work_order", order_data(order, title="Boiler"), 1)))
+    with store.transaction() as s:
+        s.get(Order, order).title = "Radiator"  # not flushed yet: written before the page
+        apply_changes(s, page(change("work_order", order_data(other, title="Heater"), 2)))
+        s.get(Order, other).title = "Compressor"  # after the page: the triggers index it
+    _index_is_whole_and_loud(store)
+    with store.read() as s:
+        assert [h.order.id for h in find_orders(s, typed="radiator").hits] == [order]
+        assert [h.order.id for h in find_orders(s, typed="compressor").hits] == [other]
+        assert find_orders(s, typed="boiler").total == find_orders(s, typed="heater").total == 0
+
+
+def test_a_page_that_fails_leaves_the_triggers_loud(tmp_path):
+    store, order = open_store(tmp_path), new_id()
+    with store.transaction() as s:
+        one_by_one(s, page(change("work_order", order_data(order, title="Boiler"), 1)))
+    with store.transaction() as s:  # the caller keeps what it wrote besides the page
+        with pytest.raises(ValueError, match="needs data"):
+            apply_changes(
+                s,
+                page(
+                    change("work_order", order_data(order, title="Boiler"), 1),
+                    {"entity": "note", "id": new_id(), "seq": 2, "deleted": False},
+                ),
+            )
+        s.add(Note(id=new_id(), order_id=order, text="gasket", seq=3))
+    _index_is_whole_and_loud(store)
+    with store.read() as s:
+        assert [h.order.id for h in find_orders(s, typed="gasket").hits] == [order]
+
+
 @pytest.mark.parametrize(
     "value",
     [

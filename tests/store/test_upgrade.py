@@ -12,7 +12,17 @@ from sqlalchemy import create_engine, inspect
 
 from app.store import LocalStore
 from app.store.db import alembic_config
-from app.store.models import Base, Conflict, DeviceStatus, HistoryCache, Order, Rejection, Template, User
+from app.store.models import (
+    Base,
+    Conflict,
+    DeviceStatus,
+    HistoryCache,
+    Note,
+    Order,
+    Rejection,
+    Template,
+    User,
+)
 from app.store.outbox import queued, sync_state
 from app.store.search import find_orders, is_search_table
 from app.sync import SyncEngine
@@ -80,7 +90,7 @@ def test_a_0001_database_opens_at_head_with_its_outbox_identity_and_cursor(tmp_p
     _make_0001_database(path, order_id=order)
     store = LocalStore.open(path)
     con = sqlite3.connect(path)
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0007",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0008",)]
     with store.read() as s:
         state = sync_state(s)
         assert (state.device_id, state.cursor, state.last_mid, state.high_seq) == (DEVICE, "b3BhcXVl", 2, 0)
@@ -187,7 +197,7 @@ def test_0006_downgrades_to_0005_and_up_again(tmp_path):
     engine.dispose()
     LocalStore.open(path)
     con = sqlite3.connect(path)
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0007",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0008",)]
 
 
 def test_a_0006_database_gains_required_skills_and_keeps_its_search_index(tmp_path):
@@ -219,3 +229,38 @@ def test_a_0006_database_gains_required_skills_and_keeps_its_search_index(tmp_pa
     store = LocalStore.open(path)
     with store.read() as s:
         assert s.get(Order, order).required_skills == [] and find_orders(s, typed="radiator").total == 1
+
+
+def test_a_0007_database_gains_quiet_triggers_that_still_index_every_write(tmp_path):
+    path, order, conflict = tmp_path / "ordo.db", new_id(), new_id()
+    _make_0005_database(path, order_id=order, conflict_id=conflict)
+    engine = create_engine(f"sqlite+pysqlite:///{path}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007")
+    engine.dispose()
+    store = LocalStore.open(path)
+    with store.read() as s:
+        assert find_orders(s, typed="gasket").total == 1 and find_orders(s, typed="sulphur").total == 0
+    # 0008 re-made the triggers: outside a bulk page they index every write as before.
+    with store.transaction() as s:
+        s.get(Order, order).title = "Radiator flush"
+        s.add(Note(id=new_id(), order_id=order, text="thermostat swapped", seq=8))
+    with store.read() as s:
+        for typed in ("radiator", "thermostat", "gasket"):
+            assert [h.order.id for h in find_orders(s, typed=typed).hits] == [order], typed
+    store.close()
+    engine = create_engine(f"sqlite+pysqlite:///{path}")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+    assert "order_search_quiet" not in set(inspect(engine).get_table_names())
+    engine.dispose()
+    con = sqlite3.connect(path)
+    with con:  # 0007's triggers again, without the quiet table
+        con.execute("update orders set title = 'Valve check' where id = ?", (order,))
+    con.close()
+    store = LocalStore.open(path)
+    with store.read() as s:
+        assert find_orders(s, typed="valve").total == 1 and find_orders(s, typed="radiator").total == 0

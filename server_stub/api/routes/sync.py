@@ -8,7 +8,7 @@ import gzip
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from pydantic import ValidationError
 
 from app.domain.limits import MAX_CURSOR
@@ -113,6 +113,7 @@ def pull_route(
     db: DbDep,
     settings: SettingsDep,
     clock: ClockDep,
+    background: BackgroundTasks,
     cursor: Annotated[str | None, Query(max_length=MAX_CURSOR, json_schema_extra=CURSOR_DOC)] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
@@ -129,6 +130,7 @@ def pull_route(
             cursor=cursor,
             limit=size,
             now=clock.now,
+            later=background.add_task,
         )
     except BadCursor as exc:
         raise ApiError(400, "bad_cursor", str(exc)) from None
