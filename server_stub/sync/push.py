@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -49,10 +50,10 @@ def push(
     without them; if any mutation fails, that attempt is rolled back whole and the batch
     applied again with a savepoint around every mutation.
     """
-    answer, took = PushResponse(results=[], last_mid=0), False
+    answer, record = PushResponse(results=[], last_mid=0), None
     for careful in (False, True):
         try:
-            answer, took = _push_once(
+            answer, record = _push_once(
                 db=db,
                 user_id=user_id,
                 device_id=device_id,
@@ -64,8 +65,8 @@ def push(
             break
         except _Careful:
             continue
-    if took:
-        _record_push(db, user_id=user_id, device_id=device_id, now=now)
+    if record is not None:
+        record()  # sync truth, in a transaction of its own (sync.devices)
     return answer
 
 
@@ -78,8 +79,8 @@ def _push_once(
     now: Callable[[], datetime],
     blobs: BlobStore | None,
     careful: bool,
-) -> tuple[PushResponse, bool]:
-    """One attempt in one transaction; the answer, and whether any mutation was new."""
+) -> tuple[PushResponse, Callable[[], None] | None]:
+    """One attempt in one transaction; the answer, and the sync-truth write due after it."""
     results: list[MutationResult] = []
     with db.write() as session, session.begin():
         # Lock the device row first: concurrent pushes from one device queue here.
@@ -91,7 +92,7 @@ def _push_once(
         if not any(m.mid > last_mid for m in mutations):
             # Only replays (or nothing): answered from the ledger, nothing written.
             results = [_stored(session.get(LedgerEntry, (device_id, m.mid)), mid=m.mid) for m in mutations]
-            return PushResponse(results=results, last_mid=last_mid), False
+            return PushResponse(results=results, last_mid=last_mid), None
         user = session.get(User, user_id)
         if user is None:
             raise LookupError(f"user {user_id} vanished during a push")
@@ -132,7 +133,8 @@ def _push_once(
                 session.execute(insert(LedgerEntry), ledger)
                 concerns_no_technician(session, (row["seq"] for row in ledger))
         device.last_mid = last_mid
-    return PushResponse(results=results, last_mid=last_mid), bool(ledger)
+        record = _push_record(session, db=db, user=user, device_id=device_id, now=now) if ledger else None
+    return PushResponse(results=results, last_mid=last_mid), record
 
 
 def _apply_boldly(ctx: Context, m: Mutation) -> MutationResult:
@@ -181,16 +183,18 @@ def _detail(ctx: Context, mutation_type: str, args: dict[str, Any]) -> dict[str,
     return {"fields": dict(ctx.changes), "brief": brief}
 
 
-def _record_push(db: Database, *, user_id: str, device_id: str, now: Callable[[], datetime]) -> None:
-    """Sync truth (sync.devices): when a technician's device last pushed something new."""
-    with db.read() as session:
-        user = session.get(User, user_id)
-        if user is None or not devices.tracked(user):
-            return
-        before = devices.seen(session.get(DeviceStatus, device_id))
+def _push_record(
+    session: Session, *, db: Database, user: User, device_id: str, now: Callable[[], datetime]
+) -> Callable[[], None] | None:
+    """Sync truth (sync.devices): when a technician's device last pushed something new;
+    the write to make after the batch commits, if one is due (read in the batch's session)."""
+    if not devices.tracked(user):
+        return None
+    before = devices.seen(session.get(DeviceStatus, device_id))
     moment = now()
-    if devices.push_needs_write(before, now=moment):
-        devices.record_push(db, user=user, device_id=device_id, now=moment)
+    if not devices.push_needs_write(before, now=moment):
+        return None
+    return partial(devices.record_push, db, user=user, device_id=device_id, now=moment)
 
 
 def _apply_settling_races(ctx: Context, m: Mutation) -> MutationResult:
