@@ -134,6 +134,27 @@ def peak_rss_mib(pid: int) -> float | None:
     return None
 
 
+def process_tree(pid: int | None) -> list[int]:
+    """A process and its children (the workers of `ordo-server run --workers N`)."""
+    if pid is None:
+        return []
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid, *(int(c) for c in children.read_text().split())] if children.exists() else [pid]
+
+
+def cpu_seconds_of(pids: list[int]) -> float | None:
+    """User + system CPU time of these processes together, from /proc/<pid>/stat."""
+    total, read = 0.0, False
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        read = True
+    return round(total, 1) if read else None
+
+
 def push_outbox(ordo: Ordo) -> tuple[int, int, Counter[str]]:
     """The engine's push phase alone: (requests, mutations sent, results by status).
 

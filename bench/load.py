@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import database
+from _common import cpu_seconds_of, database, peak_rss_mib, process_tree
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
@@ -249,43 +249,6 @@ def _percentiles(values: list[float]) -> dict[str, float]:
             "max_ms": round(ordered[-1] * 1000, 1)}  # fmt: skip
 
 
-def _proc_status(pid: int | None, key: str) -> int | None:
-    """A kB figure from /proc/<pid>/status (VmHWM: peak resident set)."""
-    if pid is None:
-        return None
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{key}:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _process_tree(pid: int | None) -> list[int]:
-    """The server process and its children (the workers of `--workers N`)."""
-    if pid is None:
-        return []
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    return [pid, *(int(c) for c in children.read_text().split())] if children.exists() else [pid]
-
-
-def _cpu_total(pids: list[int]) -> float | None:
-    seconds = [s for s in (_cpu_seconds(pid) for pid in pids) if s is not None]
-    return round(sum(seconds), 1) if seconds else None
-
-
-def _cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU time of a process, from /proc/<pid>/stat."""
-    if pid is None:
-        return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
-
-
 def check_ledger(*, database_url: str, devices: list[Device]) -> dict[str, Any]:
     """Every mutation sent, and every one acknowledged, has its ledger row (with the status
     the device was told); every applied note is stored."""
@@ -361,14 +324,14 @@ def run(
         with running_server(
             data_dir=data_dir, database_url=database_url, seed_demo=False, workers=workers
         ) as server:
-            pids = _process_tree(server.pid)
-            cpu_before = _cpu_total(pids)
+            pids = process_tree(server.pid)
+            cpu_before = cpu_seconds_of(pids)
             simulated, elapsed = asyncio.run(
                 drive(server_url=server.url, techs=techs, seconds=seconds, batch_size=batch_size, stats=stats)
             )
-            cpu_after = _cpu_total(pids)
-            peaks = [k for k in (_proc_status(pid, "VmHWM") for pid in pids) if k]
-            peak_kib = sum(peaks) if peaks else None
+            cpu_after = cpu_seconds_of(pids)
+            peaks = [m for m in (peak_rss_mib(pid) for pid in pids) if m]
+            peak_mib = round(sum(peaks), 1) if peaks else None
             ledger = check_ledger(database_url=database_url, devices=simulated)
             wal = data_dir / "ordo.db-wal"
             wal_mib = round(wal.stat().st_size / 2**20, 1) if wal.exists() else 0.0
@@ -400,7 +363,7 @@ def run(
         "mutation_results": dict(stats.results),
         "notes_applied": stats.notes_applied,
         **ledger,
-        "server_peak_rss_mib": round(peak_kib / 1024, 1) if peak_kib else None,
+        "server_peak_rss_mib": peak_mib,
         "server_cpu_s": round(cpu_after - cpu_before, 1) if cpu_after is not None and cpu_before else None,
         "sqlite_wal_mib": wal_mib,
         "server_log": server_log,
