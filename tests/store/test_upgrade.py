@@ -31,14 +31,37 @@ from store.kit import T0, TECH, URL, Clock, ScriptedServer, new_id, order_data, 
 DEVICE = "33333333-3333-4333-8333-333333333333"
 
 
-def _make_0001_database(path, *, order_id):
-    """What version 0001 of the app left on a phone: an order, two queued mutations, a cursor."""
+def _migrate(path, revision, *, down=False):
+    """Take the database at `path` up (or down) to `revision`, as an installed app would."""
     engine = create_engine(f"sqlite+pysqlite:///{path}")
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
-    engine.dispose()
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            (command.downgrade if down else command.upgrade)(cfg, revision)
+    finally:
+        engine.dispose()
+
+
+def _tables(path):
+    engine = create_engine(f"sqlite+pysqlite:///{path}")
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _columns(path, table):
+    engine = create_engine(f"sqlite+pysqlite:///{path}")
+    try:
+        return {c["name"] for c in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
+def _make_0001_database(path, *, order_id):
+    """What version 0001 of the app left on a phone: an order, two queued mutations, a cursor."""
+    _migrate(path, "0001")
     data = order_data(order_id, status="in_progress")
     con = sqlite3.connect(path)
     with con:
@@ -133,12 +156,7 @@ def test_head_schema_matches_the_models(tmp_path):
 
 def _make_0005_database(path, *, order_id, conflict_id):
     """What version 0005 left: an order with a note and a voided one, a conflict, a queued note."""
-    engine = create_engine(f"sqlite+pysqlite:///{path}")
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0005")
-    engine.dispose()
+    _migrate(path, "0005")
     site = {"name": "Café Müller", "address": "Harbour Road 12"}
     rest = (json.dumps({"name": "Acme"}), json.dumps(site), 0, "manual", 5)
     con = sqlite3.connect(path)
@@ -186,15 +204,9 @@ def test_a_0005_database_gains_the_desk_tables_and_an_index_of_what_it_held(tmp_
 def test_0006_downgrades_to_0005_and_up_again(tmp_path):
     path = tmp_path / "ordo.db"
     LocalStore.open(path).close()
-    engine = create_engine(f"sqlite+pysqlite:///{path}")
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0005")
-    names = set(inspect(engine).get_table_names())
-    assert not {"templates", "devices", "history_cache", "order_search"} & names
-    assert "user_id" not in {c["name"] for c in inspect(engine).get_columns("conflicts")}
-    engine.dispose()
+    _migrate(path, "0005", down=True)
+    assert not {"templates", "devices", "history_cache", "order_search"} & _tables(path)
+    assert "user_id" not in _columns(path, "conflicts")
     LocalStore.open(path)
     con = sqlite3.connect(path)
     assert con.execute("select version_num from alembic_version").fetchall() == [("0008",)]
@@ -203,12 +215,7 @@ def test_0006_downgrades_to_0005_and_up_again(tmp_path):
 def test_a_0006_database_gains_required_skills_and_keeps_its_search_index(tmp_path):
     path, order, conflict = tmp_path / "ordo.db", new_id(), new_id()
     _make_0005_database(path, order_id=order, conflict_id=conflict)
-    engine = create_engine(f"sqlite+pysqlite:///{path}")
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0006")
-    engine.dispose()
+    _migrate(path, "0006")
     store = LocalStore.open(path)
     with store.read() as s:
         assert s.get(Order, order).required_skills == []
@@ -220,12 +227,8 @@ def test_a_0006_database_gains_required_skills_and_keeps_its_search_index(tmp_pa
         assert find_orders(s, typed="radiator").total == 1
         assert s.get(Order, order).required_skills == ["gas-safe"]
     store.close()
-    engine = create_engine(f"sqlite+pysqlite:///{path}")
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0006")
-    assert "required_skills" not in {c["name"] for c in inspect(engine).get_columns("orders")}
-    engine.dispose()
+    _migrate(path, "0006", down=True)
+    assert "required_skills" not in _columns(path, "orders")
     store = LocalStore.open(path)
     with store.read() as s:
         assert s.get(Order, order).required_skills == [] and find_orders(s, typed="radiator").total == 1
@@ -234,12 +237,7 @@ def test_a_0006_database_gains_required_skills_and_keeps_its_search_index(tmp_pa
 def test_a_0007_database_gains_quiet_triggers_that_still_index_every_write(tmp_path):
     path, order, conflict = tmp_path / "ordo.db", new_id(), new_id()
     _make_0005_database(path, order_id=order, conflict_id=conflict)
-    engine = create_engine(f"sqlite+pysqlite:///{path}")
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0007")
-    engine.dispose()
+    _migrate(path, "0007")
     store = LocalStore.open(path)
     with store.read() as s:
         assert find_orders(s, typed="gasket").total == 1 and find_orders(s, typed="sulphur").total == 0
@@ -251,12 +249,8 @@ def test_a_0007_database_gains_quiet_triggers_that_still_index_every_write(tmp_p
         for typed in ("radiator", "thermostat", "gasket"):
             assert [h.order.id for h in find_orders(s, typed=typed).hits] == [order], typed
     store.close()
-    engine = create_engine(f"sqlite+pysqlite:///{path}")
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0007")
-    assert "order_search_quiet" not in set(inspect(engine).get_table_names())
-    engine.dispose()
+    _migrate(path, "0007", down=True)
+    assert "order_search_quiet" not in _tables(path)
     con = sqlite3.connect(path)
     with con:  # 0007's triggers again, without the quiet table
         con.execute("update orders set title = 'Valve check' where id = ?", (order,))
