@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -66,16 +65,6 @@ def _behind(page: PullResponse, *, high_seq: int) -> bool:
     if page.reset or not page.changes:
         return False
     return max(c.seq for c in page.changes) <= high_seq
-
-
-def _read_page(client: httpx.Client, response: httpx.Response) -> PullResponse:
-    """A pull page read straight from its bytes: pages are most of what a first sync reads,
-    and this takes half the time of parsing them into Python objects, then validating
-    those. A body it refuses is read again the ordinary way, for the same answer or error."""
-    try:
-        return PullResponse.model_validate_json(response.content)
-    except ValidationError:
-        return parse(client, response, PullResponse)
 
 
 @contextmanager
@@ -237,7 +226,7 @@ class SyncEngine:
                 params["cursor"] = cursor
             response = send(self.client, "GET", PULL_PATH, token=token, params=params)
             with _collector_paused():
-                page = _read_page(self.client, response)
+                page = parse(self.client, response, PullResponse)
                 del response  # its body is read: not held while the page is written
                 pages += 1
                 taken = self._apply_page(page)
