@@ -134,6 +134,19 @@ def peak_rss_mib(pid: int) -> float | None:
     return None
 
 
+def percentiles_ms(seconds: list[float]) -> dict[str, float]:
+    """Count, p50, p95, p99 and max of durations in seconds, in milliseconds."""
+    if not seconds:
+        return {}
+    ordered = sorted(seconds)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)
+
+    return {"count": len(ordered), "p50_ms": at(0.50), "p95_ms": at(0.95), "p99_ms": at(0.99),
+            "max_ms": round(ordered[-1] * 1000, 3)}  # fmt: skip
+
+
 def process_tree(pid: int | None) -> list[int]:
     """A process and its children (the workers of `ordo-server run --workers N`)."""
     if pid is None:

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import device, engine_first_sync, push_outbox
+from _common import device, engine_first_sync, percentiles_ms, push_outbox
 from peers import DISPATCHER, PEERS_DIR, SEED, check, queue_records, seed_org
 
 from app.services.desk_types import OrderQuery
@@ -69,16 +69,6 @@ print(json.dumps({"imports_s": t1 - t0, "list_s": t2 - t1, "open_to_ready_s": t3
 """
 
 
-def _ms(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "p50_ms": round(statistics.median(ordered), 3),
-        "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 3),
-        "max_ms": round(ordered[-1], 3),
-        "samples": len(ordered),
-    }
-
-
 def cold_start(folder: Path, url: str, *, runs: int) -> dict[str, Any]:
     outcomes = []
     for _ in range(runs):
@@ -111,22 +101,22 @@ def on_the_device(folder: Path, url: str, *, samples: int, rng: random.Random) -
             number = rng.choice(numbers)
             started = time.perf_counter()
             detail = ordo.get_order_by_number(number)
-            opened.append((time.perf_counter() - started) * 1000)
+            opened.append(time.perf_counter() - started)
             check(detail is not None, f"order {number} opens")
             assert detail is not None
             started = time.perf_counter()
             ordo.add_note(detail.summary.id, f"bench note {rng.random():.6f}")
-            wrote.append((time.perf_counter() - started) * 1000)
-            told.append((told_at[-1] - started) * 1000)
+            wrote.append(time.perf_counter() - started)
+            told.append(told_at[-1] - started)
         for word in ("pump", "valve", "inspect", "leak", "boiler") * max(1, samples // 50):
             started = time.perf_counter()
             ordo.search_orders(OrderQuery(text=word))
-            searched.append((time.perf_counter() - started) * 1000)
+            searched.append(time.perf_counter() - started)
         return {
-            "open_order": _ms(opened),
-            "local_write": _ms(told),  # committed (row and outbox) and listeners told
-            "local_write_and_read_back": _ms(wrote),  # and the order read again for the screen
-            "search": _ms(searched),
+            "open_order": percentiles_ms(opened),
+            "local_write": percentiles_ms(told),  # committed (row and outbox) and listeners told
+            "local_write_and_read_back": percentiles_ms(wrote),  # and the order read again for the screen
+            "search": percentiles_ms(searched),
         }
     finally:
         ordo.close()

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import cpu_seconds_of, database, peak_rss_mib, process_tree
+from _common import cpu_seconds_of, database, peak_rss_mib, percentiles_ms, process_tree
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
@@ -237,18 +237,6 @@ async def run_device(device: Device, stats: Stats, *, until: float, batch_size: 
 # --- measuring ----------------------------------------------------------------
 
 
-def _percentiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    ordered = sorted(values)
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
-
-    return {"count": len(ordered), "p50_ms": at(0.50), "p95_ms": at(0.95), "p99_ms": at(0.99),
-            "max_ms": round(ordered[-1] * 1000, 1)}  # fmt: skip
-
-
 def check_ledger(*, database_url: str, devices: list[Device]) -> dict[str, Any]:
     """Every mutation sent, and every one acknowledged, has its ledger row (with the status
     the device was told); every applied note is stored."""
@@ -355,7 +343,7 @@ def run(
         "responses_500": sum(c.get(500, 0) for c in stats.statuses.values()),
         "transport_errors": dict(stats.transport_errors),
         "retries_after_429_503": len(stats.retry_waits),
-        "latency": {ep: _percentiles(v) for ep, v in sorted(stats.latencies.items())},
+        "latency": {ep: percentiles_ms(v) for ep, v in sorted(stats.latencies.items())},
         "throughput": {
             "requests_per_s": round(requests / elapsed, 1),
             "mutations_per_s": round(stats.mutations_acked / elapsed, 1),
