@@ -40,6 +40,7 @@ from app.store import LocalStore
 from app.store.apply import PROVISIONAL_PREFIX
 from app.store.blobfiles import BlobFiles
 from app.store.models import Order
+from app.store.models import SyncState as SyncStateRow
 from app.store.outbox import sync_state
 from app.sync.backoff import Backoff
 from app.sync.blobs import BlobTransfer
@@ -54,6 +55,20 @@ from app.sync.live import LiveListener
 from app.sync.worker import SyncWorker, Waiter
 
 log = logging.getLogger(__name__)
+
+
+def _signed_in(state: SyncStateRow) -> CurrentUser | None:
+    """Who is signed in on this device, from its sync-state row; None when nobody is."""
+    user, token, url = state.user, state.access_token, state.server_url
+    if not user or not token or not url:
+        return None
+    return CurrentUser(
+        id=uuid.UUID(user["id"]),
+        username=user["username"],
+        display_name=user.get("display_name") or user["username"],
+        role=user["role"],
+        server_url=url,
+    )
 
 
 class Ordo(WorkApi, MediaApi, DeskApi):
@@ -124,16 +139,8 @@ class Ordo(WorkApi, MediaApi, DeskApi):
             return state.user, state.access_token, state.server_url
 
     def current_user(self) -> CurrentUser | None:
-        user, token, url = self._user_row()
-        if not user or not token or not url:
-            return None
-        return CurrentUser(
-            id=uuid.UUID(user["id"]),
-            username=user["username"],
-            display_name=user.get("display_name") or user["username"],
-            role=user["role"],
-            server_url=url,
-        )
+        with self._store.read() as s:
+            return _signed_in(sync_state(s))
 
     def default_server_url(self) -> str:
         _, _, url = self._user_row()
@@ -276,8 +283,7 @@ class Ordo(WorkApi, MediaApi, DeskApi):
     def _write(self, order_id: OrderId, change: Callable[[Session, datetime], object]) -> OrderDetail:
         """One local transaction makes the change and queues its mutation; then sync and redraw."""
         with self._store.transaction() as s:
-            state = sync_state(s)  # signed in? asked in the write's own transaction: one less read
-            if not state.user or not state.access_token or not state.server_url:
+            if _signed_in(sync_state(s)) is None:  # asked in the write's own transaction: one read less
                 raise InvalidInput("Sign in first.")
             change(s, self._clock())
         return self._after_write(order_id)
