@@ -103,14 +103,17 @@ def announce_commits(
                 session.info.pop(key, None)  # never committed
 
 
-def concerns_no_technician(session: Session, seqs: Iterable[int]) -> None:
-    """Seqs written by a bulk insert rather than a flush (the push's ledger rows): their
-    rows no technician pulls, which a flush would have told _flushed."""
+def concerns(session: Session, seqs: Iterable[int], *, people: Iterable[str | None] = ()) -> None:
+    """Seqs written by a bulk insert rather than a flush (the push's ledger rows, an order's
+    new children: sync.apply.new_rows): whose technician scope their rows are in, besides
+    the dispatchers' (none for the ledger), which a flush would have told _flushed."""
     if len(session.info.get(SEQ_TAKEN, ())) > MAX_SEQS_FOLLOWED:
         return
+    who = _people(*people)
     audience: dict[int, set[str] | None] = session.info.setdefault(_AUDIENCE, {})
     for seq in seqs:
-        audience.setdefault(seq, set())
+        known = audience.get(seq, set())
+        audience[seq] = None if known is None else known | who
 
 
 def _organisations(session: Session) -> list[str]:

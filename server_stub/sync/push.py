@@ -8,20 +8,22 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import insert, update
+from pydantic_core import PydanticSerializationError, to_json
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.codes import Code
 from app.domain.protocol import ErrorInfo, Mutation, MutationResult, PushResponse, ResultStatus
 from server_stub import history_words
-from server_stub.announce import concerns_no_technician
+from server_stub.announce import concerns
 from server_stub.blobstore import BlobStore
 from server_stub.db import Database, next_seq, seq_block
 from server_stub.models import Device, DeviceStatus, LedgerEntry, User
 from server_stub.sync import devices
-from server_stub.sync.apply import Context, Rejected, apply
-from server_stub.sync.apply.common import LOCKED_ORDERS, PEOPLE
+from server_stub.sync.apply import Context, Rejected, apply, new_rows
+from server_stub.sync.apply.ahead import lock_ahead
+from server_stub.sync.apply.common import LOCKED, PEOPLE
 from server_stub.timeutil import to_db
 
 
@@ -96,11 +98,12 @@ def _push_once(
         user = session.get(User, user_id)
         if user is None:
             raise LookupError(f"user {user_id} vanished during a push")
-        session.info[LOCKED_ORDERS] = {}
-        session.info[PEOPLE] = {user.id: user}
+        session.info[LOCKED] = {}
+        session.info[PEOPLE] = _people(session, user=user, mutations=mutations)
         ledger: list[dict[str, Any]] = []
         fresh: dict[int, MutationResult] = {}  # this batch's results: its ledger rows come at the end
         with seq_block(session, numbers_too=not careful):
+            lock_ahead(session, (m for m in mutations if m.mid > last_mid))
             for m in mutations:
                 if m.mid <= last_mid:
                     stored = fresh.get(m.mid)
@@ -124,17 +127,28 @@ def _push_once(
                 results.append(fresh.setdefault(m.mid, result))
                 last_mid = m.mid
             try:
-                session.flush()  # the appliers' rows first: the ledger names their seqs
+                new_rows.write(session)  # the appliers' rows first: the ledger names their seqs
             except (IntegrityError, DataError) as exc:
                 if careful:
                     raise  # each mutation's rows were flushed in its savepoint: not theirs
                 raise _Careful from exc  # the last mutation's rows: its savepoint will tell
             if ledger:  # none when the batch starts past a gap
                 session.execute(insert(LedgerEntry), ledger)
-                concerns_no_technician(session, (row["seq"] for row in ledger))
+                concerns(session, (row["seq"] for row in ledger))
         device.last_mid = last_mid
         record = _push_record(session, db=db, user=user, device_id=device_id, now=now) if ledger else None
     return PushResponse(results=results, last_mid=last_mid), record
+
+
+def _people(session: Session, *, user: User, mutations: list[Mutation]) -> dict[str, User | None]:
+    """The pusher and everyone the batch assigns work to, read at once: looked up one at a
+    time (common.person), each read would first write the rows waiting (new_rows)."""
+    wanted = {a for m in mutations if isinstance(a := m.args.get("assignee_id"), str)} - {user.id}
+    people: dict[str, User | None] = dict.fromkeys(wanted)
+    if wanted:
+        people.update((u.id, u) for u in session.execute(select(User).where(User.id.in_(wanted))).scalars())
+    people[user.id] = user
+    return people
 
 
 def _apply_boldly(ctx: Context, m: Mutation) -> MutationResult:
@@ -206,7 +220,9 @@ def _apply_settling_races(ctx: Context, m: Mutation) -> MutationResult:
         ctx.changes.clear()  # what a rolled-back attempt noted was never written
         try:
             with _forgetting_locks(ctx.session), ctx.session.begin_nested():
-                return apply(ctx, m)
+                result = apply(ctx, m)
+                new_rows.write(ctx.session)  # in the savepoint: a key it violates is this mutation's
+                return result
         except IntegrityError:
             if attempt == 2:
                 break
@@ -228,22 +244,33 @@ def _refuse_nul(m: Mutation) -> None:
 
 @contextmanager
 def _forgetting_locks(session: Session) -> Iterator[None]:
-    """A savepoint rolled back releases the row locks taken in it: forget them all."""
+    """A savepoint rolled back releases the row locks taken in it: forget them all,
+    and the rows its mutation had yet to insert."""
     try:
         yield
     except BaseException:
-        if (locked := session.info.get(LOCKED_ORDERS)) is not None:
+        if (locked := session.info.get(LOCKED)) is not None:
             locked.clear()
+        new_rows.drop(session)
         raise
 
 
 def _holds_nul(value: object) -> bool:
+    try:
+        if b"\\u0000" not in to_json(value):
+            return False  # nearly always, and far quicker to tell than by walking
+    except PydanticSerializationError:  # a lone surrogate, which to_json refuses: walked
+        pass
+    return _walks_to_nul(value)  # or only a backslash written before "u0000"
+
+
+def _walks_to_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+        return any(_walks_to_nul(k) or _walks_to_nul(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_holds_nul(v) for v in value)
+        return any(_walks_to_nul(v) for v in value)
     return False
 
 

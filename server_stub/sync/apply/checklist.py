@@ -12,7 +12,15 @@ from app.domain.codes import Code
 from app.domain.protocol import ChecklistSetArgs, Entity, Mutation, MutationResult, MutationType, ResultStatus
 from server_stub.db import next_seq
 from server_stub.models import ChecklistItem
-from server_stub.sync.apply.common import Context, Rejected, allowed, conflict, load_order, parse_args
+from server_stub.sync.apply.common import (
+    Context,
+    Rejected,
+    allowed,
+    conflict,
+    load_order,
+    locked_row,
+    parse_args,
+)
 
 
 def check_value(item: ChecklistItem, value: Any, *, done: bool) -> None:
@@ -45,7 +53,7 @@ def checklist_set(ctx: Context, m: Mutation) -> MutationResult:
     order, relation = load_order(ctx, m.entity_id)
     allowed(MutationType.CHECKLIST_SET, relation)
     args = parse_args(ChecklistSetArgs, m.args)
-    item = ctx.session.get(ChecklistItem, str(args.item_id), with_for_update=True)
+    item = locked_row(ctx.session, ChecklistItem, str(args.item_id))
     if item is None or item.order_id != order.id:
         raise Rejected(Code.NOT_FOUND, f"no checklist item {args.item_id} on this order")
     check_value(item, args.value, done=args.done)

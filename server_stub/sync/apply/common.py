@@ -4,6 +4,7 @@ order under a row lock, asking the policy, and conflict rows."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ from app.domain.protocol import Entity, MutationResult, MutationType, ResultStat
 from server_stub import policy
 from server_stub.blobstore import BlobStore
 from server_stub.db import next_seq
-from server_stub.models import Conflict, User, WorkOrder
+from server_stub.models import Base, Conflict, User, WorkOrder
 from server_stub.timeutil import parse_wire, to_db
 
 
@@ -73,6 +74,7 @@ class Context:
 
 
 A = TypeVar("A", bound=BaseModel)
+M = TypeVar("M")
 
 
 def parse_args(model: type[A], args: dict[str, Any]) -> A:
@@ -98,10 +100,10 @@ def parse_status(text: Any, *, name: str) -> Status:
         raise Rejected(Code.INVALID_ARGS, f"{name}: unknown status {text!r}") from None
 
 
-# session.info key: the orders this transaction holds the row lock of, by id (push keeps it
-# per batch and empties it whenever a savepoint rolls back, which releases locks). Holding
-# them here also keeps them in the session, whose identity map alone would let them go.
-LOCKED_ORDERS = "ordo_locked_orders"
+# session.info key: the rows this transaction holds the row lock of, by (model, id) (push
+# keeps it per batch and empties it whenever a savepoint rolls back, which releases locks).
+# Holding them here also keeps them in the session, whose identity map alone would let them go.
+LOCKED = "ordo_locked_rows"
 
 
 # session.info key: people read during the batch, by id, held so that the session keeps them.
@@ -119,17 +121,39 @@ def person(ctx: Context, user_id: str) -> User | None:
     return people[user_id]
 
 
+def locked_row(session: Session, model: type[M], row_id: str) -> M | None:
+    """`model`'s row `row_id` under a row lock (PostgreSQL: two devices changing one row must
+    not both read the old one). Locked earlier in this push batch, nobody else can have
+    changed it since: the batch's later mutations on it skip a SELECT ... FOR UPDATE each."""
+    held: dict[tuple[type[Any], str], Any] | None = session.info.get(LOCKED)
+    row = None if held is None else held.get((model, row_id))
+    if row is None:
+        row = session.get(model, row_id, with_for_update=True)
+        if row is not None and held is not None:
+            held[(model, row_id)] = row
+    return row
+
+
+def lock_rows(session: Session, model: type[Base], row_ids: Iterable[str]) -> None:
+    """Read and row-lock at once the rows a push batch is about to change, in id order (two
+    batches over the same rows then queue rather than deadlock); locked_row finds them here
+    instead of reading each (a read costs more than applying a note)."""
+    held: dict[tuple[type[Any], str], Any] = session.info.setdefault(LOCKED, {})
+    wanted = sorted({row_id for row_id in row_ids if (model, row_id) not in held})
+    if wanted:
+        table_id = model.__table__.c.id  # type: ignore[attr-defined]
+        query = select(model).where(table_id.in_(wanted)).order_by(table_id).with_for_update()
+        held.update(((model, row.id), row) for row in session.execute(query).scalars())  # type: ignore[attr-defined]
+
+
+def hold(session: Session, row: Base) -> None:
+    """A row this push batch inserted: no one else can change it, so locked_row may find it."""
+    if (held := session.info.get(LOCKED)) is not None:
+        held[(type(row), row.id)] = row  # type: ignore[attr-defined]
+
+
 def load_order(ctx: Context, entity_id: uuid.UUID) -> tuple[WorkOrder, rules.Relation]:
-    order_id = str(entity_id)
-    locked: dict[str, WorkOrder] | None = ctx.session.info.get(LOCKED_ORDERS)
-    order = None if locked is None else locked.get(order_id)
-    if order is None:
-        # Row lock (PostgreSQL): two devices changing one order must not both read the old row.
-        # Locked earlier in this transaction, nobody else can have changed it since: a batch's
-        # mutations on one order skip a SELECT ... FOR UPDATE each.
-        order = ctx.session.get(WorkOrder, order_id, with_for_update=True)
-        if order is not None and locked is not None:
-            locked[order_id] = order
+    order = locked_row(ctx.session, WorkOrder, str(entity_id))
     if order is None or order.org_id != ctx.user.org_id:
         # Orders of other organisations are indistinguishable from unknown ones.
         raise Rejected(Code.NOT_FOUND, f"no work order {entity_id}")

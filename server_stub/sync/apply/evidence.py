@@ -27,6 +27,7 @@ from app.domain.protocol import (
 )
 from server_stub.db import SEQ_COUNTER, next_seq
 from server_stub.models import Base, Counter, Note, Part, PartUsage, Photo, Signature, TimeLog, WorkOrder
+from server_stub.sync.apply import new_rows
 from server_stub.sync.apply.common import (
     Context,
     Rejected,
@@ -48,10 +49,10 @@ def _append(
     row_id: str,
     order: WorkOrder,
     content: dict[str, Any],
-    make: Callable[[int], Base],
+    row: Callable[[int], dict[str, Any]],
 ) -> tuple[MutationResult | None, int]:
-    """Insert the child unless its id exists. Returns (answer for a repeat, seq):
-    the answer is None when the row was inserted now (at `seq`)."""
+    """Insert the child (`row(seq)`, all its columns) unless its id exists. Returns
+    (answer for a repeat, seq): the answer is None when the row was inserted now (at `seq`)."""
     existing: Any = None if ctx.bold else ctx.session.get(model, row_id)
     if existing is not None:
         same = existing.order_id == order.id and all(getattr(existing, k) == v for k, v in content.items())
@@ -62,7 +63,9 @@ def _append(
         status = ResultStatus.CONFLICT if flagged else ResultStatus.APPLIED
         return ctx.result(status, seq=existing.seq, conflict_ids=flagged), existing.seq
     seq = next_seq(ctx.session)
-    ctx.session.add(make(seq))
+    values = row(seq)
+    people = (order.assignee_id, order.created_by, values.get("user_id"))
+    new_rows.add(ctx.session, model, values, people=people)
     return None, seq
 
 
@@ -75,9 +78,10 @@ def note_add(ctx: Context, m: Mutation) -> MutationResult:
     content = {"text": args.text, "at": at}
     repeat, seq = _append(
         ctx, entity=Entity.NOTE, model=Note, row_id=row_id, order=order, content=content,
-        make=lambda seq: Note(
-            id=row_id, order_id=order.id, author_id=ctx.user.id, voided=False, seq=seq, **content
-        ),
+        row=lambda seq: {
+            "id": row_id, "order_id": order.id, "author_id": ctx.user.id, "voided": False, "seq": seq,
+            **content,
+        },
     )  # fmt: skip
     return repeat or ctx.result(ResultStatus.APPLIED, seq=seq)
 
@@ -96,14 +100,14 @@ def photo_add(ctx: Context, m: Mutation) -> MutationResult:
         "caption": args.caption or "",  # no caption and an empty one are the same
         "taken_at": parse_time(args.taken_at, name="taken_at"),
     }
-    # The blob is looked for inside `make`, after next_seq has locked the counter
+    # The blob is looked for inside `row`, after next_seq has locked the counter
     # row: see blob_stored for why that order matters.
     repeat, seq = _append(
         ctx, entity=Entity.PHOTO, model=Photo, row_id=row_id, order=order, content=content,
-        make=lambda seq: Photo(
-            id=row_id, order_id=order.id, author_id=ctx.user.id, voided=False, seq=seq,
-            blob_status=_blob_status(ctx, org_id=order.org_id, sha256=args.sha256), **content,
-        ),
+        row=lambda seq: {
+            "id": row_id, "order_id": order.id, "author_id": ctx.user.id, "voided": False, "seq": seq,
+            "blob_status": _blob_status(ctx, org_id=order.org_id, sha256=args.sha256), **content,
+        },
     )  # fmt: skip
     return repeat or ctx.result(ResultStatus.APPLIED, seq=seq)
 
@@ -170,9 +174,9 @@ def time_add(ctx: Context, m: Mutation) -> MutationResult:
     content = {"kind": args.kind, "started_at": started, "ended_at": ended}
     repeat, seq = _append(
         ctx, entity=Entity.TIME_LOG, model=TimeLog, row_id=row_id, order=order, content=content,
-        make=lambda seq: TimeLog(
-            id=row_id, order_id=order.id, user_id=ctx.user.id, voided=False, seq=seq, **content
-        ),
+        row=lambda seq: {
+            "id": row_id, "order_id": order.id, "user_id": ctx.user.id, "voided": False, "seq": seq, **content
+        },
     )  # fmt: skip
     if repeat is not None:
         return repeat
@@ -229,9 +233,9 @@ def part_use(ctx: Context, m: Mutation) -> MutationResult:
     content = {"sku": args.sku, "quantity": args.quantity}
     repeat, seq = _append(
         ctx, entity=Entity.PART_USAGE, model=PartUsage, row_id=row_id, order=order, content=content,
-        make=lambda seq: PartUsage(
-            id=row_id, order_id=order.id, user_id=ctx.user.id, voided=False, seq=seq, **content
-        ),
+        row=lambda seq: {
+            "id": row_id, "order_id": order.id, "user_id": ctx.user.id, "voided": False, "seq": seq, **content
+        },
     )  # fmt: skip
     return repeat or ctx.result(ResultStatus.APPLIED, seq=seq)
 
@@ -248,6 +252,6 @@ def signature_add(ctx: Context, m: Mutation) -> MutationResult:
     }
     repeat, seq = _append(
         ctx, entity=Entity.SIGNATURE, model=Signature, row_id=row_id, order=order, content=content,
-        make=lambda seq: Signature(id=row_id, order_id=order.id, author_id=ctx.user.id, seq=seq, **content),
+        row=lambda seq: {"id": row_id, "order_id": order.id, "author_id": ctx.user.id, "seq": seq, **content},
     )  # fmt: skip
     return repeat or ctx.result(ResultStatus.APPLIED, seq=seq)

@@ -25,10 +25,11 @@ from app.domain.protocol import Mutation, MutationResult, MutationType, OrderCre
 from server_stub import policy
 from server_stub.db import next_order_number, next_seq
 from server_stub.models import ChecklistItem, LedgerEntry, WorkOrder
+from server_stub.sync.apply import new_rows
 from server_stub.sync.apply.common import (
-    LOCKED_ORDERS,
     Context,
     Rejected,
+    hold,
     parse_args,
     parse_time,
     person,
@@ -130,26 +131,23 @@ def order_create(ctx: Context, m: Mutation) -> MutationResult:
         **lifecycle,
     )
     ctx.session.add(order)
-    # No flush: the items' `order` relationship has a flush insert the order first.
-    if (locked := ctx.session.info.get(LOCKED_ORDERS)) is not None:
-        locked[order_id] = order  # inserted by this transaction: no one else can change it
+    hold(ctx.session, order)
     for item in sorted(args.checklist, key=lambda i: i.position):
-        ctx.session.add(
-            ChecklistItem(
-                id=str(item.id),
-                order_id=order_id,
-                position=item.position,
-                label=item.label,
-                kind=item.kind,
-                required=item.required,
-                value=None,
-                done=False,
-                unit=item.unit,
-                min=item.min,
-                max=item.max,
-                seq=next_seq(ctx.session),
-                value_seq=0,
-                value_device_id=None,
-            )
-        )
+        row = {
+            "id": str(item.id),
+            "order_id": order_id,
+            "position": item.position,
+            "label": item.label,
+            "kind": item.kind,
+            "required": item.required,
+            "value": None,
+            "done": False,
+            "unit": item.unit,
+            "min": item.min,
+            "max": item.max,
+            "seq": next_seq(ctx.session),
+            "value_seq": 0,
+            "value_device_id": None,
+        }
+        new_rows.add(ctx.session, ChecklistItem, row, people=(assignee, ctx.user.id))
     return ctx.result(ResultStatus.APPLIED, seq=seq)

@@ -9,7 +9,15 @@ from app.domain.protocol import EntryVoidArgs, Mutation, MutationResult, Mutatio
 from server_stub import policy
 from server_stub.db import next_seq
 from server_stub.models import Note, PartUsage, Photo, TimeLog
-from server_stub.sync.apply.common import Context, Rejected, allowed, load_order, parse_args, settled
+from server_stub.sync.apply.common import (
+    Context,
+    Rejected,
+    allowed,
+    load_order,
+    locked_row,
+    parse_args,
+    settled,
+)
 
 # entity -> (model, the column naming whose entry it is)
 VOIDABLE: dict[str, tuple[Any, str]] = {
@@ -32,7 +40,7 @@ def entry_void(ctx: Context, m: Mutation) -> MutationResult:
     allowed(MutationType.ENTRY_VOID, relation)
     args = parse_args(EntryVoidArgs, m.args)
     model, author_column = VOIDABLE[args.entity]
-    row = ctx.session.get(model, str(args.id), with_for_update=True)
+    row = locked_row(ctx.session, model, str(args.id))
     if row is None or row.order_id != order.id:
         raise Rejected(Code.NOT_FOUND, f"no {args.entity} {args.id} on this order")
     settled(policy.may_void(user=ctx.user, access=relation, author_id=getattr(row, author_column)))
