@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Text, delete, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from app.domain.protocol import mutation_json
 from app.store.models import BlobUpload, OutboxEntry, Rejection, SyncState
 
 # session.info key: the sync-state row, held so the session keeps it. A write reads it
@@ -61,10 +63,35 @@ def queued(session: Session) -> list[OutboxEntry]:
     return list(session.scalars(select(OutboxEntry).order_by(OutboxEntry.mid)))
 
 
-def unanswered(session: Session, *, limit: int) -> list[OutboxEntry]:
-    """Mutations that no push has answered yet, oldest first."""
-    stmt = select(OutboxEntry).where(OutboxEntry.result_status.is_(None)).order_by(OutboxEntry.mid)
-    return list(session.scalars(stmt.limit(limit)))
+@dataclass(frozen=True, slots=True)
+class Unanswered:
+    """A mutation no push has answered yet: its mid, and its JSON as pushed."""
+
+    mid: int
+    json: bytes
+
+
+def unanswered(session: Session, *, limit: int) -> list[Unanswered]:
+    """Mutations that no push has answered yet, oldest first, with their args as stored."""
+    stmt = (
+        select(
+            OutboxEntry.mid,
+            OutboxEntry.type,
+            OutboxEntry.entity_id,
+            type_coerce(OutboxEntry.args, Text),
+            OutboxEntry.base_seq,
+        )
+        .where(OutboxEntry.result_status.is_(None))
+        .order_by(OutboxEntry.mid)
+        .limit(limit)
+    )
+    return [
+        Unanswered(
+            mid=mid,
+            json=mutation_json(mid=mid, type=type, entity_id=entity_id, args_json=args, base_seq=base_seq),
+        )
+        for mid, type, entity_id, args, base_seq in session.execute(stmt)
+    ]
 
 
 def count(session: Session) -> int:

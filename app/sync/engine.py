@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -14,18 +13,16 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.domain.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_BATCH,
-    PROTOCOL,
-    Mutation,
     PullResponse,
-    PushRequest,
     PushResponse,
     ResultStatus,
+    push_body,
 )
 from app.store import LocalStore
 from app.store.bulk import apply_changes
@@ -159,21 +156,14 @@ class SyncEngine:
                 batch = unanswered(s, limit=MAX_BATCH)
             if not batch:
                 break
-            body = PushRequest(
-                protocol=PROTOCOL,
-                device_id=uuid.UUID(device_id),
-                mutations=[
-                    Mutation(
-                        mid=e.mid,
-                        type=e.type,
-                        entity_id=uuid.UUID(e.entity_id),
-                        args=e.args,
-                        base_seq=e.base_seq,
-                    )
-                    for e in batch
-                ],
+            response = send(
+                self.client,
+                "POST",
+                PUSH_PATH,
+                token=token,
+                content=push_body(device_id=device_id, mutations=[e.json for e in batch]),
+                headers={"Content-Type": "application/json"},
             )
-            response = send(self.client, "POST", PUSH_PATH, token=token, json=body.model_dump(mode="json"))
             requests += 1
             sent += len(batch)
             answer = parse(self.client, response, PushResponse)
@@ -189,24 +179,35 @@ class SyncEngine:
         answered: dict[int, str] = {}
         now = self.clock()
         with self.store.transaction() as s:
-            # One read for the batch, not one per result: each read would first flush the
-            # rows already written (most of a push's time on the device, at 500 a batch).
+            # One read and one executemany for the batch: ORM rows, each read with its args
+            # and written back one by one, were most of a push's time on the device.
             wanted = [r.mid for r in answer.results if r.mid in mids]
-            entries = {e.mid: e for e in s.scalars(select(OutboxEntry).where(OutboxEntry.mid.in_(wanted)))}
-            for result in answer.results:
-                entry = entries.get(result.mid) if result.mid in mids else None
-                if entry is None:
-                    continue
-                entry.result_status = result.status.value
-                entry.result_error = result.error.model_dump() if result.error else None
-                answered[result.mid] = result.status.value
-                if result.status is ResultStatus.REJECTED:
+            held = set(s.scalars(select(OutboxEntry.mid).where(OutboxEntry.mid.in_(wanted))))
+            mine = [r for r in answer.results if r.mid in held]
+            if not mine:
+                return answered
+            s.execute(
+                update(OutboxEntry),
+                [
+                    {
+                        "mid": r.mid,
+                        "result_status": r.status.value,
+                        "result_error": r.error.model_dump() if r.error else None,
+                    }
+                    for r in mine
+                ],
+            )
+            answered.update((r.mid, r.status.value) for r in mine)
+            refused = {r.mid: r for r in mine if r.status is ResultStatus.REJECTED}
+            if refused:
+                for entry in s.scalars(select(OutboxEntry).where(OutboxEntry.mid.in_(refused))):
+                    error = refused[entry.mid].error
                     _keep_refusal(
                         s,
                         entry,
-                        code=result.error.code if result.error else "",
+                        code=error.code if error else "",
                         at=now,
-                        message=result.error.message if result.error else "",
+                        message=error.message if error else "",
                     )
         return answered
 

@@ -66,6 +66,8 @@ from app.domain.protocol.envelope import (
     TokenRequest,
     TokenResponse,
     UserInfo,
+    mutation_json,
+    push_body,
 )
 from app.domain.protocol.intake import (
     API_KEY_HEADER,
@@ -136,4 +138,6 @@ __all__ = [
     "Username",
     "WorkKind",
     "error_body",
+    "mutation_json",
+    "push_body",
 ]

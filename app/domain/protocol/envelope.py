@@ -7,6 +7,7 @@ import uuid
 from typing import Any, Literal
 
 from pydantic import Field
+from pydantic_core import to_json
 
 from app.domain.limits import MAX_BATCH
 from app.domain.protocol.base import PROTOCOL, ErrorInfo, ResultStatus, Username, _Wire
@@ -77,6 +78,29 @@ class PushRequest(_Wire):
     device_id: uuid.UUID
     # Over MAX_BATCH is answered 413 before this model runs; the bound documents it.
     mutations: list[Mutation] = Field(max_length=MAX_BATCH)
+
+
+def mutation_json(
+    *, mid: int, type: str, entity_id: str, args_json: str | None, base_seq: int | None
+) -> bytes:
+    """A Mutation's JSON, its args given as JSON text (the device's outbox stores them so):
+    spliced in rather than parsed and encoded again, a third of a push's time on the device.
+    What Mutation.model_validate_json reads back is that Mutation (tests/domain)."""
+    args = b"{}" if args_json in (None, "null") else args_json.encode()
+    entity = str(uuid.UUID(entity_id)).encode()
+    return b'{"mid":%d,"type":%b,"entity_id":"%b","args":%b,"base_seq":%b}' % (
+        mid,
+        to_json(type),
+        entity,
+        args,
+        b"null" if base_seq is None else b"%d" % base_seq,
+    )
+
+
+def push_body(*, device_id: str, mutations: list[bytes]) -> bytes:
+    """A PushRequest's JSON from its mutations' (mutation_json)."""
+    device = str(uuid.UUID(device_id)).encode()
+    return b'{"protocol":%d,"device_id":"%b","mutations":[%b]}' % (PROTOCOL, device, b",".join(mutations))
 
 
 class MutationResult(_Wire):
