@@ -19,7 +19,7 @@ from server_stub.db import Database
 from server_stub.intake import take_request
 from server_stub.models import Device as DeviceRow
 from server_stub.models import LedgerEntry, Note, User, WorkOrder
-from server_stub.sync.apply import registry
+from server_stub.sync.apply import new_rows, registry
 from server_stub.sync.apply.common import Context, Rejected
 from server_stub.sync.push import push
 
@@ -42,7 +42,7 @@ def late_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
     def applier(ctx: Context, m: Mutation) -> Any:
         result = real(ctx, m)
         if m.args.get("text") == REFUSE_AFTER_WRITING:
-            ctx.session.flush()
+            new_rows.write(ctx.session)  # in the database, not just waiting (test_new_rows)
             raise Rejected(Code.INVALID_ARGS, "refused after writing")
         return result
 
