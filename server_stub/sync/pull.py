@@ -4,14 +4,15 @@ A page costs about its own size, not the scope's (issue 11: a first pull of 10,0
 orders is some 90,000 changes):
 1. which rows: per entity, the rows in scope after the cursor, each walked in seq
    order, merged and cut at limit + 1 (one statement, built once: `_feed`);
-2. their data: per entity on the page, the pulled columns of those rows by id, as
-   plain rows (serialize.PULLED), made into wire dicts directly.
-The route encodes the page once (`Page.json`); `pull` gives it as a PullResponse.
+2. their data: per entity on the page, those rows by id, as JSON made by SQLite
+   (page_json) or, on PostgreSQL, from the pulled columns as plain rows (serialize.PULLED).
+Each change is JSON from then on; the route sends `Page.json`, `pull` a PullResponse.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +38,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.domain import rules
@@ -54,10 +56,12 @@ from server_stub.models import (
     User,
     WorkOrder,
 )
-from server_stub.sync import devices
+from server_stub.sync import devices, page_json
 from server_stub.sync.cursor import Position, decode_position, encode
 from server_stub.sync.tombstones import pruned_through
 from server_stub.timeutil import to_wire
+
+log = logging.getLogger(__name__)
 
 # Internal marker of a tombstone row in the feed; it goes out as a deleted work_order.
 _OUT_OF_SCOPE = "out_of_scope"
@@ -209,70 +213,85 @@ def _load(entity: str, *, sqlite: bool) -> Select[Any]:
     return select(*columns).where(table.c.id.in_(bindparam("ids", expanding=True)))
 
 
-def _changes(session: Session, page: Sequence[Any]) -> list[dict[str, Any]]:
-    """The page's changes as wire dicts, keys in the protocol's order (PullResponse's),
-    each row's data read by id with its entity's pulled columns."""
+def _changes(session: Session, page: Sequence[Any]) -> list[bytes]:
+    """The page's changes as JSON, keys in the protocol's order (PullResponse's), each
+    row's data read by id: made by SQLite itself where it can (page_json), else from its
+    entity's pulled columns in Python."""
     wanted: dict[str, list[str]] = {}
     for entity, row_id, _seq in page:
         if entity != _OUT_OF_SCOPE:
             wanted.setdefault(entity, []).append(row_id)
-    data: dict[tuple[str, str], dict[str, Any]] = {}
+    data: dict[tuple[str, str], bytes] = {}
     sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
     for entity, ids in wanted.items():
-        pulled = serialize.PULLED[entity]
-        at, from_row = pulled.id_index, pulled.from_row
-        for found in session.execute(_load(entity, sqlite=sqlite), {"ids": ids}).all():
-            data[(entity, found[at])] = from_row(found)
-    changes: list[dict[str, Any]] = []
+        if not (sqlite and _read_as_json(session, entity, ids, into=data)):
+            pulled = serialize.PULLED[entity]
+            at, from_row = pulled.id_index, pulled.from_row
+            for found in session.execute(_load(entity, sqlite=sqlite), {"ids": ids}).all():
+                data[(entity, found[at])] = to_json(from_row(found), inf_nan_mode="null")
+    changes: list[bytes] = []
     for entity, row_id, seq in page:
         if entity == _OUT_OF_SCOPE:
-            changes.append(
-                {
-                    "entity": Entity.WORK_ORDER.value,
-                    "id": row_id,
-                    "seq": seq,
-                    "deleted": True,
-                    "reason": entity,
-                }
-            )
+            tombstone = {
+                "entity": Entity.WORK_ORDER.value,
+                "id": row_id,
+                "seq": seq,
+                "deleted": True,
+                "reason": entity,
+            }
+            changes.append(to_json(tombstone))
             continue
         # Both steps read one snapshot, so every row listed is found; were one not, the
         # page must fail (and be asked again) rather than move the cursor past it.
         row = data[(entity, row_id)]
-        changes.append({"entity": entity, "id": row_id, "seq": seq, "deleted": False, "data": row})
+        changes.append(b'{"entity":"%b","id":%b,"seq":%d,"deleted":false,"data":%b}' % (
+            entity.encode(), to_json(row_id), seq, row
+        ))  # fmt: skip
     return changes
+
+
+def _read_as_json(
+    session: Session, entity: str, ids: list[str], *, into: dict[tuple[str, str], bytes]
+) -> bool:
+    """Read the rows' data as SQLite makes it (page_json); False when it cannot (a JSON
+    column holding what SQLite does not read as JSON), and nothing was read."""
+    try:
+        rows = session.execute(page_json.data_json(entity), {"ids": json.dumps(ids)}).all()
+    except OperationalError as exc:
+        log.warning("%s rows made in Python: SQLite could not make their JSON (%s)", entity, exc.orig)
+        return False
+    into.update(((entity, row_id), made.encode()) for row_id, made in rows)
+    return True
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One answer of GET /sync/pull: a PullResponse's fields, changes as wire dicts
+    """One answer of GET /sync/pull: a PullResponse's fields, each change as its JSON
     (keys of a None value left out, as response_model_exclude_none does)."""
 
-    changes: list[dict[str, Any]]
+    changes: list[bytes]
     cursor: str
     has_more: bool
     last_mid: int
     server_time: str
     reset: bool
 
-    def wire(self) -> dict[str, Any]:
-        return {
-            "changes": self.changes,
-            "cursor": self.cursor,
-            "has_more": self.has_more,
-            "last_mid": self.last_mid,
-            "server_time": self.server_time,
-            "reset": self.reset,
-        }
-
     def json(self) -> bytes:
-        """The body: pydantic-core's encoder, the one FastAPI's PullResponse path used,
-        set as the model's JSON is (an infinite or NaN float is null), so the bytes are
-        the same; the dicts are not made into models and checked again."""
-        return to_json(self.wire(), inf_nan_mode="null")
+        """The body: the changes as they are, the rest by pydantic-core's encoder, the
+        one FastAPI's PullResponse path used; nothing is made into models and checked again."""
+        rest = to_json(
+            {
+                "cursor": self.cursor,
+                "has_more": self.has_more,
+                "last_mid": self.last_mid,
+                "server_time": self.server_time,
+                "reset": self.reset,
+            }
+        )
+        return b'{"changes":[%b],%b' % (b",".join(self.changes), rest[1:])
 
     def response(self) -> PullResponse:
-        return PullResponse.model_validate(self.wire())
+        return PullResponse.model_validate_json(self.json())
 
 
 def pull(

@@ -74,6 +74,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+@pytest.fixture
+def sqlite_only(database_url: str) -> Iterator[None]:
+    """For what only SQLite has (files in the data folder, SQLite's own JSON): the
+    PostgreSQL runs of tests using this are deselected above."""
+    assert database_url.startswith("sqlite")
+    yield
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated, empty database for one test."""

@@ -5,10 +5,13 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
+from pydantic_core import to_json
 from sqlalchemy import inspect, select, union_all, update
 from sqlalchemy.orm import Session
 
@@ -16,7 +19,8 @@ from app.domain.protocol import PullResponse
 from server_stub import serialize
 from server_stub.db import Database
 from server_stub.migrate import migrate
-from server_stub.models import ChecklistItem, User
+from server_stub.models import ChecklistItem, User, WorkOrder
+from server_stub.sync import page_json
 from server_stub.sync import pull as pull_module
 from server_stub.timeutil import to_db
 
@@ -127,6 +131,49 @@ def test_plain_rows_give_what_orm_objects_give(client: TestClient, world: World,
                 assert pulled.from_row(row) == pulled.from_object(objects[row[pulled.id_index]]), entity
         (tech2,) = session.execute(select(User).where(User.username == "tech2")).scalars()
         assert serialize.user(tech2)["active"] is False
+
+
+def test_sqlite_makes_each_rows_json_as_python_does(
+    sqlite_only: None, client: TestClient, world: World, db: Database
+) -> None:
+    _busy(client, world)
+    items = world.items["a"]
+    with db.write() as session, session.begin():  # what only careful JSON gets right
+        session.execute(update(User).where(User.username == "tech2").values(disabled_at=START, skills=None))
+        session.execute(
+            update(ChecklistItem)  # 15 significant digits would give 0.3 and 1e+300 back
+            .where(ChecklistItem.id == items[1])
+            .values(value=0.30000000000000004, min=0.1, max=1e300)
+        )
+        session.execute(update(ChecklistItem).where(ChecklistItem.id == items[3]).values(value=True, min=2.0))
+        session.execute(
+            update(WorkOrder)
+            .where(WorkOrder.id == world.orders["a"])
+            .values(required_skills=None, due_at=datetime(2026, 12, 1, 8, 0, 0, 1))
+        )
+    with db.read() as session:
+        for entity, pulled in serialize.PULLED.items():
+            objects = {o.id: o for o in session.execute(select(pulled.model)).scalars()}
+            ids = {"ids": json.dumps(list(objects))}
+            made = dict(session.execute(page_json.data_json(entity), ids).all())
+            assert made and set(made) == set(objects), entity
+            for row_id, text in made.items():
+                expected = json.loads(to_json(pulled.from_object(objects[row_id]), inf_nan_mode="null"))
+                got = json.loads(text)
+                assert got == expected, entity
+                assert list(got) == list(expected), entity  # the keys in the protocol's order
+
+
+def test_a_page_sqlite_cannot_make_is_made_in_python(
+    sqlite_only: None, client: TestClient, world: World, db: Database
+) -> None:
+    _busy(client, world)
+    item = world.items["a"][1]
+    with db.write() as session, session.begin():  # stored as the text Infinity, which SQLite refuses
+        session.execute(update(ChecklistItem).where(ChecklistItem.id == item).values(value=float("inf")))
+    changes, _ = sign_in(client, "disp").pull_all()
+    (row,) = [c["data"] for c in changes if c["id"] == item]
+    assert row["value"] is None  # as pydantic sends an infinity
 
 
 def _walk(dev: Device, *, limit: int, cursor: str | None = None) -> list[dict[str, Any]]:

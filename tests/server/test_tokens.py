@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import stat
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -342,14 +341,6 @@ def test_reset_password_revokes_that_users_tokens_only(
 
 
 # --- the key ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sqlite_only(database_url: str) -> Iterator[None]:
-    # About files in the data folder, not the database: conftest deselects the PostgreSQL
-    # runs of tests using this fixture (SQLITE_ONLY_FIXTURES).
-    assert database_url.startswith("sqlite")
-    yield
 
 
 def test_the_key_file_is_made_once_with_mode_0600_and_survives_a_restart(
