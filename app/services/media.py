@@ -19,10 +19,11 @@ from app.domain.blobs import BLOB_STORED
 from app.domain.limits import MAX_CAPTION, MAX_SIGNER_NAME
 from app.domain.protocol import MutationType
 from app.media import ProcessedImage
+from app.services.refusals import names
 from app.services.types import BlobState, InvalidInput, OrderDetail, PhotoView, ServiceError, SignatureView
 from app.services.writes import evidence_order, queue_change, wire_time
 from app.store.blobfiles import BlobFiles
-from app.store.models import BlobUpload, OutboxEntry, Photo, Signature, User
+from app.store.models import BlobUpload, OutboxEntry, Photo, Signature
 from app.sync.blobs import BlobUnavailable, UploadState
 from app.sync.errors import Offline, ServerUnavailable, SyncError
 
@@ -182,7 +183,7 @@ def photo_views(
     rows = list(session.scalars(select(Photo).where(Photo.order_id == order_id, Photo.voided.is_(False))))
     rows.sort(key=lambda p: (p.taken_at or now, p.id))
     uploads = _uploads(session, {p.sha256 for p in rows})
-    names = {u.id: u.display_name or u.username for u in session.scalars(select(User))}
+    people = names(session)
     pending = _pending(queued, MutationType.PHOTO_ADD)
     views = []
     for p in rows:
@@ -198,7 +199,7 @@ def photo_views(
                 width=p.width,
                 height=p.height,
                 size=p.size,
-                author_name="You" if p.author_id == user_id else names.get(p.author_id or "", "Someone"),
+                author_name="You" if p.author_id == user_id else people.get(p.author_id or "", "Someone"),
                 pending=p.id in pending,
                 mine=p.author_id == user_id,
                 state=state,

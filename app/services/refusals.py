@@ -30,9 +30,18 @@ _ADDED = {
 }
 
 
+# session.info key: the directory's names, read once per session (an order's screen asks
+# three times: its notes, its refusals, its photos).
+_NAMES = "ordo_names"
+
+
 def names(session: Session) -> dict[str, str]:
-    """The directory's names by user id."""
-    return {u.id: u.display_name or u.username for u in session.scalars(select(User))}
+    """The directory's names by user id (three columns, not whole rows: one read per session)."""
+    known: dict[str, str] | None = session.info.get(_NAMES)
+    if known is None:
+        rows = session.execute(select(User.id, User.display_name, User.username))
+        known = session.info[_NAMES] = {row_id: display or username for row_id, display, username in rows}
+    return known
 
 
 def _number(value: Any) -> str:
