@@ -4,8 +4,8 @@ A page costs about its own size, not the scope's (issue 11: a first pull of 10,0
 orders is some 90,000 changes):
 1. which rows: per entity, the rows in scope after the cursor, each walked in seq
    order, merged and cut at limit + 1 (one statement, built once: `_feed`);
-2. their data: per entity on the page, those rows by id, as JSON made by SQLite
-   (page_json) or, on PostgreSQL, from the pulled columns as plain rows (serialize.PULLED).
+2. their data: per entity on the page, those rows by id, as JSON made by the database
+   (page_json; else from the pulled columns as plain rows, serialize.PULLED).
 Each change is JSON from then on; the route sends `Page.json`, `pull` a PullResponse.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, lru_cache, partial
@@ -38,7 +39,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.domain import rules
@@ -215,8 +216,8 @@ def _load(entity: str, *, sqlite: bool) -> Select[Any]:
 
 def _changes(session: Session, page: Sequence[Any]) -> list[bytes]:
     """The page's changes as JSON, keys in the protocol's order (PullResponse's), each
-    row's data read by id: made by SQLite itself where it can (page_json), else from its
-    entity's pulled columns in Python."""
+    row's data read by id: made by the database itself where it can (page_json), else
+    from its entity's pulled columns in Python."""
     wanted: dict[str, list[str]] = {}
     for entity, row_id, _seq in page:
         if entity != _OUT_OF_SCOPE:
@@ -224,7 +225,7 @@ def _changes(session: Session, page: Sequence[Any]) -> list[bytes]:
     data: dict[tuple[str, str], bytes] = {}
     sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
     for entity, ids in wanted.items():
-        if not (sqlite and _read_as_json(session, entity, ids, into=data)):
+        if not _read_as_json(session, entity, ids, into=data):
             pulled = serialize.PULLED[entity]
             at, from_row = pulled.id_index, pulled.from_row
             for found in session.execute(_load(entity, sqlite=sqlite), {"ids": ids}).all():
@@ -253,12 +254,17 @@ def _changes(session: Session, page: Sequence[Any]) -> list[bytes]:
 def _read_as_json(
     session: Session, entity: str, ids: list[str], *, into: dict[tuple[str, str], bytes]
 ) -> bool:
-    """Read the rows' data as SQLite makes it (page_json); False when it cannot (a JSON
-    column holding what SQLite does not read as JSON), and nothing was read."""
+    """Read the rows' data as the database makes it (page_json); False when it cannot (a
+    JSON column holding what SQLite does not read as JSON), and nothing was read."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    postgres = dialect == "postgresql"
     try:
-        rows = session.execute(page_json.data_json(entity), {"ids": json.dumps(ids)}).all()
-    except OperationalError as exc:
-        log.warning("%s rows made in Python: SQLite could not make their JSON (%s)", entity, exc.orig)
+        with session.begin_nested() if postgres else nullcontext():  # PostgreSQL: an error aborts
+            rows = session.execute(
+                page_json.data_json(entity, dialect=dialect), {"ids": json.dumps(ids)}
+            ).all()
+    except DBAPIError as exc:
+        log.warning("%s rows made in Python: the database could not make their JSON (%s)", entity, exc.orig)
         return False
     into.update(((entity, row_id), made.encode()) for row_id, made in rows)
     return True
