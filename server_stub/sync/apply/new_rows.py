@@ -44,10 +44,13 @@ def write(session: Session) -> None:
     if not pending:
         return
     connection = session.connection()
-    for table in Base.metadata.sorted_tables:  # parents before children
+    for table in _PARENTS_FIRST:
         rows = pending.get(table)
         if rows:
             connection.execute(insert(table), rows)
+
+
+_PARENTS_FIRST = tuple(Base.metadata.sorted_tables)  # worked out on each read, otherwise
 
 
 def drop(session: Session) -> None:
