@@ -133,7 +133,7 @@ def _push_once(
                     raise  # each mutation's rows were flushed in its savepoint: not theirs
                 raise _Careful from exc  # the last mutation's rows: its savepoint will tell
             if ledger:  # none when the batch starts past a gap
-                session.execute(insert(LedgerEntry), ledger)
+                session.connection().execute(insert(LedgerEntry.__table__), ledger)  # Core: no ORM
                 concerns(session, (row["seq"] for row in ledger))
         device.last_mid = last_mid
         record = _push_record(session, db=db, user=user, device_id=device_id, now=now) if ledger else None
