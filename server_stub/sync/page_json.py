@@ -19,16 +19,22 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    ColumnElement,
     DateTime,
     Float,
     Select,
     Text,
     bindparam,
+    case,
     cast,
     func,
-    literal_column,
+    literal,
+    null,
+    or_,
     select,
+    type_coerce,
 )
 
 from app.domain.protocol import Entity
@@ -36,66 +42,83 @@ from server_stub import serialize
 
 # The largest finite double: SQLite prints an infinity as "Inf" and PostgreSQL's JSON
 # as the string "Infinity", where the Python path sends null (as pydantic does).
-_FINITE = "1.7976931348623157e308"
+_FINITE = 1.7976931348623157e308
+
+Value = ColumnElement[Any]
 
 
-def _finite(c: str) -> str:
-    return f"{c} BETWEEN -{_FINITE} AND {_FINITE}"
+def _finite(c: Value) -> Value:
+    return c.between(-_FINITE, _FINITE)
 
 
 @dataclass(frozen=True, slots=True)
 class _Sql:
-    """How one database writes each kind of value as JSON, given the column's SQL text."""
+    """How one database writes each kind of value as JSON, given its column."""
 
-    real: Callable[[str], str]  # a double
-    json: Callable[[str], str]  # a JSON column
-    list: Callable[[str], str]  # a JSON list column that may hold null (older rows)
-    boolean: Callable[[str], str]
-    time: Callable[[str], str]  # naive UTC, as serialize's to_wire writes it
-    true_unless_set: Callable[[str], str]  # user.active: true while disabled_at is null
-    make: Callable[..., Any]  # the object of the pairs, as text
+    real: Callable[[Value], Value]  # a double
+    json: Callable[[Value], Value]  # a JSON column
+    list: Callable[[Value], Value]  # a JSON list column that may hold null (older rows)
+    boolean: Callable[[Value], Value]
+    time: Callable[[Value], Value]  # naive UTC, as serialize's to_wire writes it
+    true_unless_set: Callable[[Value], Value]  # user.active: true while disabled_at is null
+    make: Callable[..., Value]  # the object of the pairs, as text
     ids: Callable[[], Any]  # the `ids` parameter (a JSON array) as rows of one text column
 
 
-def _sqlite_time(c: str) -> str:
+def _sqlite_real(c: Value) -> Value:
+    # 17 significant digits, so a double reads back as itself (SQLite's own JSON keeps 15:
+    # 0.30000000000000004 came back as 0.3); '!' keeps a decimal point (2.0, not 2).
+    return case((_finite(c), func.json(func.printf("%!.17g", c))), else_=null())
+
+
+def _sqlite_time(c: Value) -> Value:
     # Stored as "YYYY-MM-DD HH:MM:SS.ffffff" (or without the fraction): a T, the
     # microseconds only when there are some, and a Z.
-    return (
-        f"CASE WHEN {c} IS NULL THEN NULL"
-        f" WHEN length({c}) = 19 OR substr({c}, 20) = '.000000'"
-        f" THEN replace(substr({c}, 1, 19), ' ', 'T') || 'Z'"
-        f" ELSE replace({c}, ' ', 'T') || 'Z' END"
+    text = type_coerce(c, Text)
+    whole = func.substr(text, 1, 19, type_=Text)
+    on_the_second = or_(func.length(text) == 19, func.substr(text, 20, type_=Text) == ".000000")
+    return case(
+        (c.is_(None), null()),
+        (on_the_second, func.replace(whole, " ", "T", type_=Text) + "Z"),
+        else_=func.replace(text, " ", "T", type_=Text) + "Z",
     )
 
 
-# 17 significant digits, so a double reads back as itself (SQLite's own JSON keeps 15:
-# 0.30000000000000004 came back as 0.3); '!' keeps a decimal point (2.0, not 2).
+def _sqlite_ids() -> Any:
+    each = func.json_each(bindparam("ids", type_=Text)).table_valued("value")
+    return select(each.c.value)
+
+
 _SQLITE = _Sql(
-    real=lambda c: f"CASE WHEN {_finite(c)} THEN json(printf('%!.17g', {c})) END",
+    real=_sqlite_real,
     # A JSON number: SQLite's NUMERIC affinity keeps it as a number, not its text.
-    json=lambda c: f"CASE typeof({c}) WHEN 'real' THEN ({_SQLITE.real(c)}) ELSE json({c}) END",
-    list=lambda c: f"CASE WHEN {c} IS NULL OR {c} = 'null' THEN json('[]') ELSE json({c}) END",
-    boolean=lambda c: f"CASE WHEN {c} IS NULL THEN NULL WHEN {c} THEN json('true') ELSE json('false') END",
+    json=lambda c: case((func.typeof(c) == "real", _sqlite_real(c)), else_=func.json(c)),
+    list=lambda c: case(
+        (or_(c.is_(None), type_coerce(c, Text) == "null"), func.json_array()), else_=func.json(c)
+    ),
+    boolean=lambda c: case((c.is_(None), null()), (c, func.json("true")), else_=func.json("false")),
     time=_sqlite_time,
-    true_unless_set=lambda c: f"CASE WHEN {c} IS NULL THEN json('true') ELSE json('false') END",
+    true_unless_set=lambda c: case((c.is_(None), func.json("true")), else_=func.json("false")),
     make=func.json_object,
-    ids=lambda: select(literal_column("value")).select_from(func.json_each(bindparam("ids"))),
+    ids=_sqlite_ids,
 )
 
+
+def _postgres_time(c: Value) -> Value:
+    on_the_second = func.mod(cast(func.date_part("microseconds", c), BigInteger), 1_000_000) == 0
+    fraction = case((on_the_second, ""), else_=func.to_char(c, ".US", type_=Text))
+    return func.to_char(c, 'YYYY-MM-DD"T"HH24:MI:SS', type_=Text) + fraction + "Z"
+
+
 _POSTGRES = _Sql(
-    real=lambda c: f"CASE WHEN {_finite(c)} THEN {c} END",  # PostgreSQL prints the shortest exact
+    real=lambda c: case((_finite(c), c), else_=null()),  # printed as the shortest exact digits
     json=lambda c: c,
-    list=lambda c: f"CASE WHEN {c} IS NULL OR {c}::text = 'null' THEN '[]'::json ELSE {c} END",
+    list=lambda c: case((or_(c.is_(None), cast(c, Text) == "null"), func.json_build_array()), else_=c),
     boolean=lambda c: c,
-    time=lambda c: (
-        f"to_char({c}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-        f" || CASE WHEN date_part('microseconds', {c})::bigint % 1000000 = 0 THEN ''"
-        f" ELSE to_char({c}, '.US') END"
-        f" || 'Z'"
-    ),
-    true_unless_set=lambda c: f"{c} IS NULL",
+    time=_postgres_time,
+    true_unless_set=lambda c: c.is_(None),
     make=lambda *pairs: cast(func.json_build_object(*pairs), Text),
-    ids=lambda: select(func.json_array_elements_text(cast(bindparam("ids"), JSON))),
+    ids=lambda: select(func.json_array_elements_text(cast(bindparam("ids", type_=Text), JSON))),
 )
 
 
@@ -110,15 +133,15 @@ _OVERRIDES: dict[tuple[str, str], tuple[str, str]] = {
 _ADDED = {Entity.USER.value: ("active",)}
 
 
-def _value(sql: _Sql, table: Any, entity: str, name: str) -> Any:
+def _value(sql: _Sql, table: Any, entity: str, name: str) -> Value:
     override = _OVERRIDES.get((entity, name))
     if override is not None:
         kind, column_name = override
-        return literal_column(getattr(sql, kind)(str(table.c[column_name])))
+        return getattr(sql, kind)(table.c[column_name])
     column = table.c[name]
     for types, kind in ((JSON, "json"), (Boolean, "boolean"), (DateTime, "time"), (Float, "real")):
         if isinstance(column.type, types):
-            return literal_column(getattr(sql, kind)(str(column)))
+            return getattr(sql, kind)(column)
     return column
 
 
@@ -131,5 +154,5 @@ def data_json(entity: str, *, dialect: str) -> Select[Any]:
     table = pulled.model.__table__
     pairs: list[Any] = []
     for key in (*pulled.fields, *_ADDED.get(entity, ())):
-        pairs += [literal_column(f"'{key}'"), _value(sql, table, entity, key)]
+        pairs += [cast(literal(key), Text), _value(sql, table, entity, key)]
     return select(table.c.id, sql.make(*pairs)).where(table.c.id.in_(sql.ids().scalar_subquery()))
