@@ -31,7 +31,7 @@ _CACHE_FOREVER = "private, max-age=31536000, immutable"
 _NO_STORE = "no-store"
 
 
-def get_store(request: Request) -> BlobStore:
+async def get_store(request: Request) -> BlobStore:  # never waits: no thread-pool hop
     return request.app.state.blobs
 
 
@@ -39,11 +39,10 @@ StoreDep = Annotated[BlobStore, Depends(get_store)]
 
 
 def blob_principal(request: Request, db: DbDep, clock: ClockDep) -> Principal:
-    """The bearer check of api.deps.current_principal, on a session closed before
-    the route runs: an upload may take minutes and must not hold a database
-    connection all that time."""
-    with db.read() as session:
-        principal = current_principal(request, session, clock)
+    """The bearer check of api.deps.current_principal (its session is closed before the
+    route runs: an upload may take minutes and must not hold a database connection all
+    that time), and may this account use blobs."""
+    principal = current_principal(request, db, clock)
     if not policy.may_use_blobs(principal.user):
         raise ApiError(403, "forbidden", "this account may not use blobs")
     return principal
