@@ -4,10 +4,13 @@ Everything here runs on the server's event loop; other threads hand messages in 
 `post`. A message is one of
     {"seq": N, "orgs": [...]}           a commit took seqs up to N (db.py's hook; "orgs"
                                         when it knows whose rows those were)
-    {"open": device_id, "stream": id}   a stream was opened, on any process
+    {"open": device_id, "stream": id,   a stream was opened, on any process, at
+     "at": t}                           wall-clock time t
     {"close": device_id, "stream": id}  ... and closed.
-On PostgreSQL they come from every process through LISTEN, in one order for all, so
-every process agrees which of a device's streams are its newest three.
+On PostgreSQL they come from every process through LISTEN. Each process sends its own
+when its listener next wakes, so they can arrive out of the order the streams opened in:
+a device's streams are ranked by `at`, and every process, once it has heard them all,
+agrees which are the newest three (it only ever drops the oldest of more than three).
 
 A commit names the organisations it touched: their dispatchers' and admins' streams are
 poked at once (their scope is the organisation). For everyone else of theirs (or of
@@ -20,11 +23,11 @@ nothing but the seq.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import logging
 import math
 import threading
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -72,7 +75,8 @@ class Hub:
         self.announce: Callable[[Message], None] = self.receive
         self.latest = 0  # the newest seq heard of
         self._streams: dict[str, Stream] = {}
-        self._order: dict[str, deque[str]] = {}  # device -> stream ids, oldest first, every process
+        # device -> (opened at, stream id) of its streams on every process, oldest first
+        self._order: dict[str, list[tuple[float, str]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._dirty = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -179,7 +183,7 @@ class Hub:
         )
         for old in mine[: max(0, len(mine) - self.per_device)]:
             self.close(old)
-        self.announce({"open": device_id, "stream": stream.id})
+        self.announce({"open": device_id, "stream": stream.id, "at": now})
         if latest > self.latest:
             self.latest = latest  # a commit not heard of yet (its NOTIFY on its way)
             self._dirty.set()
@@ -255,18 +259,20 @@ class Hub:
                 self.latest = seq
                 self._dirty.set()
         elif "open" in message:
-            order = self._order.setdefault(str(message["open"]), deque())
-            order.append(str(message["stream"]))
+            order = self._order.setdefault(str(message["open"]), [])
+            at = message.get("at")
+            opened = float(at) if isinstance(at, int | float) else self._clock()  # an older process's
+            bisect.insort(order, (opened, str(message["stream"])))
             while len(order) > self.per_device:
-                stream = self._streams.get(order.popleft())
+                stream = self._streams.get(order.pop(0)[1])
                 if stream is not None:
                     self.close(stream)  # the oldest of a fourth: closed wherever it is held
         elif "close" in message:
             device = str(message["close"])
             order = self._order.get(device)
             if order is not None:
-                with contextlib.suppress(ValueError):
-                    order.remove(str(message["stream"]))
+                gone = str(message["stream"])
+                order[:] = [entry for entry in order if entry[1] != gone]
                 if not order:
                     del self._order[device]
 

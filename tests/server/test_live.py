@@ -9,6 +9,7 @@ seq, a stream with nothing pending answers the next 15 s with a ping."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -148,6 +149,23 @@ def test_a_fourth_stream_of_a_device_closes_its_oldest(
     for stream in (*rest, elsewhere):
         assert stream.next_seq() == seq
     assert not any(s.ended.is_set() for s in (*rest, elsewhere))
+
+
+def test_streams_are_ranked_by_when_they_opened_not_when_other_processes_told_of_them(
+    client: TestClient, world: World, hub: Hub, clock: FakeClock
+) -> None:
+    tech1 = sign_in(client, "tech1")
+    mine = listen(client, tech1)
+    opened = clock.now().timestamp()
+    # Other processes' opens, heard out of order (each sends when its listener wakes).
+    for name, later in (("third", 3.0), ("first", 1.0), ("second", 2.0)):
+        hub.post({"open": tech1.device_id, "stream": name, "at": opened + later})
+    assert mine.ended.wait(WAIT), "the oldest stream (this process's) stayed open"
+    hub.post({"open": tech1.device_id, "stream": "late but old", "at": opened - 60.0})
+    handled = threading.Event()
+    hub._in_loop(handled.set)  # after the messages above, in order
+    assert handled.wait(WAIT)
+    assert [stream for _, stream in hub._order[tech1.device_id]] == ["first", "second", "third"]
 
 
 def test_changes_within_250_ms_come_as_one_poke_carrying_the_newest_seq(
