@@ -3,7 +3,7 @@ in words for the desk. Pure: no I/O, imports nothing of ours but app.domain."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 from app.domain.orders import is_overdue
@@ -47,7 +47,12 @@ def todays_work(*, status: Status | str, due_at: datetime | None, now: datetime)
         return False
     if current in UNDER_WAY:
         return True
-    return due_at is not None and due_at.astimezone(now.tzinfo).date() <= now.date()
+    return due_at is not None and due_at.astimezone(now.tzinfo) < day_ends(now)
+
+
+def day_ends(now: datetime) -> datetime:
+    """The next midnight in `now`'s zone: work due before it is today's (or earlier)."""
+    return datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=now.tzinfo)
 
 
 def duration_words(span: timedelta) -> str:

@@ -9,13 +9,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.domain import OPEN, PRIORITY_RANK, Priority, Status
-from app.domain.sla import lateness, lateness_words, load_ratio, load_words, todays_work
+from app.domain.sla import UNDER_WAY, day_ends, lateness, lateness_words, load_ratio, load_words, todays_work
 from app.domain.suggest import Candidate, Job, Place, rank, required_skills
 from app.services import picker
 from app.services.conflicts import open_conflict_count
@@ -97,22 +98,31 @@ def board(session: Session, *, now: datetime) -> Board:
     pending = pending_order_ids(session)
     people = names(session)
     pulled, last_pull = _device_sync(session)
-    open_orders = session.scalars(select(Order).where(Order.status.in_([s.value for s in OPEN])))
     technicians = picker.active_technicians(session)
     working = {user.id for user in technicians}
+    # Read only what can be shown (the loop below decides): at 10,000 orders, reading every
+    # open order was most of a cold start, and most are another day's work.
+    shown = or_(
+        Order.assignee_id.is_(None),
+        Order.assignee_id.not_in(working),
+        Order.status.in_([s.value for s in UNDER_WAY]),
+        Order.due_at < day_ends(now),
+    )
+    open_orders = session.scalars(select(Order).where(Order.status.in_([s.value for s in OPEN]), shown))
     queue: list[BoardCard] = []
     stranded: list[BoardCard] = []
     today: dict[str, list[BoardCard]] = defaultdict(list)
+    card = partial(_card, now=now, pending=pending, people=people, pulled=pulled)
     for order in open_orders:
-        card = _card(order, now=now, pending=pending, people=people, pulled=pulled)
         if order.status == Status.NEW and order.assignee_id is None:
-            queue.append(card)
+            queue.append(card(order))
         elif order.assignee_id is not None and order.assignee_id not in working:
             # Nobody's lane would show it, and nobody will do it: every day's, not just today's.
             who = people.get(order.assignee_id) or "Its technician"
-            stranded.append(replace(card, stranded_words=f"{who} can no longer take work: reassign it"))
+            words = f"{who} can no longer take work: reassign it"
+            stranded.append(replace(card(order), stranded_words=words))
         elif order.assignee_id is not None and todays_work(status=order.status, due_at=order.due_at, now=now):
-            today[order.assignee_id].append(card)
+            today[order.assignee_id].append(card(order))
     lanes = []
     for user in technicians:
         cards = sorted(today.get(user.id, []), key=_due_key)
