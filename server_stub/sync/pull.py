@@ -179,10 +179,15 @@ def _feed(*, role: str, resumed: bool, limit_each: bool) -> Executable:
 
 def _page_rows(session: Session, user: User, *, after: int, limit: int) -> Sequence[Any]:
     """(entity, id, seq) of the next limit + 1 changes in `user`'s scope after `after`."""
-    sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
+    sqlite = _dialect(session) == "sqlite"
     feed = _feed(role=user.role, resumed=after > 0, limit_each=not sqlite)
     params = {"pull_user": user.id, "pull_org": user.org_id, "pull_after": after, "pull_limit": limit + 1}
     return session.execute(feed, params).all()
+
+
+def _dialect(session: Session) -> str:
+    """The database the session reads: sqlite or postgresql."""
+    return session.get_bind().dialect.name
 
 
 class _JsonText(TypeDecorator[Any]):
@@ -223,7 +228,7 @@ def _changes(session: Session, page: Sequence[Any]) -> list[bytes]:
         if entity != _OUT_OF_SCOPE:
             wanted.setdefault(entity, []).append(row_id)
     data: dict[tuple[str, str], bytes] = {}
-    sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
+    sqlite = _dialect(session) == "sqlite"
     for entity, ids in wanted.items():
         if not _read_as_json(session, entity, ids, into=data):
             pulled = serialize.PULLED[entity]
@@ -256,7 +261,7 @@ def _read_as_json(
 ) -> bool:
     """Read the rows' data as the database makes it (page_json); False when it cannot (a
     JSON column holding what SQLite does not read as JSON), and nothing was read."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    dialect = _dialect(session)
     postgres = dialect == "postgresql"
     try:
         with session.begin_nested() if postgres else nullcontext():  # PostgreSQL: an error aborts
@@ -351,7 +356,7 @@ def _read(
 ) -> tuple[Page, User, devices.Seen | None]:
     """The page, the caller, and the caller's device row as it was (sync truth)."""
     with db.read() as session:
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
+        if _dialect(session) == "postgresql":
             # One snapshot for the id query, the row loads and the pruning mark, so data
             # matches its seq and a prune committing meanwhile is either wholly seen or not.
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
