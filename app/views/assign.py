@@ -33,7 +33,7 @@ from app.views.confirm import confirm_dialog, reassign_confirmation
 from app.views.state import use_order, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
 from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, side_padding, tagged
+from app.views.widgets import loading, message_box, side_padding, tagged
 
 
 def AssignButton(*, assignee_name: str, on_open: Callable[[], None]) -> ft.Control:
@@ -321,7 +321,7 @@ def AssignScreen() -> ft.View:
     if loaded.state == "failed":
         body: ft.Control = message_box(identifier="assign-order-error", text=loaded.problem)
     elif loaded.state == "loading":
-        body = ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Loading…")], spacing=12)
+        body = loading("Loading…")
     elif detail is None:
         body = message_box(identifier="assign-order-error", text=f"Order {number} is not on this device.")
     elif not detail.offers.assign:

@@ -38,6 +38,7 @@ from app.views.sync_bar import SyncBar
 from app.views.theme import LIST_PANE, STATUS_WORD, WIDE
 from app.views.widgets import (
     due_text,
+    loading,
     message_box,
     pending_mark,
     priority_chip,
@@ -304,7 +305,7 @@ def OrderScreen() -> ft.View:
     elif state == "failed":
         body = message_box(identifier="order-error", text=problem)
     else:
-        body = ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Loading…")], spacing=12)
+        body = loading("Loading…")
 
     actions: list[ft.Control] = []
     if desk and may_edit:

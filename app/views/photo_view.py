@@ -13,7 +13,7 @@ from app.views.photos import blob_chip
 from app.views.state import use_order, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
 from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, pending_mark, reason_dialog, side_padding, tagged
+from app.views.widgets import loading, message_box, pending_mark, reason_dialog, side_padding, tagged
 
 VoidFn = Callable[[str], str | None]  # reason -> an error message, or None when voided
 
@@ -75,7 +75,7 @@ def FullImage(*, sha256: str, caption: str) -> ft.Control:
     if image is None:
         return tagged(
             "photo-loading",
-            ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Loading photo…")], spacing=12),
+            loading("Loading photo…"),
             label="Loading photo",
         )
     return tagged(
@@ -166,7 +166,7 @@ def PhotoScreen() -> ft.View:
     if state == "failed":
         body = [message_box(identifier="photo-order-error", text=problem)]
     elif state == "loading":
-        body = [ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Loading…")], spacing=12)]
+        body = [loading("Loading…")]
     elif photo is None:
         body = [
             message_box(

@@ -20,6 +20,16 @@ def tagged(identifier: str, content: ft.Control, *, label: str | None = None, **
     return ft.Semantics(identifier=identifier, label=label, content=content, **kw)
 
 
+def loading(words: str) -> ft.Control:
+    """A spinner and what is being waited for, as a semantics node of its own: without one
+    its words become the label of the tagged node around it, and when the real content
+    replaces them the web engine redraws that node without its identifier (issue 11's CI)."""
+    return ft.Semantics(
+        container=True,
+        content=ft.Row([ft.ProgressRing(width=20, height=20), ft.Text(words)], spacing=12),
+    )
+
+
 def _chip(*, text: str, tone: Tone, icon: ft.IconData | None, label: str) -> ft.Control:
     row: list[ft.Control] = []
     if icon is not None:

@@ -107,11 +107,33 @@ class FlutterPage:
     def click(self, identifier: str, *, within: str | None = None) -> None:
         self.reveal(identifier, within=within).click()
 
-    def fill(self, identifier: str, text: str, *, within: str | None = None) -> None:
-        holder = self.reveal(identifier, within=within)
+    def editing(self, holder: Locator) -> Locator:
+        """Click the text field in `holder` and return the input Flutter edits it through.
+
+        Usually that is the field's own semantics input. But a field that took focus before
+        semantics were on (autofocus on a fresh page) keeps being edited through Flutter's
+        hidden input under `flt-text-editing-host`: text put into the semantics input then
+        never reaches the app (and the click's caret makes a later fill insert, not replace).
+        """
         field = holder.locator("input, textarea").first
         field.click()
         self.page.wait_for_timeout(TYPE_SETTLE_MS)
+        # Pin the focused input itself: a later ":focus" lookup would find nothing once typing
+        # has moved the focus (a field that opens suggestions).
+        pinned = self.page.evaluate(
+            """() => {
+                const old = document.querySelectorAll('[data-test-typing]');
+                old.forEach(e => e.removeAttribute('data-test-typing'));
+                const active = document.activeElement;
+                if (!active || !['INPUT', 'TEXTAREA'].includes(active.tagName)) return false;
+                active.setAttribute('data-test-typing', '1');
+                return true;
+            }"""
+        )
+        return self.page.locator("[data-test-typing]").first if pinned else field
+
+    def fill(self, identifier: str, text: str, *, within: str | None = None) -> None:
+        field = self.editing(self.reveal(identifier, within=within))
         field.fill(text)
         self.page.wait_for_timeout(STEP_MS)  # let Flet's on_change round-trip reach the server
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Locator
 from server_stub.testing import ServerProcess, read_order
 
 from .desk_kit import picture, sign_in_desk, synced, wait_until
-from .flutter import STEP_MS, TYPE_SETTLE_MS, FlutterPage
+from .flutter import STEP_MS, FlutterPage
 from .kit import DESKTOP, PHONE, SCREENSHOTS, ClientProcess, Desk, pull_everything
 
 pytestmark = pytest.mark.ui
@@ -80,12 +80,10 @@ def type_into(ui: FlutterPage, identifier: str, text: str) -> None:
     focus and got it again (text typed before Flutter has taken over a freshly focused input
     stays in the DOM for a moment but never reaches the app)."""
     for _ in range(3):
-        field = clear_of_bar(ui, identifier).locator("input, textarea").first
-        field.click()
-        ui.page.wait_for_timeout(TYPE_SETTLE_MS)
+        field = ui.editing(clear_of_bar(ui, identifier))
         field.fill(text)
         ui.page.wait_for_timeout(STEP_MS)
-        field.press("Tab")
+        ui.page.keyboard.press("Tab")  # wherever the focus is now, as a person's Tab would
         ui.page.wait_for_timeout(STEP_MS)
         if value_of(ui, identifier) == text:
             return
@@ -112,10 +110,7 @@ def pick(ui: FlutterPage, identifier: str, option: str) -> None:
 
 def value_of(ui: FlutterPage, identifier: str) -> str:
     """What a text field holds. Flutter puts the text in the DOM input only while it has focus."""
-    field = clear_of_bar(ui, identifier).locator("input, textarea").first
-    field.click()
-    ui.page.wait_for_timeout(TYPE_SETTLE_MS)
-    return str(field.input_value())
+    return str(ui.editing(clear_of_bar(ui, identifier)).input_value())
 
 
 def within_box(inner: Locator, outer: Locator) -> bool:
@@ -191,7 +186,7 @@ def test_search_by_note_word_and_prefix_and_a_filter_narrows(
     assert "No orders match" in ui.text("orders-empty")
     ui.click("orders-empty-clear")
     ui.wait_text("orders-count", lambda t: f"of {len(orders)} orders" in t)
-    assert ui.by_id("search-input").locator("input").first.input_value() == ""
+    assert value_of(ui, "search-input") == ""
 
     # A filter narrows the table to what it says.
     pick(ui, "filter-priority", "Urgent")

@@ -24,7 +24,7 @@ from app.views.desk.cards import CARD_WIDTH
 from app.views.desk.lanes import QUEUE_WIDTH, LaneBox, queue_cards, queue_header
 from app.views.desk.shell import DESK_WIDE, content_width, desk_view
 from app.views.state import Session, use_session, use_sign_in_guard
-from app.views.widgets import message_box, tagged
+from app.views.widgets import loading, message_box, tagged
 
 GAP = 10  # px between cards in a lane's row
 LANE_PAD = 12  # px inside a lane
@@ -242,7 +242,7 @@ def BoardScreen() -> ft.View:
     if loaded.problem:
         body: ft.Control = message_box(identifier="desk-error", text=loaded.problem)
     elif board is None:
-        body = ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Loading the board…")], spacing=12)
+        body = loading("Loading the board…")
     else:
         inner = (
             _wide_board(board, session=session, acts=acts)

@@ -23,7 +23,7 @@ from app.views.desk.history_words import device_text
 from app.views.desk.shell import content_width, desk_view
 from app.views.state import Session, use_session
 from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, pending_mark, tagged
+from app.views.widgets import loading, message_box, pending_mark, tagged
 
 if TYPE_CHECKING:
     from app.services.desk_api import DeskApi
@@ -351,7 +351,7 @@ def ConflictsScreen() -> ft.View:
         items.append(
             tagged(
                 "conflict-loading",
-                ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Reading conflicts…")], spacing=12),
+                loading("Reading conflicts…"),
                 label="Reading conflicts",
             )
         )

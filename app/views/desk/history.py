@@ -37,7 +37,7 @@ from app.views.desk.shell import desk_view
 from app.views.state import Session, use_order, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
 from app.views.theme import MIN_TOUCH, READABLE, Tone
-from app.views.widgets import message_box, priority_chip, side_padding, status_chip, tagged
+from app.views.widgets import loading, message_box, priority_chip, side_padding, status_chip, tagged
 
 _TYPE_ICON: dict[str, ft.IconData] = {
     "order.create": ft.Icons.ADD_CIRCLE_OUTLINE,
@@ -212,7 +212,7 @@ def timeline(entries: list[HistoryEntry], *, names: Mapping[str, str] | None = N
 def loading_row(words: str = "Fetching the history from the server…") -> ft.Control:
     return tagged(
         "history-loading",
-        ft.Row([ft.ProgressRing(width=20, height=20), ft.Text(words)], spacing=12),
+        loading(words),
         label=words,
     )
 
@@ -317,7 +317,7 @@ def HistoryScreen() -> ft.View:
     elif loaded.state == "failed":
         body = message_box(identifier="history-error", text=loaded.problem)
     else:
-        body = ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Loading…")], spacing=12)
+        body = loading("Loading…")
 
     listed = tagged(
         "history-list",

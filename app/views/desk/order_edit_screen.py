@@ -21,7 +21,7 @@ from app.views.desk.order_form_parts import dispatchers_only
 from app.views.desk.shell import desk_view
 from app.views.state import Session, use_session
 from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, tagged
+from app.views.widgets import loading, message_box, tagged
 
 if TYPE_CHECKING:
     from app.services.desk_api import DeskApi
@@ -73,7 +73,7 @@ def EditBody(*, session: Session, number: str) -> ft.Control:
 
     edit = loaded.edit
     if not loaded.done:
-        return ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Loading…")], spacing=12)
+        return loading("Loading…")
     if edit is None:
         return ft.Column(
             [

@@ -40,7 +40,7 @@ from app.views.desk.orders_rows import header_row, phone_card, table_row
 from app.views.desk.shell import DESK_WIDE, desk_view
 from app.views.state import Session
 from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, tagged
+from app.views.widgets import loading, message_box, tagged
 
 if TYPE_CHECKING:
     from app.services.desk_api import DeskApi
@@ -241,7 +241,7 @@ def _results(
         return [message_box(identifier="orders-error", text=found.problem)]
     result = found.page
     if result is None:
-        return [ft.Row([ft.ProgressRing(width=20, height=20), ft.Text("Searching…")], spacing=12)]
+        return [loading("Searching…")]
     now = datetime.now().astimezone()
     if not result.rows:
         return [_empty(ask, on_clear=lambda: set_ask(lambda a: a.cleared()))]
