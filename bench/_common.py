@@ -33,6 +33,7 @@ from app.settings import ClientSettings
 from app.store import LocalStore
 from app.store.models import Order
 from app.store.outbox import sync_state
+from app.sync.ahead import PageAhead
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgres")
@@ -183,6 +184,10 @@ def push_outbox(ordo: Ordo) -> tuple[int, int, Counter[str]]:
 # --- client B of the peers' kind: pages into one SQLite table -----------------------
 
 
+def _row(c: dict[str, Any]) -> tuple[str, str, int, int, str]:
+    return (c["entity"], c["id"], c["seq"], int(c.get("deleted", False)), json.dumps(c.get("data")))
+
+
 class RawClient:
     """Signs in as a device, pulls pages and upserts each change into one table (as
     kinto_bench.py's Store does with Kinto's records); keeps the cursor beside it."""
@@ -203,31 +208,34 @@ class RawClient:
         self.auth = {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
     def pull(self) -> int:
-        """Pulls until has_more is false; returns the number of changes stored."""
+        """Pulls until has_more is false, asking for each next page while writing this one
+        (as the engine does: app.sync.ahead); returns the number of changes stored."""
         taken = 0
         row = self.db.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()
         cursor = row[0] if row else None
-        while True:
-            params: dict[str, str | int] = {"limit": DEFAULT_PULL_LIMIT}
-            if cursor is not None:
-                params["cursor"] = cursor
-            page = (
-                self.http.get("/api/v1/sync/pull", params=params, headers=self.auth).raise_for_status().json()
-            )
-            self.db.executemany(
-                "INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?)",
-                [
-                    (c["entity"], c["id"], c["seq"], int(c.get("deleted", False)), json.dumps(c.get("data")))
-                    for c in page["changes"]
-                ],
-            )
-            cursor = page.get("cursor") or cursor
-            if cursor is not None:
-                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', ?)", (cursor,))
-            self.db.commit()
-            taken += len(page["changes"])
-            if not page["has_more"]:
-                return taken
+        with PageAhead(self._ask) as ahead:
+            while True:
+                answer = ahead.take(cursor)
+                page = (answer if answer is not None else self._ask(cursor)).json()
+                if page["has_more"] and page["changes"] and page.get("cursor"):
+                    ahead.ask(page["cursor"])
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?)",
+                    [_row(c) for c in page["changes"]],
+                )
+                cursor = page.get("cursor") or cursor
+                if cursor is not None:
+                    self.db.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', ?)", (cursor,))
+                self.db.commit()
+                taken += len(page["changes"])
+                if not page["has_more"]:
+                    return taken
+
+    def _ask(self, cursor: str | None) -> httpx.Response:
+        params: dict[str, str | int] = {"limit": DEFAULT_PULL_LIMIT}
+        if cursor is not None:
+            params["cursor"] = cursor
+        return self.http.get("/api/v1/sync/pull", params=params, headers=self.auth).raise_for_status()
 
     def count(self, entity: str) -> int:
         return self.db.execute("SELECT COUNT(*) FROM rows WHERE entity = ?", (entity,)).fetchone()[0]

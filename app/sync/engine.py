@@ -30,6 +30,7 @@ from app.store.models import Order, OutboxEntry, Rejection
 from app.store.outbox import drop_acknowledged, restart_pull, sync_state, unanswered
 from app.store.rebase import rebase
 from app.store.rows import reset_server_rows, sweep_departed
+from app.sync.ahead import PageAhead
 from app.sync.errors import NotSignedIn, ProtocolError
 from app.sync.http import parse, request, send, server_message, server_name
 
@@ -214,6 +215,16 @@ class SyncEngine:
     # --- pull ---------------------------------------------------------------
 
     def _pull(self, *, token: str) -> tuple[int, int, int, int, int]:
+        with PageAhead(lambda cursor: self._ask_page(token=token, cursor=cursor)) as ahead:
+            return self._pull_pages(token=token, ahead=ahead)
+
+    def _ask_page(self, *, token: str, cursor: str | None) -> httpx.Response:
+        params: dict[str, str | int] = {"limit": DEFAULT_PULL_LIMIT}
+        if cursor is not None:
+            params["cursor"] = cursor
+        return send(self.client, "GET", PULL_PATH, token=token, params=params)
+
+    def _pull_pages(self, *, token: str, ahead: PageAhead) -> tuple[int, int, int, int, int]:
         pages = changes = dropped = resets = stale = 0
         empty_resets = 0
         skip_to: str | None = None  # an empty page's cursor, followed but not kept (see _apply_page_in)
@@ -222,14 +233,16 @@ class SyncEngine:
                 cursor = sync_state(s).cursor
             if skip_to is not None:
                 cursor, skip_to = skip_to, None
-            params: dict[str, str | int] = {"limit": DEFAULT_PULL_LIMIT}
-            if cursor is not None:
-                params["cursor"] = cursor
-            response = send(self.client, "GET", PULL_PATH, token=token, params=params)
+            response = ahead.take(cursor)
+            if response is None:
+                response = self._ask_page(token=token, cursor=cursor)
             with _collector_paused():
                 page = parse(self.client, response, PullResponse)
                 del response  # its body is read: not held while the page is written
                 pages += 1
+                if page.has_more and page.changes and page.cursor is not None:
+                    # Taking it, the page leaves its cursor as ours: the next page is known.
+                    ahead.ask(page.cursor)
                 taken = self._apply_page(page)
             if taken is None:
                 # Served from behind our cursor: nothing of it is taken. Asking again now could

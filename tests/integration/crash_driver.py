@@ -17,6 +17,9 @@ for the parent's SIGKILL:
     push:K:before / pull:K:before   the K-th request of that kind is not sent yet
     push:K:after  / pull:K:after    the server answered (and committed); the engine has not seen it
     push:K:commit / pull:K:commit   inside the transaction that records that answer, before COMMIT
+                                    (a pull's K counts pages as the engine takes them in: it asks
+                                    for the next page while writing one, so the K-th answer can
+                                    come while page K - 1 is being written)
     write:K:commit                  inside the K-th local write's transaction, before COMMIT
     ...:commit+N                    N write transactions after that one commit; stop in the next
                                     (so a step split over two transactions is caught between them)
@@ -38,11 +41,13 @@ import httpx
 from sqlalchemy import event, select
 
 from app.domain import Status
+from app.domain.protocol import PullResponse
 from app.services.facade import Ordo
 from app.settings import ClientSettings
 from app.store import LocalStore
 from app.store.models import Order
 from app.store.outbox import count, sync_state
+from app.sync.engine import SyncEngine
 
 # How long a stopped driver waits for its SIGKILL before giving up on its own, so a
 # parent that died first never leaves it hanging around.
@@ -127,15 +132,34 @@ class Tap(httpx.BaseTransport):
         response = self.inner.handle_request(request)
         response.read()
         say(event="response", kind=kind, k=k, status=response.status_code, **_summary(kind, response))
-        if self.stop.matches(kind, k, "after"):
-            self.stop.hang()
-        if self.stop.matches(kind, k, "commit"):
-            # The engine's next write transaction is the one that takes this answer in.
-            self.stop.armed = True
+        if kind == "push":  # a pull's page stops where the engine takes it in (take_pages)
+            if self.stop.matches(kind, k, "after"):
+                self.stop.hang()
+            if self.stop.matches(kind, k, "commit"):
+                # The engine's next write transaction is the one that takes this answer in.
+                self.stop.armed = True
         return response
 
     def close(self) -> None:
         self.inner.close()
+
+
+def take_pages(stop: Stop) -> None:
+    """Count pull pages as the engine takes each in, and stop at the K-th: before its
+    transaction ("after": the answer is here, unseen) or at that transaction's COMMIT."""
+    apply_page = SyncEngine._apply_page
+    taken = 0
+
+    def counted(engine: SyncEngine, page: PullResponse) -> int | None:
+        nonlocal taken
+        taken += 1
+        if stop.matches("pull", taken, "after"):
+            stop.hang()
+        if stop.matches("pull", taken, "commit"):
+            stop.armed = True
+        return apply_page(engine, page)
+
+    SyncEngine._apply_page = counted  # type: ignore[method-assign]
 
 
 def _summary(kind: str, response: httpx.Response) -> dict[str, Any]:
@@ -206,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = ClientSettings(data_dir=args.data_dir, server_url=args.server, request_timeout=60)
     store = LocalStore.open(settings.db_path)
     event.listen(store.engine, "commit", stop.on_commit)
+    take_pages(stop)
     tap = Tap(stop)
     ordo = Ordo(
         store=store,
