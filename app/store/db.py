@@ -18,6 +18,12 @@ from app.store.models import SyncState
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+# Pages the WAL may hold before a commit copies them into the file (SQLite's default is
+# 1,000, about 4 MB). A first sync writes ~100 MB: at 1,000 its commits spent more time
+# checkpointing than writing, copying the same index pages over and over; at 10,000
+# (about 40 MB of WAL on disk at most) the first sync of 10,000 orders took 17 % less
+# (issue 11). Everyday writes are small: they reach it rarely.
+WAL_CHECKPOINT_PAGES = 10_000
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -32,6 +38,7 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     # 32 MiB of page cache (the default is 2 MiB): a desk's 10,000 orders and their search
     # index stay in memory, which cuts a search's page reads several times (bench/search.py).
     cur.execute("PRAGMA cache_size=-32768")
+    cur.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
     cur.close()
 
 

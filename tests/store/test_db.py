@@ -6,7 +6,7 @@ from alembic import command
 from sqlalchemy import inspect
 
 from app.store import LocalStore
-from app.store.db import alembic_config
+from app.store.db import WAL_CHECKPOINT_PAGES, alembic_config
 from app.store.models import OutboxEntry
 from app.store.outbox import enqueue, queued, sync_state
 from store.kit import T0, new_id, open_store
@@ -36,6 +36,7 @@ def test_wal_foreign_keys_and_busy_timeout_are_on(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == WAL_CHECKPOINT_PAGES
 
 
 def test_device_id_is_made_once_and_kept_across_opens(tmp_path):
