@@ -21,9 +21,10 @@ def tagged(identifier: str, content: ft.Control, *, label: str | None = None, **
 
 
 def loading(words: str) -> ft.Control:
-    """A spinner and what is being waited for, as a semantics node of its own: without one
+    """A spinner and what is being waited for, as a semantics node of its own. Without one
     its words become the label of the tagged node around it, and when the real content
-    replaces them the web engine redraws that node without its identifier (issue 11's CI)."""
+    replaced them Flutter's web engine was seen to drop that node's identifier (the board's:
+    1 sign-in in 30; none in 170 since)."""
     return ft.Semantics(
         container=True,
         content=ft.Row([ft.ProgressRing(width=20, height=20), ft.Text(words)], spacing=12),
