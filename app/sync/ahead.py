@@ -32,13 +32,11 @@ class PageAhead:
     def take(self, cursor: str | None) -> httpx.Response | None:
         """The page asked for with `cursor`, once it has come (or what its request raised);
         None when nothing was asked for that cursor (so the caller asks itself)."""
-        asked, self._asked = self._asked, None
-        if asked is None:
+        if self._asked is None or self._asked[0] != cursor:
+            self._drop()
             return None
-        if asked[0] != cursor:
-            _settle(asked[1])
-            return None
-        return asked[1].result()
+        future, self._asked = self._asked[1], None
+        return future.result()
 
     def _drop(self) -> None:
         if self._asked is not None:
