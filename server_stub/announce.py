@@ -36,6 +36,7 @@ Message = dict[str, Any]
 # message of a committing transaction (SQLite, sent after the commit).
 _AUDIENCE = "ordo_seq_audience"
 _COMMITTING = "ordo_seq_committing"
+_ORGS = "ordo_seq_orgs"  # organisations named by `concerns`
 # A commit naming more than these (a seed, a bulk import) names none: every listener's
 # scope is asked, rather than a NOTIFY payload (at most 8000 bytes) growing without bound.
 MAX_ORGS_NAMED = 16
@@ -99,14 +100,18 @@ def announce_commits(
     @event.listens_for(maker, "after_rollback")
     def _rolled_back(session: Session) -> None:
         if not session.in_nested_transaction():
-            for key in (SEQ_TAKEN, _AUDIENCE, _COMMITTING):
+            for key in (SEQ_TAKEN, _AUDIENCE, _COMMITTING, _ORGS):
                 session.info.pop(key, None)  # never committed
 
 
-def concerns(session: Session, seqs: Iterable[int], *, people: Iterable[str | None] = ()) -> None:
+def concerns(
+    session: Session, seqs: Iterable[int], *, people: Iterable[str | None] = (), orgs: Iterable[str] = ()
+) -> None:
     """Seqs written by a bulk insert rather than a flush (the push's ledger rows, an order's
     new children: sync.apply.new_rows): whose technician scope their rows are in, besides
-    the dispatchers' (none for the ledger), which a flush would have told _flushed."""
+    the dispatchers' (none for the ledger), which a flush would have told _flushed; and
+    `orgs`, the organisations of rows written while the session held none of theirs."""
+    session.info.setdefault(_ORGS, set()).update(orgs)
     if len(session.info.get(SEQ_TAKEN, ())) > MAX_SEQS_FOLLOWED:
         return
     who = _people(*people)
@@ -123,7 +128,7 @@ def _organisations(session: Session) -> list[str]:
         org
         for obj in chain(session.identity_map.values(), session.new)
         if isinstance(org := getattr(obj, "org_id", None), str)
-    }
+    } | session.info.pop(_ORGS, set())
     return sorted(orgs) if len(orgs) <= MAX_ORGS_NAMED else []
 
 

@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from pydantic_core import from_json
 
 from server_stub.api.errors import ApiError
 from server_stub.api.logging import record_caller
@@ -85,8 +86,13 @@ async def json_body(request: Request, settings: SettingsDep) -> Any:
         if size > limit:
             raise ApiError(413, "too_large", f"the body is over the limit of {limit} bytes")
         chunks.append(chunk)
+    body = b"".join(chunks)
     try:
-        return json.loads(b"".join(chunks))
+        return from_json(body)  # pydantic-core: a push's body parses 2.5 times faster (issue 11)
+    except ValueError:
+        pass  # what only the json module reads (a lone surrogate escape, a BOM) is its to judge
+    try:
+        return json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         # RecursionError: nesting deeper than the parser's stack ("[[[[…"), far past any real body.
         raise ApiError(400, "malformed", "the body is not valid JSON") from None

@@ -17,10 +17,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
 
 from app.domain import Role
+from server_stub.announce import concerns
 from server_stub.db import Database, DatabaseBusy, is_lock_contention, next_seq
 from server_stub.models import DeviceStatus, User
 from server_stub.timeutil import to_db
@@ -28,6 +31,7 @@ from server_stub.timeutil import to_db
 log = logging.getLogger("ordo.server")
 
 THROTTLE = timedelta(seconds=60)
+_STATUS = DeviceStatus.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,16 @@ def seen(row: DeviceStatus | None) -> Seen | None:
     if row is None:
         return None
     return Seen(last_pull_at=row.last_pull_at, pulled_seq=row.pulled_seq, last_push_at=row.last_push_at)
+
+
+def read_seen(session: Session, *, device_id: str) -> Seen | None:
+    """The device's row as it is, read without making an ORM object of it."""
+    found = session.execute(
+        select(_STATUS.c.last_pull_at, _STATUS.c.pulled_seq, _STATUS.c.last_push_at).where(
+            _STATUS.c.id == device_id
+        )
+    ).first()
+    return None if found is None else Seen(*found)
 
 
 def _stale(at: datetime | None, now: datetime) -> bool:
@@ -73,21 +87,26 @@ def record_push(db: Database, *, user: User, device_id: str, now: datetime) -> N
 
 
 def _write(db: Database, *, user: User, device_id: str, now: datetime, pulled_seq: int | None) -> None:
-    """Write the row (a new seq); `pulled_seq` None for a push."""
+    """Write the row (a new seq); `pulled_seq` None for a push.
+
+    An UPDATE, and an INSERT only for a device's first row: Core statements, not an ORM
+    row read and flushed, since a technician's every pull comes here (issue 11). The
+    UPDATE takes the row lock itself; a first INSERT racing another is the IntegrityError
+    below. What the commit announces is told as a flush would (server_stub.announce): the
+    organisation's dispatchers are concerned, no technician is."""
+    values: dict[str, object] = {"org_id": user.org_id, "user_id": user.id}  # it may have changed hands
+    if pulled_seq is None:
+        values["last_push_at"] = to_db(now)
+    else:
+        values.update(last_pull_at=to_db(now), pulled_seq=pulled_seq)
     try:
         with db.write() as session, session.begin():
-            row = session.get(DeviceStatus, device_id, with_for_update=True)
-            seq = next_seq(session)
-            if row is None:
-                row = DeviceStatus(id=device_id, org_id=user.org_id, user_id=user.id, pulled_seq=0, seq=seq)
-                session.add(row)
-            # The device may have changed hands (another technician signed in on it).
-            row.org_id, row.user_id = user.org_id, user.id
-            if pulled_seq is None:
-                row.last_push_at = to_db(now)
-            else:
-                row.last_pull_at, row.pulled_seq = to_db(now), pulled_seq
-            row.seq = seq
+            values["seq"] = seq = next_seq(session)
+            connection = session.connection()
+            changed = connection.execute(update(_STATUS).where(_STATUS.c.id == device_id).values(values))
+            if not changed.rowcount:
+                connection.execute(insert(_STATUS).values(id=device_id, **{"pulled_seq": 0, **values}))
+            concerns(session, [seq], orgs=[user.org_id])
     except (DatabaseBusy, PoolTimeout, IntegrityError, OperationalError) as exc:
         if isinstance(exc, OperationalError) and not is_lock_contention(exc):
             raise

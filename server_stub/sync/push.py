@@ -19,7 +19,7 @@ from server_stub import history_words
 from server_stub.announce import concerns
 from server_stub.blobstore import BlobStore
 from server_stub.db import Database, next_seq, seq_block
-from server_stub.models import Device, DeviceStatus, LedgerEntry, User
+from server_stub.models import Device, LedgerEntry, User
 from server_stub.sync import devices
 from server_stub.sync.apply import Context, Rejected, apply, new_rows
 from server_stub.sync.apply.ahead import lock_ahead
@@ -39,6 +39,7 @@ def push(
     mutations: list[Mutation],
     now: Callable[[], datetime],
     blobs: BlobStore | None = None,
+    user: User | None = None,
 ) -> PushResponse:
     """Apply `mutations` in mid order; stop at the first gap.
 
@@ -51,6 +52,8 @@ def push(
     ensures, at a cost (two statements and a flush each). So the batch is first applied
     without them; if any mutation fails, that attempt is rolled back whole and the batch
     applied again with a savepoint around every mutation.
+
+    `user` is the pusher's row when already read (by authentication), saving a query.
     """
     answer, record = PushResponse(results=[], last_mid=0), None
     for careful in (False, True):
@@ -63,6 +66,7 @@ def push(
                 now=now,
                 blobs=blobs,
                 careful=careful,
+                user=user,
             )
             break
         except _Careful:
@@ -81,21 +85,37 @@ def _push_once(
     now: Callable[[], datetime],
     blobs: BlobStore | None,
     careful: bool,
+    user: User | None,
 ) -> tuple[PushResponse, Callable[[], None] | None]:
     """One attempt in one transaction; the answer, and the sync-truth write due after it."""
     results: list[MutationResult] = []
+    devices_table = Device.__table__
     with db.write() as session, session.begin():
-        # Lock the device row first: concurrent pushes from one device queue here.
-        session.execute(update(Device).where(Device.device_id == device_id).values(last_mid=Device.last_mid))
-        device = session.get(Device, device_id, populate_existing=True)
-        if device is None:
+        # Lock the device row first (a no-op update): concurrent pushes from one device
+        # queue here. One Core statement reads last_mid as it locks (issue 11).
+        start = (
+            session.connection()
+            .execute(
+                update(devices_table)
+                .where(devices_table.c.device_id == device_id)
+                .values(last_mid=devices_table.c.last_mid)
+                .returning(devices_table.c.last_mid)
+            )
+            .scalar_one_or_none()
+        )
+        if start is None:
             raise LookupError(f"device {device_id} has no row although a token is bound to it")
-        last_mid = device.last_mid
+        last_mid = start
         if not any(m.mid > last_mid for m in mutations):
             # Only replays (or nothing): answered from the ledger, nothing written.
             results = [_stored(session.get(LedgerEntry, (device_id, m.mid)), mid=m.mid) for m in mutations]
             return PushResponse(results=results, last_mid=last_mid), None
-        user = session.get(User, user_id)
+        if user is None:
+            user = session.get(User, user_id)
+        else:
+            # Read by authentication a moment ago; held by this session from here, so the
+            # commit's announcement names its organisation as it would had it been read here.
+            session.add(user)
         if user is None:
             raise LookupError(f"user {user_id} vanished during a push")
         session.info[LOCKED] = {}
@@ -135,7 +155,10 @@ def _push_once(
             if ledger:  # none when the batch starts past a gap
                 session.connection().execute(insert(LedgerEntry.__table__), ledger)  # Core: no ORM
                 concerns(session, (row["seq"] for row in ledger))
-        device.last_mid = last_mid
+        if last_mid != start:
+            session.connection().execute(
+                update(devices_table).where(devices_table.c.device_id == device_id).values(last_mid=last_mid)
+            )
         record = _push_record(session, db=db, user=user, device_id=device_id, now=now) if ledger else None
     return PushResponse(results=results, last_mid=last_mid), record
 
@@ -204,7 +227,7 @@ def _push_record(
     the write to make after the batch commits, if one is due (read in the batch's session)."""
     if not devices.tracked(user):
         return None
-    before = devices.seen(session.get(DeviceStatus, device_id))
+    before = devices.read_seen(session, device_id=device_id)
     moment = now()
     if not devices.push_needs_write(before, now=moment):
         return None

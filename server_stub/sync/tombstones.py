@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ScalarSelect, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,11 @@ def pruned_through(session: Session) -> int:
     """The highest seq of a pruned tombstone (0: none was ever pruned)."""
     row = session.get(Counter, PRUNED_COUNTER)
     return row.value if row is not None else 0
+
+
+def pruned_mark() -> ScalarSelect[int]:
+    """pruned_through as a scalar subquery, to read beside other columns (NULL: none pruned)."""
+    return select(Counter.value).where(Counter.name == PRUNED_COUNTER).scalar_subquery()
 
 
 def prune_tombstones(db: Database, *, now: datetime, retention: timedelta) -> PruneReport:

@@ -111,3 +111,17 @@ def test_a_commit_without_seqs_announces_nothing(db: Database, world: World, hea
     with db.write() as session, session.begin():
         create_part(session, org_id=world.org_id, sku="NEXT", name="Next", unit="pcs")
     assert "users" not in heard()  # the first commit said nothing; this is the part's
+
+
+def test_a_technicians_device_row_names_the_organisation_and_no_technician(
+    client: TestClient, world: World, heard: Heard
+) -> None:
+    """The row is written with Core statements, no ORM row in the session (issue 11): the
+    organisation is named all the same, and no technician (they never pull device rows)."""
+    heard.hook(client.app.state.db)  # type: ignore[attr-defined]
+    tech = sign_in(client, "tech1")
+    tech.pull_all()
+    message = heard()
+    while "users" not in message or message["users"]:  # the sign-in's commits come first
+        message = heard()
+    assert message["orgs"] == [world.org_id] and message["users"] == []

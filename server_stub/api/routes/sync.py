@@ -96,6 +96,7 @@ def push_route(
         mutations=envelope.mutations,
         now=clock.now,
         blobs=request.app.state.blobs,
+        user=principal.user,
     )
 
 
@@ -131,6 +132,7 @@ def pull_route(
             limit=size,
             now=clock.now,
             later=background.add_task,
+            user=principal.user,
         )
     except BadCursor as exc:
         raise ApiError(400, "bad_cursor", str(exc)) from None
