@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
@@ -32,6 +33,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync routes run on anyio's thread pool, whose size is its limiter's (per event loop).
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         await app.state.live.start()
         yield
         await app.state.live.stop()

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # (each up to queue_wait_seconds) for a turn, and the rest get 503 `overloaded`.
     # The queue holds a whole fleet's simultaneous sync (200 devices) without shedding.
     max_in_flight: int = Field(default=64, ge=1)
+    # Threads running requests' database work at once (anyio's default is 40). Requests in
+    # flight beyond these wait for one without holding it; with Python's one interpreter
+    # lock, 40 threads at work served fewer requests a second than a few (issue 11).
+    worker_threads: int = Field(default=8, ge=1)
     max_queued: int = Field(default=256, ge=0)
     queue_wait_seconds: float = Field(default=10.0, gt=0)
     # Retry-After (whole seconds) of every 503: overloaded, or the database busy.

@@ -4,16 +4,19 @@ written for a dispatcher's own device (whose pulls would otherwise loop)."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.domain import Role
 from server_stub.clock import FakeClock
 from server_stub.db import Database
-from server_stub.models import DeviceStatus
+from server_stub.models import DeviceStatus, User
 from server_stub.records import create_user
+from server_stub.sync import devices
 from server_stub.sync.cursor import decode
 
 from .conftest import Device, World, _password_hash, sign_in
@@ -153,3 +156,49 @@ def test_each_device_of_a_technician_has_its_own_row(client: TestClient, world: 
     assert set(rows) == {phone.device_id, tablet.device_id}
     assert {r["user_id"] for r in rows.values()} == {world.users["tech1"]}
     assert rows[tablet.device_id]["last_pull_at"] is None and rows[tablet.device_id]["last_push_at"]
+
+
+def test_writes_arriving_while_one_is_made_go_together_in_the_next_transaction(
+    client: TestClient, world: World, db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load the rows of many devices are written in one transaction (issue 11): the
+    first write holds its transaction open here until two more devices have recorded."""
+    phone, tablet, other = (sign_in(client, u) for u in ("tech1", "tech1", "tech2"))
+    with db.read() as session:
+        user1, user2 = session.get(User, world.users["tech1"]), session.get(User, world.users["tech2"])
+    assert user1 is not None and user2 is not None
+    real, batches = devices._write_batch, []
+    writing, go_on = threading.Event(), threading.Event()
+
+    def write_batch(database: Database, batch: dict[str, Any]) -> None:
+        batches.append(sorted(batch))
+        if len(batches) == 1:
+            writing.set()
+            assert go_on.wait(timeout=30)
+        real(database, batch)
+
+    monkeypatch.setattr(devices, "_write_batch", write_batch)
+    first = threading.Thread(
+        target=devices.record_pull,
+        args=(db,),
+        kwargs={"user": user1, "device_id": phone.device_id, "pulled_seq": 7, "now": clock.now()},
+    )
+    first.start()
+    assert writing.wait(timeout=30)
+    # A write is under way: these return at once, leaving their rows to it.
+    devices.record_pull(db, user=user1, device_id=tablet.device_id, pulled_seq=8, now=clock.now())
+    devices.record_push(db, user=user2, device_id=other.device_id, now=clock.now())
+    devices.record_pull(db, user=user2, device_id=other.device_id, pulled_seq=9, now=clock.now())
+    assert len(batches) == 1
+    go_on.set()
+    first.join(timeout=30)
+    assert batches == [[phone.device_id], sorted([tablet.device_id, other.device_id])]
+    rows = {d.device_id: _row(db, d) for d in (phone, tablet, other)}
+    assert {d: r.pulled_seq for d, r in rows.items() if r is not None} == {
+        phone.device_id: 7,
+        tablet.device_id: 8,
+        other.device_id: 9,
+    }
+    assert rows[other.device_id].last_push_at == clock.now().replace(tzinfo=None)  # type: ignore[union-attr]
+    assert rows[other.device_id].user_id == world.users["tech2"]  # type: ignore[union-attr]
+    assert len({r.seq for r in rows.values() if r is not None}) == 3  # each row its own seq

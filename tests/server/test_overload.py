@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from anyio import to_thread
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -399,3 +400,11 @@ def test_fifty_devices_pushing_at_once_on_sqlite_all_succeed(tmp_path: Path) -> 
     assert sorted(ledger) == sorted((d, mid) for d in pushed for mid in range(1, 6))
     assert (notes, done) == (3 * devices, 2 * devices)
     assert "Traceback" not in log and "database is locked" not in log
+
+
+def test_requests_run_on_as_many_threads_as_the_setting_says(settings: Settings) -> None:
+    """anyio's pool would run 40 at once; the server's own size stands (issue 11)."""
+    app = create_app(settings.model_copy(update={"worker_threads": 3}))
+    with TestClient(app) as client:
+        tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
+    assert tokens == 3
