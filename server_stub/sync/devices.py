@@ -51,12 +51,6 @@ def tracked(user: User) -> bool:
     return user.role == Role.TECHNICIAN.value
 
 
-def seen(row: DeviceStatus | None) -> Seen | None:
-    if row is None:
-        return None
-    return Seen(last_pull_at=row.last_pull_at, pulled_seq=row.pulled_seq, last_push_at=row.last_push_at)
-
-
 def read_seen(session: Session, *, device_id: str) -> Seen | None:
     """The device's row as it is, read without making an ORM object of it."""
     found = session.execute(
