@@ -21,7 +21,7 @@ Both only narrow which streams are checked; the check itself is the pull's scope
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from itertools import chain
 from typing import Any
 
@@ -105,13 +105,14 @@ def announce_commits(
 
 
 def concerns(
-    session: Session, seqs: Iterable[int], *, people: Iterable[str | None] = (), orgs: Iterable[str] = ()
+    session: Session, seqs: Iterable[int], *, people: Iterable[str | None] = (), orgs: Collection[str] = ()
 ) -> None:
     """Seqs written by a bulk insert rather than a flush (the push's ledger rows, an order's
     new children: sync.apply.new_rows): whose technician scope their rows are in, besides
     the dispatchers' (none for the ledger), which a flush would have told _flushed; and
     `orgs`, the organisations of rows written while the session held none of theirs."""
-    session.info.setdefault(_ORGS, set()).update(orgs)
+    if orgs:  # rarely: every new row of a push batch comes here with none
+        session.info.setdefault(_ORGS, set()).update(orgs)
     if len(session.info.get(SEQ_TAKEN, ())) > MAX_SEQS_FOLLOWED:
         return
     who = _people(*people)

@@ -39,8 +39,7 @@ class PruneReport:
 
 def pruned_through(session: Session) -> int:
     """The highest seq of a pruned tombstone (0: none was ever pruned)."""
-    row = session.get(Counter, PRUNED_COUNTER)
-    return row.value if row is not None else 0
+    return session.scalar(select(pruned_mark())) or 0
 
 
 def pruned_mark() -> ScalarSelect[int]:
