@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from pydantic_core import PydanticSerializationError, to_json
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from app.domain.protocol import ErrorInfo, Mutation, MutationResult, PushRespons
 from server_stub import history_words
 from server_stub.announce import concerns
 from server_stub.blobstore import BlobStore
+from server_stub.bulk import insert_rows
 from server_stub.db import Database, next_seq, seq_block
 from server_stub.models import Device, LedgerEntry, User
 from server_stub.sync import devices
@@ -153,7 +154,7 @@ def _push_once(
                     raise  # each mutation's rows were flushed in its savepoint: not theirs
                 raise _Careful from exc  # the last mutation's rows: its savepoint will tell
             if ledger:  # none when the batch starts past a gap
-                session.connection().execute(insert(LedgerEntry.__table__), ledger)  # Core: no ORM
+                insert_rows(session.connection(), LedgerEntry.__table__, ledger)  # no ORM
                 concerns(session, (row["seq"] for row in ledger))
         if last_mid != start:
             session.connection().execute(

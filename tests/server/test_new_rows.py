@@ -15,12 +15,13 @@ from sqlalchemy import select
 from app.domain.codes import Code
 from app.domain.protocol import Mutation, MutationType
 from server_stub.db import Database
-from server_stub.models import ChecklistItem, Note
+from server_stub.models import ChecklistItem, Note, WorkOrder
 from server_stub.sync import push as push_module
 from server_stub.sync.apply import registry
 from server_stub.sync.apply.common import Context, Rejected
 
 from .conftest import Device, World, sign_in
+from .kit import update
 from .test_announce import Heard
 
 AT = "2026-11-25T10:00:00Z"
@@ -75,6 +76,33 @@ def test_a_batch_voids_and_ticks_what_it_added_itself(
         ticked = session.get(ChecklistItem, item)
     assert voided is not None and voided.voided
     assert ticked is not None and ticked.done
+
+
+def test_an_order_a_batch_creates_then_changes_is_inserted_before_its_update(
+    client: TestClient, world: World, db: Database, never_careful: None
+) -> None:
+    """The new order is held as a row read back (new_rows.add_held): the batch's later
+    change to it is an UPDATE, which must find the row already in (a flush before the
+    held rows were written would update nothing and fail)."""
+    disp = sign_in(client, "disp")
+    order = str(uuid.uuid4())
+    create = {"title": "Pump", "kind": "repair", "priority": "normal", "assignee_id": world.users["tech1"]}
+    batch = [
+        disp.mutation("order.create", order, create),
+        update(disp, order, 0, title="Pump, second look", priority="high"),
+        _note(disp, order, "call first"),
+    ]
+    assert _push(db, disp, batch) == ["applied"] * 3
+    with db.read() as session:
+        row = session.get(WorkOrder, order)
+        notes = list(session.execute(select(Note.text).where(Note.order_id == order)).scalars())
+    assert row is not None
+    assert (row.title, row.priority, row.status, row.assignee_id) == (
+        "Pump, second look", "high", "assigned", world.users["tech1"],
+    )  # fmt: skip
+    assert row.number.startswith("WO-") and row.assigned_at is not None and row.create_digest
+    assert row.field_seqs.keys() >= {"title", "priority"}
+    assert notes == ["call first"]
 
 
 def test_a_refused_mutation_leaves_none_of_its_waiting_rows(

@@ -37,6 +37,8 @@ from server_stub.sync.apply.common import (
 )
 from server_stub.timeutil import to_db
 
+_LIFECYCLE_COLUMNS = tuple(LIFECYCLE_FIELDS.values())
+
 
 def _digest(args: OrderCreateArgs) -> str:
     dumped = args.model_dump(mode="json")
@@ -101,8 +103,10 @@ def order_create(ctx: Context, m: Mutation) -> MutationResult:
         due = default_due(priority=Priority(args.priority), created_at=now)
     number = format_number(next_order_number(ctx.session, org_id=ctx.user.org_id))
     seq = next_seq(ctx.session)
-    lifecycle = {LIFECYCLE_FIELDS[Status.ASSIGNED]: now} if status is Status.ASSIGNED else {}
-    order = WorkOrder(
+    row = dict.fromkeys(_LIFECYCLE_COLUMNS)
+    if status is Status.ASSIGNED:
+        row[LIFECYCLE_FIELDS[Status.ASSIGNED]] = now
+    row.update(
         id=order_id,
         org_id=ctx.user.org_id,
         number=number,
@@ -128,9 +132,12 @@ def order_create(ctx: Context, m: Mutation) -> MutationResult:
         past_assignees=[assignee] if assignee else [],
         created_by=ctx.user.id,
         create_digest=digest,
-        **lifecycle,
     )
-    ctx.session.add(order)
+    if ctx.bold:  # a batch that fails is applied again carefully: the ORM's insert there
+        order = new_rows.add_held(ctx.session, WorkOrder, row, people=(assignee, ctx.user.id))
+    else:
+        order = WorkOrder(**row)
+        ctx.session.add(order)
     hold(ctx.session, order)
     for item in sorted(args.checklist, key=lambda i: i.position):
         row = {
