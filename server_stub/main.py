@@ -23,26 +23,38 @@ from server_stub.live import Live
 from server_stub.security import signing_key
 from server_stub.settings import WORKER_LOG_LEVEL, Settings, get_settings
 from server_stub.sync.tombstones import TombstonePruner
+from server_stub.wal import REQUEST_AUTOCHECKPOINT_PAGES, WalCheckpointer
 
 API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """A server app over `settings.database_url` (already migrated: see server_stub.migrate)."""
-    db = open_database(settings.database_url, write_wait=settings.sqlite_write_wait_seconds)
+    sqlite = settings.database_url.startswith("sqlite")
+    db = open_database(
+        settings.database_url,
+        write_wait=settings.sqlite_write_wait_seconds,
+        wal_autocheckpoint=REQUEST_AUTOCHECKPOINT_PAGES if sqlite else None,
+    )
+    checkpointer = WalCheckpointer(db.engine) if sqlite else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Sync routes run on anyio's thread pool, whose size is its limiter's (per event loop).
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        if checkpointer is not None:
+            checkpointer.start()
         await app.state.live.start()
         yield
         await app.state.live.stop()
+        if checkpointer is not None:
+            checkpointer.stop()
         db.dispose()
 
     app = FastAPI(title="Ordo server", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.db = db
+    app.state.checkpointer = checkpointer
     app.state.clock = clock or SystemClock()
     app.state.live = Live(db=db, database_url=settings.database_url, now=app.state.clock.now)
     # The token key is read (or made) now: a bad ORDO_SERVER_SECRET_KEY stops the start, not a sign-in.

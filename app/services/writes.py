@@ -87,7 +87,8 @@ def queue_change(
     at: datetime,
 ) -> OutboxEntry:
     entry = enqueue(session, type=type.value, entity_id=order.id, args=args, base_seq=base_seq, created_at=at)
-    apply_local(session, entry)  # the same function the re-base after a pull uses
+    # The same function the re-base after a pull uses; every id a write here adds is new.
+    apply_local(session, entry, fresh=True)
     return entry
 
 

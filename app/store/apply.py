@@ -163,8 +163,11 @@ def _order_create(
     return LocalEffect("orders", order_id)
 
 
-def apply_local(session: Session, mutation: MutationLike) -> LocalEffect | None:
+def apply_local(session: Session, mutation: MutationLike, *, fresh: bool = False) -> LocalEffect | None:
     """Make `mutation`'s effect on the local rows. Idempotent, so re-applying after a pull is safe.
+
+    `fresh`: the mutation was queued just now, with a new id for the row it adds (evidence):
+    no row can have that id yet, so none is looked for.
 
     Returns what changed, or None when nothing did: its target is not on this device (out
     of scope, or not pulled yet), or the rulebook says the server will not apply it (a
@@ -183,7 +186,7 @@ def apply_local(session: Session, mutation: MutationLike) -> LocalEffect | None:
         case MutationType.CHECKLIST_SET:
             return _checklist_set(session, order_id, args)
         case kind if kind in CHILDREN:
-            return add_evidence(session, order_id, kind, args, me=me)
+            return add_evidence(session, order_id, kind, args, me=me, fresh=fresh)
         case MutationType.ENTRY_VOID:
             return void_entry(session, order_id, args, me=me)
         case MutationType.CONFLICT_RESOLVE:

@@ -75,7 +75,7 @@ CHILDREN: dict[str, tuple[Any, str, Callable[[dict[str, Any], str | None], dict[
 
 
 def add_evidence(
-    session: Session, order_id: str, kind: str, args: dict[str, Any], *, me: str | None
+    session: Session, order_id: str, kind: str, args: dict[str, Any], *, me: str | None, fresh: bool = False
 ) -> LocalEffect | None:
     """An append-only child made on this device, when the rulebook lets this user add it."""
     order = session.get(Order, order_id)
@@ -85,7 +85,7 @@ def add_evidence(
         return None
     model, table, values_of = CHILDREN[kind]
     child_id = str(uuid.UUID(str(args["id"])))
-    row = session.get(model, child_id)
+    row = None if fresh else session.get(model, child_id)
     if row is None:
         row = model(id=child_id, order_id=order_id, seq=0, server_data=None)
         session.add(row)

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, delete, func, select, type_coerce
+from sqlalchemy import Text, delete, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.protocol import mutation_json
 from app.store.models import BlobUpload, OutboxEntry, Rejection, SyncState
@@ -43,20 +44,28 @@ def enqueue(
     created_at: datetime,
 ) -> OutboxEntry:
     """Queue one mutation with the next mid. Call inside the transaction that makes the change:
-    the counter lives in the sync-state row, so a rolled-back write leaves no gap."""
+    the counter lives in the sync-state row, so a rolled-back write leaves no gap.
+
+    Two Core statements rather than an ORM flush of the counter and a new entry (a quarter
+    of a local write's time, issue 11). The entry returned is not in the session: it says
+    what was queued; read the outbox to change it."""
     state = sync_state(session)
-    state.last_mid += 1
-    entry = OutboxEntry(
-        mid=state.last_mid,
-        type=type,
-        entity_id=entity_id,
-        args=args,
-        base_seq=base_seq,
-        created_at=created_at,
-    )
-    session.add(entry)
-    session.flush()
-    return entry
+    mid = state.last_mid + 1
+    connection = session.connection()
+    connection.execute(update(SyncState).where(SyncState.id == state.id).values(last_mid=mid))
+    set_committed_value(state, "last_mid", mid)  # what the row now holds; nothing left to flush
+    values = {
+        "mid": mid,
+        "type": type,
+        "entity_id": entity_id,
+        "args": args,
+        "base_seq": base_seq,
+        "created_at": created_at,
+        "result_status": None,
+        "result_error": None,
+    }
+    connection.execute(insert(OutboxEntry), [values])
+    return OutboxEntry(**values)
 
 
 def queued(session: Session) -> list[OutboxEntry]:

@@ -10,6 +10,7 @@ re-applies every queued mutation after a pull) and must land in the same state.
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from app.domain.protocol import Change
 from app.store.apply import apply_local
@@ -364,3 +365,21 @@ def test_a_status_decision_the_state_table_does_not_allow_changes_nothing(tmp_pa
     _write(store, "conflict.resolve", order, {"conflict_id": cid, "choice": "mine"})
     with store.read() as s:
         assert (s.get(Conflict, cid).status, s.get(Order, order).status) == ("open", "closed")
+
+
+def test_a_fresh_write_adds_its_evidence_without_looking_for_the_row_first(tmp_path):
+    """A write made just now mints the id of the row it adds (apply_local's `fresh`): no
+    SELECT for it, and the row is there all the same; re-applied (a re-base), it is found."""
+    store, order, _ = _device(tmp_path, who=T, status="in_progress")
+    note = new_id()
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    args = {"id": note, "text": "seal worn", "at": wire(T0)}
+    with store.transaction() as s:
+        entry = enqueue(s, type="note.add", entity_id=order, args=args, base_seq=10, created_at=T0)
+        apply_local(s, entry, fresh=True)
+    assert not [q for q in statements if "FROM notes" in q]
+    with store.transaction() as s:
+        apply_local(s, entry)  # the re-base: it looks, and finds it
+        assert s.get(Note, note).text == "seal worn"
+    assert [q for q in statements if "FROM notes" in q]

@@ -65,6 +65,30 @@ def test_mids_count_from_one_without_gaps_even_when_a_write_rolls_back(tmp_path)
         assert sync_state(s).last_mid == 3
 
 
+def test_a_queued_entry_is_written_at_once_and_the_counter_read_back_agrees(tmp_path):
+    """enqueue writes its two rows with Core: nothing is left for a flush to redo, and the
+    same transaction's ORM reads see the entry and the new counter."""
+    store = open_store(tmp_path)
+    order = new_id()
+    with store.transaction() as s:
+        state = sync_state(s)
+        first = enqueue(s, type="note.add", entity_id=order, args={"a": 1}, base_seq=4, created_at=T0)
+        assert not s.dirty and not s.new
+        assert state.last_mid == first.mid == 1
+        stored = s.get(OutboxEntry, 1)
+        assert stored is not None and stored is not first
+        assert (stored.type, stored.entity_id, stored.args, stored.base_seq) == (
+            "note.add",
+            order,
+            {"a": 1},
+            4,
+        )
+        assert stored.created_at == T0 and stored.result_status is None
+        assert enqueue(s, type="note.add", entity_id=order, args={}, base_seq=None, created_at=T0).mid == 2
+    with store.read() as s:
+        assert sync_state(s).last_mid == 2
+
+
 def test_rollback_keeps_what_was_stored_before(tmp_path):
     store = open_store(tmp_path)
     with store.transaction() as s:
