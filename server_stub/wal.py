@@ -41,7 +41,6 @@ class WalCheckpointer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.runs = 0  # checkpoints made (tests and logs)
-        event.listen(engine, "commit", self._committed)
 
     def _committed(self, _conn: Any) -> None:
         self._wake.set()
@@ -52,18 +51,24 @@ class WalCheckpointer:
 
     def start(self) -> None:
         if self._thread is None:
+            self._stop.clear()
+            event.listen(self._engine, "commit", self._committed)
             self._thread = threading.Thread(target=self._loop, name="ordo-wal-checkpoint", daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
-        """Stop the thread; what the last commits wrote is checkpointed first."""
+        """Stop the thread, then checkpoint what the last commits wrote."""
         thread, self._thread = self._thread, None
-        if thread is not None:
-            self._stop.set()
-            self._wake.set()
-            thread.join()
-            self.checkpoint()
+        if thread is None:
+            return
         event.remove(self._engine, "commit", self._committed)
+        self._stop.set()
+        self._wake.set()
+        thread.join()
+        try:
+            self.checkpoint()
+        except Exception:  # at shutdown: SQLite checkpoints as its last connection closes anyway
+            log.exception("WAL checkpoint at shutdown failed")
 
     def checkpoint(self) -> tuple[int, int, int]:
         """One PASSIVE checkpoint: (busy, pages in the WAL, pages copied), as SQLite reports."""

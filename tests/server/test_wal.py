@@ -46,6 +46,20 @@ def _write_pages(db: Database, pages: int) -> None:
         )
 
 
+def _watch(checkpointer: WalCheckpointer) -> threading.Event:
+    """An event set after each checkpoint the checkpointer makes."""
+    done = threading.Event()
+    real = checkpointer.checkpoint
+
+    def watched() -> tuple[int, int, int]:
+        result = real()
+        done.set()
+        return result
+
+    checkpointer.checkpoint = watched  # type: ignore[method-assign]
+    return done
+
+
 @pytest.fixture
 def server_db(path: Path) -> Iterator[Database]:
     db = _open(path, autocheckpoint=REQUEST_AUTOCHECKPOINT_PAGES)
@@ -79,15 +93,7 @@ def test_a_servers_request_commit_leaves_the_wal_to_the_checkpointer(path: Path,
 
 def test_the_thread_checkpoints_soon_after_a_commit(path: Path, server_db: Database) -> None:
     checkpointer = WalCheckpointer(server_db.engine, delay=0.01)
-    done = threading.Event()
-    real = checkpointer.checkpoint
-
-    def watched() -> tuple[int, int, int]:
-        result = real()
-        done.set()
-        return result
-
-    checkpointer.checkpoint = watched  # type: ignore[method-assign]
+    done = _watch(checkpointer)
     checkpointer.start()
     try:
         before = path.stat().st_size
@@ -120,3 +126,17 @@ def test_the_server_runs_the_checkpointer_on_sqlite_only(tmp_path: Path, path: P
         Settings(data_dir=tmp_path, database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
     )
     assert postgres.state.checkpointer is None
+
+
+def test_a_checkpointer_started_again_after_a_stop_runs_again(path: Path, server_db: Database) -> None:
+    """A server app's lifespan may run twice (a test client entered twice)."""
+    checkpointer = WalCheckpointer(server_db.engine, delay=0.01)
+    checkpointer.start()
+    checkpointer.stop()
+    done = _watch(checkpointer)
+    checkpointer.start()
+    try:
+        _write_pages(server_db, 50)
+        assert done.wait(timeout=30), "no checkpoint after the second start"
+    finally:
+        checkpointer.stop()

@@ -103,10 +103,10 @@ def order_create(ctx: Context, m: Mutation) -> MutationResult:
         due = default_due(priority=Priority(args.priority), created_at=now)
     number = format_number(next_order_number(ctx.session, org_id=ctx.user.org_id))
     seq = next_seq(ctx.session)
-    row = dict.fromkeys(_LIFECYCLE_COLUMNS)
+    order_row = dict.fromkeys(_LIFECYCLE_COLUMNS)
     if status is Status.ASSIGNED:
-        row[LIFECYCLE_FIELDS[Status.ASSIGNED]] = now
-    row.update(
+        order_row[LIFECYCLE_FIELDS[Status.ASSIGNED]] = now
+    order_row.update(
         id=order_id,
         org_id=ctx.user.org_id,
         number=number,
@@ -134,9 +134,9 @@ def order_create(ctx: Context, m: Mutation) -> MutationResult:
         create_digest=digest,
     )
     if ctx.bold:  # a batch that fails is applied again carefully: the ORM's insert there
-        order = new_rows.add_held(ctx.session, WorkOrder, row, people=(assignee, ctx.user.id))
+        order = new_rows.add_held(ctx.session, WorkOrder, order_row, people=(assignee, ctx.user.id))
     else:
-        order = WorkOrder(**row)
+        order = WorkOrder(**order_row)
         ctx.session.add(order)
     hold(ctx.session, order)
     for item in sorted(args.checklist, key=lambda i: i.position):
