@@ -8,13 +8,19 @@ consecutive mids; on 429/503 it waits the Retry-After and sends the same batch
 again) and pull until `has_more` is false. When time is up each device finishes
 the round it is in, so every batch it sent is settled.
 
+By default the rounds follow each other with no pause: a stress test, whose latency is
+set by throughput alone (each device always has a request waiting). `--pause S` gives
+each device a quiet time between rounds, drawn around a mean of S seconds, all devices
+starting together: closer to a morning's start, when every device syncs at once and then
+as its technician works (the app pulls every 30 s, and pushes soon after each change).
+
 Prints one JSON object: every status per endpoint, p50/p95/p99 latency per
 endpoint, requests/s and mutations/s, the server's peak RSS, and the checks
 read from the server's database afterwards: every mutation a device sent (and
 every one acknowledged) has its ledger row, and every applied note is stored.
 Figures, not a test: the machines are shared and noisy.
 
-    .venv/bin/python bench/load.py [--devices 200] [--seconds 60]
+    .venv/bin/python bench/load.py [--devices 200] [--seconds 60] [--pause 0]
 """
 
 from __future__ import annotations
@@ -198,7 +204,7 @@ async def _until_answered(
         await asyncio.sleep(wait)  # the device's own pause, as a real one would
 
 
-async def run_device(device: Device, stats: Stats, *, until: float, batch_size: int) -> None:
+async def run_device(device: Device, stats: Stats, *, until: float, batch_size: int, pause: float) -> None:
     sign_in = {"username": device.tech.username, "password": PASSWORD, "device_id": device.device_id}
     response = await _until_answered(device, stats, "auth/token", "POST", f"{API}/auth/token", json=sign_in)
     if response.status_code != 200:
@@ -231,6 +237,8 @@ async def run_device(device: Device, stats: Stats, *, until: float, batch_size: 
             device.cursor = page["cursor"]
             if not page["has_more"]:
                 break
+        if pause > 0:  # the device's own quiet time, drawn around the mean; cut short at the end
+            await asyncio.sleep(min(device.rng.expovariate(1 / pause), max(0.0, until - time.monotonic())))
     device.done = True
 
 
@@ -267,7 +275,7 @@ def check_ledger(*, database_url: str, devices: list[Device]) -> dict[str, Any]:
 
 
 async def drive(
-    *, server_url: str, techs: list[Technician], seconds: float, batch_size: int, stats: Stats
+    *, server_url: str, techs: list[Technician], seconds: float, batch_size: int, pause: float, stats: Stats
 ) -> tuple[list[Device], float]:
     timeout = httpx.Timeout(60.0)
     limits = httpx.Limits(max_connections=2, max_keepalive_connections=1)
@@ -278,7 +286,10 @@ async def drive(
     ]  # fmt: skip
     start = time.monotonic()
     until = start + seconds
-    tasks = [asyncio.create_task(run_device(d, stats, until=until, batch_size=batch_size)) for d in devices]
+    tasks = [
+        asyncio.create_task(run_device(d, stats, until=until, batch_size=batch_size, pause=pause))
+        for d in devices
+    ]
     _, pending = await asyncio.wait(tasks, timeout=seconds + GRACE_SECONDS)
     for task in pending:
         task.cancel()
@@ -299,6 +310,7 @@ def run(
     batch_size: int,
     backend: str = "sqlite",
     workers: int = 1,
+    pause: float = 0.0,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="ordo-load-") as tmp, database(backend) as pg_url:
         data_dir = Path(tmp) / "server"
@@ -315,7 +327,14 @@ def run(
             pids = process_tree(server.pid)
             cpu_before = cpu_seconds_of(pids)
             simulated, elapsed = asyncio.run(
-                drive(server_url=server.url, techs=techs, seconds=seconds, batch_size=batch_size, stats=stats)
+                drive(
+                    server_url=server.url,
+                    techs=techs,
+                    seconds=seconds,
+                    batch_size=batch_size,
+                    pause=pause,
+                    stats=stats,
+                )
             )
             cpu_after = cpu_seconds_of(pids)
             peaks = [m for m in (peak_rss_mib(pid) for pid in pids) if m]
@@ -335,6 +354,7 @@ def run(
         "workers": workers,
         "devices": devices,
         "seconds": seconds,
+        "pause_mean_s": pause,
         "elapsed_s": round(elapsed, 1),
         "devices_finished": sum(d.done for d in simulated),
         "requests": requests,
@@ -379,9 +399,17 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=4, help="mutations per push")
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--workers", type=int, default=1, help="server processes (above 1: PostgreSQL)")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        help="mean seconds a device waits between rounds (exponential); 0: rounds back to back",
+    )
     args = parser.parse_args()
-    if args.devices < 1 or args.seconds <= 0 or args.orders < 1 or args.batch < 1:
-        parser.error("--devices, --orders and --batch must be at least 1, --seconds above 0")
+    if args.devices < 1 or args.seconds <= 0 or args.orders < 1 or args.batch < 1 or args.pause < 0:
+        parser.error(
+            "--devices, --orders and --batch must be at least 1, --seconds above 0, --pause not below 0"
+        )
     print(f"load: {args.devices} devices for {args.seconds:g} s ...", file=sys.stderr, flush=True)
     result = run(
         devices=args.devices,
@@ -390,6 +418,7 @@ def main() -> None:
         batch_size=args.batch,
         backend=args.backend,
         workers=args.workers,
+        pause=args.pause,
     )
     print(json.dumps(result), flush=True)
 
