@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import httpx
 import pytest
+from zones import local_zone, morning_zone
 
 from app.services.desk_types import Lane, OrderDraft
 from app.services.facade import Ordo
@@ -37,6 +38,14 @@ def _eventually(check: Callable[[], T | None], *, within: float = 10.0) -> T:
             raise AssertionError(f"not within {within} s")
         threading.Event().wait(0.1)
     return found
+
+
+@pytest.fixture(autouse=True)
+def _mid_morning() -> Iterator[None]:
+    """The order made here is due in an hour and looked for in the board's lane of today's
+    work: late in the evening that would be tomorrow (tests/zones.py)."""
+    with local_zone(morning_zone(datetime.now(UTC))):
+        yield
 
 
 def test_create_assign_on_the_phone_and_history(tmp_path, server_database):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from zones import morning_zone
 
 from server_stub.seed_data import TECHNICIANS
 from server_stub.testing import ServerProcess
@@ -40,22 +41,6 @@ NOTE = "Valve replaced, radiator holding pressure."
 def within(seconds: float, since: float) -> float:
     """Seconds left of a `seconds` budget that started at `since` (monotonic); at least a tick."""
     return max(0.1, seconds - (time.monotonic() - since))
-
-
-def morning_zone(utc_now: datetime) -> str:
-    """A POSIX TZ whose local time is about 10:00 now. The board's lanes hold today's work
-    (app.domain.sla.todays_work); an urgent order made late in the evening is due after
-    midnight, so it would not be in its technician's lane whatever the app did right."""
-    ahead = (10 - utc_now.hour) % 24
-    ahead = ahead - 24 if ahead > 14 else ahead
-    return f"ORDO{-ahead:+d}"  # POSIX counts west of Greenwich as positive
-
-
-def test_morning_zone_is_mid_morning_at_every_hour() -> None:
-    for hour in range(24):
-        now = datetime(2026, 12, 6, hour, 30, tzinfo=UTC)
-        ahead = -int(morning_zone(now).removeprefix("ORDO"))
-        assert -12 <= ahead <= 14 and (hour + ahead) % 24 == 10
 
 
 def test_the_desk_and_the_phone_see_each_other_live(
