@@ -110,14 +110,9 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(
-    database_url: str, *, write_wait: float = DEFAULT_WRITE_WAIT, wal_autocheckpoint: int | None = None
-) -> Database:
-    """`wal_autocheckpoint` (SQLite): the WAL size in pages at which a committing connection
-    copies it into the database file itself; SQLite's default (1,000) when None. The server
-    sets it high and checkpoints off the requests' path (server_stub.wal)."""
+def open_database(database_url: str, *, write_wait: float = DEFAULT_WRITE_WAIT) -> Database:
     gate = WriteGate(wait=write_wait) if _is_sqlite(database_url) else None
-    engine = make_engine(database_url, gate=gate, wal_autocheckpoint=wal_autocheckpoint)
+    engine = make_engine(database_url, gate=gate)
     db = Database(
         engine=engine,
         read=sessionmaker(bind=engine, expire_on_commit=False),
@@ -133,9 +128,7 @@ def open_database(
     return db
 
 
-def make_engine(
-    database_url: str, *, gate: WriteGate | None = None, wal_autocheckpoint: int | None = None
-) -> Engine:
+def make_engine(database_url: str, *, gate: WriteGate | None = None) -> Engine:
     """An engine for SQLite (a file) or PostgreSQL, set up for concurrent use."""
     if _is_sqlite(database_url):
         gate = gate or WriteGate(wait=DEFAULT_WRITE_WAIT)
@@ -146,7 +139,7 @@ def make_engine(
             max_overflow=-1,
             json_serializer=_json_text,
         )
-        _configure_sqlite(engine, gate=gate, wal_autocheckpoint=wal_autocheckpoint)
+        _configure_sqlite(engine, gate=gate)
         return engine
     return create_engine(database_url, pool_pre_ping=True, json_serializer=_json_text)
 
@@ -172,7 +165,7 @@ def is_lock_contention(exc: BaseException) -> bool:
     return isinstance(orig, sqlite3.OperationalError) and code is not None and (code & 0xFF) in (5, 6)
 
 
-def _configure_sqlite(engine: Engine, *, gate: WriteGate, wal_autocheckpoint: int | None) -> None:
+def _configure_sqlite(engine: Engine, *, gate: WriteGate) -> None:
     busy_ms = int(gate.wait * 1000)
 
     @event.listens_for(engine, "connect")
@@ -189,8 +182,6 @@ def _configure_sqlite(engine: Engine, *, gate: WriteGate, wal_autocheckpoint: in
         # Under sustained load readers keep the WAL from restarting and it grows;
         # once load eases and it restarts, the file is cut back to this size.
         cursor.execute("PRAGMA journal_size_limit=67108864")  # 64 MiB
-        if wal_autocheckpoint is not None:
-            cursor.execute(f"PRAGMA wal_autocheckpoint={int(wal_autocheckpoint)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -23,20 +23,15 @@ from server_stub.live import Live
 from server_stub.security import signing_key
 from server_stub.settings import WORKER_LOG_LEVEL, Settings, get_settings
 from server_stub.sync.tombstones import TombstonePruner
-from server_stub.wal import REQUEST_AUTOCHECKPOINT_PAGES, WalCheckpointer
+from server_stub.wal import WalCheckpointer
 
 API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """A server app over `settings.database_url` (already migrated: see server_stub.migrate)."""
-    sqlite = settings.database_url.startswith("sqlite")
-    db = open_database(
-        settings.database_url,
-        write_wait=settings.sqlite_write_wait_seconds,
-        wal_autocheckpoint=REQUEST_AUTOCHECKPOINT_PAGES if sqlite else None,
-    )
-    checkpointer = WalCheckpointer(db.engine) if sqlite else None
+    db = open_database(settings.database_url, write_wait=settings.sqlite_write_wait_seconds)
+    checkpointer = WalCheckpointer(db.engine) if settings.database_url.startswith("sqlite") else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
