@@ -40,7 +40,6 @@ class WalCheckpointer:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.runs = 0  # checkpoints made (tests and logs)
 
     def _committed(self, _conn: Any) -> None:
         self._wake.set()
@@ -77,7 +76,6 @@ class WalCheckpointer:
             # first, and a checkpoint does not belong in one.
             raw = connection.connection.driver_connection
             row = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()  # type: ignore[union-attr]
-        self.runs += 1
         return int(row[0]), int(row[1]), int(row[2])
 
     def _loop(self) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, event, insert, text
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, event, func, insert, text
 
 from server_stub.bulk import insert_rows
 from server_stub.db import Database
@@ -115,8 +115,6 @@ def test_nothing_to_insert_runs_no_statement(db: Database) -> None:
 
 
 def test_a_default_it_cannot_fill_is_refused_loudly() -> None:
-    from sqlalchemy import Column, Integer, MetaData, create_engine, func
-
     table = Table(
         "t", MetaData(), Column("id", Integer, primary_key=True), Column("n", Integer, default=func.now())
     )

@@ -68,12 +68,7 @@ def add_held(session: Session, model: type[B], row: dict[str, Any], *, people: I
 
 
 def _write_held(session: Session) -> None:
-    held: dict[Table, list[dict[str, Any]]] | None = session.info.pop(_HELD, None)
-    if held:
-        connection = session.connection()
-        for table in _PARENTS_FIRST:
-            if rows := held.get(table):
-                insert_rows(connection, table, rows)
+    _insert(session, session.info.pop(_HELD, None))
 
 
 def write(session: Session) -> None:
@@ -83,13 +78,15 @@ def write(session: Session) -> None:
     _write_held(session)
     pending: dict[Table, list[dict[str, Any]]] | None = session.info.pop(_PENDING, None)
     session.flush()
-    if not pending:
-        return
-    connection = session.connection()
-    for table in _PARENTS_FIRST:
-        rows = pending.get(table)
-        if rows:
-            insert_rows(connection, table, rows)
+    _insert(session, pending)
+
+
+def _insert(session: Session, waiting: dict[Table, list[dict[str, Any]]] | None) -> None:
+    if waiting:
+        connection = session.connection()
+        for table in _PARENTS_FIRST:
+            if rows := waiting.get(table):
+                insert_rows(connection, table, rows)
 
 
 _PARENTS_FIRST = tuple(Base.metadata.sorted_tables)  # worked out on each read, otherwise
