@@ -27,6 +27,7 @@ from app.services.desk_types import (
     TemplateView,
 )
 from app.services.types import CurrentUser, InvalidInput, OrderDetail, OrderId
+from app.store import search as store_search
 
 if TYPE_CHECKING:
     from app.services.tokens import SessionTokens
@@ -83,8 +84,19 @@ class DeskApi:
 
     # --- finding orders --------------------------------------------------------
 
+    def catch_up_search(self) -> None:
+        """Bring the search index up to date with the notes written since (app.store.search):
+        before a search reads it, and on the sync worker after a write. Nearly always a read
+        that finds nothing to do."""
+        with self._store.read() as s:
+            if not store_search.is_behind(s):
+                return
+        with self._store.transaction() as s:
+            store_search.catch_up(s)
+
     def search_orders(self, query: OrderQuery) -> OrderPage:
         user = self._who()
+        self.catch_up_search()
         with self._store.read() as s:
             return search.search(
                 s, query, user_id=str(user.id), role=user.role, now=self._clock().astimezone()

@@ -40,8 +40,7 @@ from app.store import LocalStore
 from app.store.apply import PROVISIONAL_PREFIX
 from app.store.blobfiles import BlobFiles
 from app.store.models import Order
-from app.store.models import SyncState as SyncStateRow
-from app.store.outbox import sync_state
+from app.store.outbox import SignedInFacts, signed_in_facts, sync_state
 from app.sync.backoff import Backoff
 from app.sync.blobs import BlobTransfer
 from app.sync.engine import SyncEngine, SyncReport
@@ -57,7 +56,7 @@ from app.sync.worker import SyncWorker, Waiter
 log = logging.getLogger(__name__)
 
 
-def _signed_in(state: SyncStateRow) -> CurrentUser | None:
+def _signed_in(state: SignedInFacts) -> CurrentUser | None:
     """Who is signed in on this device, from its sync-state row; None when nobody is."""
     user, token, url = state.user, state.access_token, state.server_url
     if not user or not token or not url:
@@ -140,7 +139,7 @@ class Ordo(WorkApi, MediaApi, DeskApi):
 
     def current_user(self) -> CurrentUser | None:
         with self._store.read() as s:
-            return _signed_in(sync_state(s))
+            return _signed_in(signed_in_facts(s))
 
     def default_server_url(self) -> str:
         _, _, url = self._user_row()
@@ -218,6 +217,9 @@ class Ordo(WorkApi, MediaApi, DeskApi):
 
     def sync_blocking(self) -> SyncReport:
         """One sync on the calling thread (the worker's); raises SyncError subclasses."""
+        # A local write pokes the worker: its notes reach the search index here, off the
+        # writer's thread, whether or not the server can be reached.
+        self.catch_up_search()
         # One sync at a time per device, even across a client swap after a new sign-in.
         with self._sync_lock:
             try:
@@ -283,7 +285,7 @@ class Ordo(WorkApi, MediaApi, DeskApi):
     def _write(self, order_id: OrderId, change: Callable[[Session, datetime], object]) -> OrderDetail:
         """One local transaction makes the change and queues its mutation; then sync and redraw."""
         with self._store.transaction() as s:
-            if _signed_in(sync_state(s)) is None:  # asked in the write's own transaction: one read less
+            if _signed_in(signed_in_facts(s)) is None:  # asked in the write's own transaction: one read less
                 raise InvalidInput("Sign in first.")
             change(s, self._clock())
         return self._after_write(order_id)

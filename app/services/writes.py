@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from app.domain.rules import (
 )
 from app.services.types import InvalidInput
 from app.services.words import STATUS_WORD
-from app.store.access import device_user, gates_of, relation_of
+from app.store.access import OrderLike, device_user, gates_of, order_facts, relation_of
 from app.store.apply import apply_local
 from app.store.models import ChecklistItem, Order, OutboxEntry
 from app.store.outbox import enqueue
@@ -39,8 +39,15 @@ def wire_time(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+_O = TypeVar("_O", bound=OrderLike)
+
+
 def order_on_device(session: Session, order_id: uuid.UUID) -> Order:
-    order = session.get(Order, str(order_id))
+    return _held(session.get(Order, str(order_id)))
+
+
+def _held(order: _O | None) -> _O:
+    """The order, when it is on this device and open to new work (InvalidInput otherwise)."""
     if order is None:
         raise InvalidInput("This order is not on this device (it may have been reassigned).")
     if order.out_of_scope:
@@ -62,17 +69,18 @@ _EVIDENCE_OWNER = {
 }
 
 
-def may_add(session: Session, order: Order, kind: MutationType) -> None:
+def may_add(session: Session, order: OrderLike, kind: MutationType) -> None:
     """InvalidInput unless the rulebook lets this user add `kind` evidence to `order`."""
     verdict = judge_evidence(kind, relation=relation_of(session, order))
     if not verdict.allowed:
         raise refused(verdict, sentence=_EVIDENCE_OWNER.get(kind))
 
 
-def evidence_order(session: Session, *, order_id: uuid.UUID, kind: MutationType) -> Order:
+def evidence_order(session: Session, *, order_id: uuid.UUID, kind: MutationType) -> OrderLike:
     """The order, when the rulebook lets this user add `kind` evidence to it (InvalidInput
-    otherwise). Evidence is append-only in every state: only who adds it is judged."""
-    order = order_on_device(session, order_id)
+    otherwise). Evidence is append-only in every state: only who adds it is judged, so the
+    few columns that says are read, not the whole order."""
+    order = _held(order_facts(session, str(order_id)))
     may_add(session, order, kind)
     return order
 
@@ -81,7 +89,7 @@ def queue_change(
     session: Session,
     *,
     type: MutationType,
-    order: Order,
+    order: OrderLike,
     args: dict[str, Any],
     base_seq: int | None,
     at: datetime,

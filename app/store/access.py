@@ -9,15 +9,17 @@ show, and neither differs from what the server will hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from app.domain import ChecklistState, Role, completion_blockers
 from app.domain.codes import Code
 from app.domain.rules import Gates, Relation, Verdict, is_dispatcher, judge_resolve, parse_role, refuse
 from app.store.models import ChecklistItem, Conflict, Order, Signature
-from app.store.outbox import sync_state
+from app.store.outbox import signed_in_facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +37,55 @@ class DeviceUser:
 NOBODY = DeviceUser(id="", role=None)
 
 
+class OrderLike(Protocol):
+    """What the rulebook reads of an order to judge who may add evidence to it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def assignee_id(self) -> str | None: ...
+    @property
+    def out_of_scope(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFacts:
+    id: str
+    number: str
+    seq: int
+    assignee_id: str | None
+    out_of_scope: bool
+
+
+_ORDERS = Order.__table__
+_FACTS = select(
+    _ORDERS.c.id, _ORDERS.c.number, _ORDERS.c.seq, _ORDERS.c.assignee_id, _ORDERS.c.out_of_scope
+).where(_ORDERS.c.id == bindparam("order_id"))
+
+
+def order_facts(session: Session, order_id: str) -> OrderLike | None:
+    """The order as evidence is judged on it: the session's own object when it holds one
+    (unflushed changes and all), else five columns read (a local write's ORM load of the
+    whole order was a sixth of its time, issue 11); None when the order is not here."""
+    if session.new:
+        session.flush()  # an order added in this transaction is found as a query would
+    held = session.identity_map.get(identity_key(Order, order_id))
+    if held is not None:
+        return held
+    row = session.connection().execute(_FACTS, {"order_id": order_id}).first()
+    return None if row is None else OrderFacts(*row)
+
+
 def device_user(session: Session) -> DeviceUser:
-    user = sync_state(session).user or {}
+    user = signed_in_facts(session).user or {}
     return DeviceUser(id=str(user.get("id") or ""), role=parse_role(user.get("role")))
 
 
-def relation_to(order: Order, *, user_id: str, role: Role | str | None) -> Relation:
+def relation_to(order: OrderLike, *, user_id: str, role: Role | str | None) -> Relation:
     """The user's relation to an order this device holds.
 
     The server knows more (the order's past assignees, other organisations); the device
@@ -64,7 +109,7 @@ def relation_to(order: Order, *, user_id: str, role: Role | str | None) -> Relat
     return Relation.OTHER_TECHNICIAN
 
 
-def relation_of(session: Session, order: Order) -> Relation:
+def relation_of(session: Session, order: OrderLike) -> Relation:
     """The relation of this device's user to `order`."""
     user = device_user(session)
     return relation_to(order, user_id=user.id, role=user.role)

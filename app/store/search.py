@@ -3,6 +3,10 @@
 them quiet and re-indexes the orders it touched once, migration 0008) and the query built
 from what a person typed, with the list's filters, sort orders and paging.
 
+A note's write only names its order as behind (migration 0009); `catch_up` re-indexes the
+orders named, and must run before the index is read (the services' search does, and the
+sync worker does after each write has poked it).
+
 What a person types never reaches FTS5 as syntax: every word is quoted (FTS5 doubles a
 quote inside a string) and matched as a prefix, so `OR`, `-`, `*`, `"` or an emoji are
 plain text. Words are ANDed: "boil gas" is `"boil"* "gas"*`.
@@ -39,6 +43,8 @@ from app.store.models import Order
 SEARCH_TABLE = "order_search"
 # One row while the index's triggers are quiet (migration 0008), never committed.
 QUIET_TABLE = "order_search_quiet"
+# Orders whose notes changed since their entry was written (migration 0009).
+BEHIND_TABLE = "order_search_behind"
 # The index's columns, in the order migration 0006 made them.
 COLUMNS = ("number", "title", "site", "customer", "description", "notes")
 # bm25 weights per column: a word in the number or title says more than one in the notes.
@@ -65,6 +71,7 @@ def rebuild_index(session: Session) -> None:
     Touching an indexed column fires the update trigger, which writes each order's entry."""
     session.execute(text(f"DELETE FROM {SEARCH_TABLE}"))
     session.execute(text("UPDATE orders SET number = number"))
+    session.execute(text(f"DELETE FROM {BEHIND_TABLE}"))  # every entry is up to date
 
 
 def reindex_orders(session: Session, *, order_ids: Collection[str]) -> None:
@@ -76,6 +83,22 @@ def reindex_orders(session: Session, *, order_ids: Collection[str]) -> None:
             "UPDATE orders SET number = number WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps(list(order_ids)),),
         )
+
+
+def is_behind(session: Session) -> bool:
+    """Whether some order's entry misses a change to its notes (`catch_up` is due)."""
+    found = session.connection().exec_driver_sql(f"SELECT 1 FROM {BEHIND_TABLE} LIMIT 1").first()
+    return found is not None
+
+
+def catch_up(session: Session) -> int:
+    """Re-index the orders whose notes changed since their entry was written; how many."""
+    connection = session.connection()
+    behind = connection.exec_driver_sql(f"SELECT order_id FROM {BEHIND_TABLE}").scalars().all()
+    if behind:
+        reindex_orders(session, order_ids=behind)
+        connection.exec_driver_sql(f"DELETE FROM {BEHIND_TABLE}")
+    return len(behind)
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from app.services.writes import wire_time
 from app.store.apply import apply_local
 from app.store.outbox import enqueue
 from app.store.rows import apply_change
+from app.store.search import catch_up
 
 OTHER = {"id": "44444444-4444-4444-8444-444444444444", "username": "tech2", "display_name": "Otto Other"}
 NOW = T0.astimezone()
@@ -88,6 +89,8 @@ def world(tmp_path):
 
 
 def _search(store, query, *, user=DISPATCHER):
+    with store.transaction() as s:
+        catch_up(s)  # as Ordo.search_orders does first: notes written since reach the index
     with store.read() as s:
         return search(s, query, user_id=user["id"], role=user["role"], now=NOW)
 

@@ -8,8 +8,10 @@ import pytest
 from store.kit import T0
 
 from app.domain import Status
+from app.services.desk_types import OrderQuery
 from app.services.types import InvalidInput
 from app.store.outbox import queued
+from app.store.search import is_behind
 from app.sync import AuthExpired, SyncError
 
 
@@ -129,6 +131,30 @@ def test_writes_work_offline_and_never_touch_the_network(signed_in):
     rig.server.fault = cut
     rig.ordo.add_note(uuid.UUID(rig.order), "offline note")
     assert rig.server.requests == []
+
+
+def _behind(rig):
+    with rig.ordo._store.read() as s:
+        return is_behind(s)
+
+
+def test_a_note_is_searchable_at_once_though_the_write_leaves_the_index_to_catch_up(signed_in):
+    rig = signed_in
+    order, _, _ = _ids(rig)
+    rig.ordo.add_note(order, "Thermostat swapped")
+    assert _behind(rig)  # the write named the order; it did not re-index it
+    found = rig.ordo.search_orders(OrderQuery(text="thermostat"))
+    assert [row.summary.id for row in found.rows] == [order] and not _behind(rig)
+    # The worker's sync catches it up after a write, even when the server is out of reach.
+    rig.ordo.add_note(order, "Flue cleaned")
+
+    def cut(request):
+        raise httpx.ConnectError("offline", request=request)
+
+    rig.server.fault = cut
+    with pytest.raises(SyncError):
+        rig.ordo.sync_blocking()
+    assert not _behind(rig)
 
 
 def test_listeners_hear_writes_until_they_unsubscribe(signed_in):

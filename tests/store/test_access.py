@@ -3,7 +3,7 @@
 import pytest
 
 from app.domain.rules import Relation
-from app.store.access import device_user, gates_of, relation_of, relation_to
+from app.store.access import OrderFacts, device_user, gates_of, order_facts, relation_of, relation_to
 from app.store.models import ChecklistItem, Order
 from store.kit import DISPATCHER, TECH, open_store, sign_in_locally
 
@@ -56,3 +56,21 @@ def test_nobody_signed_in_is_an_outsider(tmp_path):
     with store.transaction() as s:
         assert device_user(s).role is None
         assert relation_of(s, _order()) is Relation.OUTSIDER
+
+
+def test_order_facts_are_the_columns_read_or_the_object_the_session_holds(tmp_path):
+    store = open_store(tmp_path)
+    sign_in_locally(store, user=TECH)
+    with store.transaction() as s:
+        assert order_facts(s, "o") is None
+        s.add(_order(assignee=OTHER))  # added, not flushed: found as a query would find it
+        facts = order_facts(s, "o")
+        assert facts is not None and facts.assignee_id == OTHER
+    with store.transaction() as s:
+        facts = order_facts(s, "o")
+        assert facts == OrderFacts(id="o", number="WO-1", seq=0, assignee_id=OTHER, out_of_scope=False)
+        assert relation_of(s, facts) is Relation.OTHER_TECHNICIAN
+        held = s.get(Order, "o")
+        held.assignee_id = TECH["id"]  # changed, not flushed: the held object is the truth
+        assert order_facts(s, "o") is held
+        assert relation_of(s, held) is Relation.ASSIGNEE

@@ -277,6 +277,29 @@ def test_each_evidence_shows_what_the_server_keeps(tmp_path, who, assignee, kept
             assert (s.get(model, args["id"]) is not None) == (type_ in kept), type_
 
 
+@pytest.mark.parametrize(("who", "assignee", "kept"), EVIDENCE)
+def test_a_fresh_write_stores_its_evidence_as_the_re_base_does(tmp_path, who, assignee, kept):
+    """A fresh write inserts its row with Core and judges the order from five columns; the
+    re-base goes through the ORM. Both keep the same rows, as the same text, and refuse alike."""
+    twins = [_device(tmp_path / name, who=who, status="in_progress", assignee=assignee) for name in "ab"]
+    evidence = _evidence()
+    for (store, order, _), fresh in zip(twins, (True, False), strict=True):
+        with store.transaction() as s:
+            for type_, (_model, args) in evidence.items():
+                entry = enqueue(s, type=type_, entity_id=order, args=args, base_seq=10, created_at=T0)
+                apply_local(s, entry, fresh=fresh)
+    # Same order ids in both: compare the rows as SQLite holds them, the order id aside.
+    for type_, (model, args) in evidence.items():
+        rows = []
+        for store, order, _ in twins:
+            with store.engine.connect() as conn:
+                found = conn.exec_driver_sql(f"SELECT * FROM {model.__tablename__}").all()
+            rows.append([tuple("order" if v == order else v for v in row) for row in found])
+        assert rows[0] == rows[1], type_
+        assert len(rows[0]) == (type_ in kept), type_
+        assert all(args["id"] in row for row in rows[0])
+
+
 @pytest.mark.parametrize(
     ("who", "author", "voided"),
     [(T, TECH["id"], True), (T, DISPATCHER["id"], False), (D, TECH["id"], True)],

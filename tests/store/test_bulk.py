@@ -17,7 +17,7 @@ from app.store.bulk import _json_text, apply_changes
 from app.store.models import Base, ChecklistItem, Note, Order, Part
 from app.store.outbox import enqueue
 from app.store.rows import apply_change, reset_server_rows
-from app.store.search import find_orders
+from app.store.search import catch_up, find_orders, is_behind
 from store.kit import DISPATCHER, T0, TECH, change, item_data, new_id, open_store, order_data, wire
 
 SHA = "b" * 64
@@ -138,7 +138,10 @@ def catalogue(seq: int) -> list[dict[str, Any]]:
 
 
 def stored(store: LocalStore) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table as stored (the text SQLite holds), and the search index by order id."""
+    """Every table as stored (the text SQLite holds), and the search index by order id as a
+    search reads it: caught up with the notes written change by change."""
+    with store.transaction() as s:
+        catch_up(s)
     found: dict[str, list[tuple[Any, ...]]] = {}
     with store.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
@@ -392,6 +395,10 @@ def test_a_page_that_fails_leaves_the_triggers_loud(tmp_path):
             )
         s.add(Note(id=new_id(), order_id=order, text="gasket", seq=3))
     _index_is_whole_and_loud(store)
+    with store.read() as s:
+        assert is_behind(s)  # the note's trigger named its order, as outside a page
+    with store.transaction() as s:
+        assert catch_up(s) == 1
     with store.read() as s:
         assert [h.order.id for h in find_orders(s, typed="gasket").hits] == [order]
 

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from app.store import LocalStore
 from app.store.db import WAL_CHECKPOINT_PAGES, alembic_config
 from app.store.models import OutboxEntry
-from app.store.outbox import enqueue, queued, sync_state
+from app.store.outbox import SignedInFacts, enqueue, queued, signed_in_facts, sync_state
 from store.kit import T0, new_id, open_store
 
 
@@ -27,7 +27,7 @@ def test_fresh_file_is_migrated_to_head_with_every_table(tmp_path):
         "alembic_version",
     } <= tables
     con = sqlite3.connect(tmp_path / "ordo.db")
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0008",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0009",)]
 
 
 def test_wal_foreign_keys_and_busy_timeout_are_on(tmp_path):
@@ -87,6 +87,41 @@ def test_a_queued_entry_is_written_at_once_and_the_counter_read_back_agrees(tmp_
         assert enqueue(s, type="note.add", entity_id=order, args={}, base_seq=None, created_at=T0).mid == 2
     with store.read() as s:
         assert sync_state(s).last_mid == 2
+
+
+def test_enqueue_counts_from_a_counter_changed_but_not_flushed(tmp_path):
+    """The counter is moved by the database (UPDATE ... RETURNING): a value the session's
+    row holds unflushed goes out first, so the count goes on from it."""
+    store = open_store(tmp_path)
+
+    def queue(s):
+        return enqueue(s, type="note.add", entity_id=new_id(), args={}, base_seq=None, created_at=T0).mid
+
+    with store.transaction() as s:
+        sync_state(s).last_mid = 41  # as a pull taking the server's count would
+        assert queue(s) == 42
+        assert sync_state(s).last_mid == 42 and not s.dirty
+    with store.transaction() as s:  # no row held: nothing to tell
+        assert queue(s) == 43
+    with store.read() as s:
+        assert sync_state(s).last_mid == 43
+
+
+def test_who_is_signed_in_is_read_once_and_the_held_row_wins(tmp_path):
+    store = open_store(tmp_path)
+    with store.transaction() as s:
+        assert signed_in_facts(s) == SignedInFacts(user=None, access_token=None, server_url=None)
+    with store.transaction() as s:
+        state = sync_state(s)
+        state.user, state.access_token, state.server_url = {"id": "u1"}, "token", "http://server"
+        # The row the session holds, unflushed changes and all.
+        assert signed_in_facts(s) == SignedInFacts({"id": "u1"}, "token", "http://server")
+    with store.read() as s:
+        facts = signed_in_facts(s)
+        assert facts == SignedInFacts({"id": "u1"}, "token", "http://server")
+        assert signed_in_facts(s) is facts  # read once per session
+        sync_state(s).access_token = None  # the session now holds the row: it is the truth
+        assert signed_in_facts(s).access_token is None
 
 
 def test_rollback_keeps_what_was_stored_before(tmp_path):

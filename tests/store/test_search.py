@@ -12,7 +12,7 @@ from app.domain.protocol import Change
 from app.store.models import Note, Order
 from app.store.outbox import enqueue
 from app.store.rows import apply_change, clear_server_rows, delete_order, reset_server_rows
-from app.store.search import Filters, find_orders, match_expression, rebuild_index
+from app.store.search import Filters, catch_up, find_orders, is_behind, match_expression, rebuild_index
 from app.sync import SyncEngine
 from store.kit import (
     T0,
@@ -50,24 +50,34 @@ def _note(store, order, note_text, seq, **fields):
     return note
 
 
+def _caught_up(store):
+    """The index as a search reads it: the services catch it up with the notes first."""
+    with store.transaction() as s:
+        catch_up(s)
+
+
 def _find(store, typed="", **kw):
+    _caught_up(store)
     with store.read() as s:
         found = find_orders(s, typed=typed, **kw)
         return [h.order.id for h in found.hits], found.total
 
 
 def _titles(store, typed="", **kw):
+    _caught_up(store)
     with store.read() as s:
         return [h.order.title for h in find_orders(s, typed=typed, **kw).hits]
 
 
 def _snippets(store, typed):
+    _caught_up(store)
     with store.read() as s:
         return {h.order.title: h.snippet for h in find_orders(s, typed=typed, sort="relevance").hits}
 
 
 def _index(store):
     """The index's rows, as (rowid of the order, notes text)."""
+    _caught_up(store)
     with store.engine.connect() as conn:
         return sorted(conn.exec_driver_sql("SELECT rowid, title, notes FROM order_search").all())
 
@@ -304,6 +314,54 @@ def test_visible_limits_rows_and_total(five):
 # --- the triggers keep the index in step ----------------------------------------------------
 
 
+def _raw_find(store, typed):
+    """What the index says without catching up first."""
+    with store.read() as s:
+        return [h.order.id for h in find_orders(s, typed=typed).hits]
+
+
+def test_a_note_names_its_order_behind_and_the_catch_up_indexes_it(store):
+    order, other = _order(store, 1, title="Pump"), _order(store, 2, title="Valve")
+    _caught_up(store)
+    with store.read() as s:
+        assert not is_behind(s)
+    note = _note(store, order, "Replaced the gasket", 3)
+    # Written with the note, in its transaction; the entry itself waits for the catch-up.
+    with store.read() as s:
+        assert is_behind(s)
+    assert _raw_find(store, "gasket") == []
+    with store.transaction() as s:
+        assert catch_up(s) == 1
+        assert catch_up(s) == 0  # nothing left behind
+    assert _raw_find(store, "gasket") == [order]
+    # A note moved to another order names both; voided, it leaves the entry.
+    _pull(store, ("note", {"id": note, "order_id": other, "text": "Replaced the gasket", "at": wire(T0)}, 4))
+    with store.transaction() as s:
+        assert catch_up(s) == 2
+    assert _raw_find(store, "gasket") == [other]
+    _pull(store, ("note", {"id": note, "order_id": other, "text": "Replaced the gasket", "voided": True}, 5))
+    assert _find(store, "gasket")[0] == []
+    _integrity(store)
+
+
+def test_a_name_behind_outlives_a_restart_and_a_rolled_back_note_leaves_none(tmp_path):
+    store = dispatcher_store(tmp_path)
+    order = _order(store, 1, title="Pump")
+    _caught_up(store)
+    with pytest.raises(RuntimeError), store.transaction() as s:
+        s.add(Note(id=new_id(), order_id=order, text="valve", voided=False, seq=0))
+        s.flush()
+        raise RuntimeError("the write failed")
+    with store.read() as s:
+        assert not is_behind(s)
+    _note(store, order, "gasket", 2)
+    store.close()  # as if the app stopped before anything caught up
+    store = open_store(tmp_path)
+    with store.read() as s:
+        assert is_behind(s)
+    assert _find(store, "gasket")[0] == [order]
+
+
 def test_an_edit_of_an_indexed_field_is_found_at_once_and_the_old_words_are_gone(store):
     order = _order(store, 1, title="Boiler service")
     with store.transaction() as s:
@@ -388,6 +446,7 @@ def test_deletes_resets_and_clears_empty_the_index(store):
 def test_rebuild_refills_an_index_that_drifted(store):
     order = _order(store, 1, title="Boiler")
     _note(store, order, "gasket", 2)
+    _caught_up(store)
     with store.engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM order_search")
     assert _find(store, "boiler")[0] == []

@@ -113,7 +113,7 @@ def test_a_0001_database_opens_at_head_with_its_outbox_identity_and_cursor(tmp_p
     _make_0001_database(path, order_id=order)
     store = LocalStore.open(path)
     con = sqlite3.connect(path)
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0008",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0009",)]
     with store.read() as s:
         state = sync_state(s)
         assert (state.device_id, state.cursor, state.last_mid, state.high_seq) == (DEVICE, "b3BhcXVl", 2, 0)
@@ -209,7 +209,7 @@ def test_0006_downgrades_to_0005_and_up_again(tmp_path):
     assert "user_id" not in _columns(path, "conflicts")
     LocalStore.open(path)
     con = sqlite3.connect(path)
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0008",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0009",)]
 
 
 def test_a_0006_database_gains_required_skills_and_keeps_its_search_index(tmp_path):
@@ -258,3 +258,29 @@ def test_a_0007_database_gains_quiet_triggers_that_still_index_every_write(tmp_p
     store = LocalStore.open(path)
     with store.read() as s:
         assert find_orders(s, typed="valve").total == 1 and find_orders(s, typed="radiator").total == 0
+
+
+def test_0009_names_orders_behind_and_its_downgrade_indexes_them_first(tmp_path):
+    path, order, conflict = tmp_path / "ordo.db", new_id(), new_id()
+    _make_0005_database(path, order_id=order, conflict_id=conflict)
+    store = LocalStore.open(path)
+    with store.read() as s:  # what 0006 indexed is still found after the upgrade
+        assert find_orders(s, typed="gasket").total == 1
+    with store.transaction() as s:
+        s.add(Note(id=new_id(), order_id=order, text="thermostat swapped", seq=8))
+    with store.read() as s:
+        assert find_orders(s, typed="thermostat").total == 0  # named behind, not indexed yet
+        assert s.connection().exec_driver_sql("SELECT order_id FROM order_search_behind").all() == [(order,)]
+    store.close()
+    _migrate(path, "0008", down=True)
+    assert "order_search_behind" not in _tables(path)
+    con = sqlite3.connect(path)
+    found = "SELECT count(*) FROM order_search WHERE order_search MATCH ?"
+    assert con.execute(found, ("thermostat",)).fetchone() == (1,)
+    with con:  # 0008's triggers again: a note re-indexes its order at once
+        con.execute(
+            "insert into notes (id, order_id, text, voided, seq) values (?, ?, 'flue cleaned', 0, 9)",
+            (new_id(), order),
+        )
+    assert con.execute(found, ("flue",)).fetchone() == (1,)
+    con.close()
