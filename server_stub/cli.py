@@ -96,6 +96,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server_stub import collector
     from server_stub.main import create_app
     from server_stub.migrate import migrate
     from server_stub.security import signing_key
@@ -126,6 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     log_requests_to(level=args.log_level)
     if workers == 1:
         app = create_app(settings)
+        collector.settle(threshold=settings.gc_threshold)
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     else:
         signing_key(settings)  # read or made once here, before the workers would race to make it

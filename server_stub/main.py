@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from app.domain.protocol import PushRequest
+from server_stub import collector
 from server_stub.api.errors import BodyLimitMiddleware, install_error_handlers
 from server_stub.api.logging import RequestLogMiddleware
 from server_stub.api.openapi import document_errors
@@ -117,4 +118,6 @@ def app_for_worker() -> FastAPI:
     from server_stub.api.logging import log_requests_to
 
     log_requests_to(level=os.environ.get(WORKER_LOG_LEVEL, "info"))
-    return app_from_env()
+    app = app_from_env()
+    collector.settle(threshold=app.state.settings.gc_threshold)
+    return app
