@@ -127,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     log_requests_to(level=args.log_level)
     if workers == 1:
         app = create_app(settings)
-        collector.settle(threshold=settings.gc_threshold)
+        collector.settle()
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     else:
         signing_key(settings)  # read or made once here, before the workers would race to make it

@@ -119,5 +119,5 @@ def app_for_worker() -> FastAPI:
 
     log_requests_to(level=os.environ.get(WORKER_LOG_LEVEL, "info"))
     app = app_from_env()
-    collector.settle(threshold=app.state.settings.gc_threshold)
+    collector.settle()
     return app

@@ -62,8 +62,6 @@ class Settings(BaseSettings):
     # flight beyond these wait for one without holding it; with Python's one interpreter
     # lock, 40 threads at work served fewer requests a second than a few (issue 11).
     worker_threads: int = Field(default=8, ge=1)
-    # The collector's first threshold in `ordo-server run` (server_stub.collector; 0: Python's 700).
-    gc_threshold: int = Field(default=10_000, ge=0)
     max_queued: int = Field(default=256, ge=0)
     queue_wait_seconds: float = Field(default=10.0, gt=0)
     # Retry-After (whole seconds) of every 503: overloaded, or the database busy.

@@ -40,3 +40,20 @@ def test_migrate_creates_the_database(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["migrate", "--data-dir", str(tmp_path / "new")]) == 0
     assert (tmp_path / "new" / "ordo.db").exists()
     assert "up to date" in capsys.readouterr().out
+
+
+def test_run_settles_the_collector_once_the_app_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import signal
+
+    import uvicorn
+
+    from server_stub import collector
+
+    steps: list[str] = []
+    monkeypatch.setattr(signal, "signal", lambda *_args: None)  # pytest keeps its own handlers
+    monkeypatch.setattr(collector, "settle", lambda: steps.append("settled"))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_kw: steps.append(type(app).__name__))
+    assert main(["run", "--data-dir", str(tmp_path), "--port", "0"]) == 0
+    assert steps == ["settled", "FastAPI"]  # built, settled, then served
