@@ -96,7 +96,7 @@ def queue_change(
 ) -> OutboxEntry:
     entry = enqueue(session, type=type.value, entity_id=order.id, args=args, base_seq=base_seq, created_at=at)
     # The same function the re-base after a pull uses; every id a write here adds is new.
-    apply_local(session, entry, fresh=True)
+    apply_local(session, entry, fresh=True, order=order)
     return entry
 
 

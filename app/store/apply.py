@@ -26,7 +26,7 @@ from app.domain.rules import (
     judge_transition,
 )
 from app.store import checklist_def, templates
-from app.store.access import device_user, gates_of, relation_of
+from app.store.access import OrderLike, device_user, gates_of, relation_of
 from app.store.apply_evidence import CHILDREN, VOIDABLE, add_evidence, author_of, void_entry
 from app.store.apply_resolve import resolve_conflict
 from app.store.models import ChecklistItem, Order
@@ -163,11 +163,14 @@ def _order_create(
     return LocalEffect("orders", order_id)
 
 
-def apply_local(session: Session, mutation: MutationLike, *, fresh: bool = False) -> LocalEffect | None:
+def apply_local(
+    session: Session, mutation: MutationLike, *, fresh: bool = False, order: OrderLike | None = None
+) -> LocalEffect | None:
     """Make `mutation`'s effect on the local rows. Idempotent, so re-applying after a pull is safe.
 
     `fresh`: the mutation was queued just now, with a new id for the row it adds (evidence):
-    no row can have that id yet, so none is looked for.
+    no row can have that id yet, so none is looked for. `order`: its order as the caller
+    read it in this same transaction, not read again (evidence only).
 
     Returns what changed, or None when nothing did: its target is not on this device (out
     of scope, or not pulled yet), or the rulebook says the server will not apply it (a
@@ -186,7 +189,7 @@ def apply_local(session: Session, mutation: MutationLike, *, fresh: bool = False
         case MutationType.CHECKLIST_SET:
             return _checklist_set(session, order_id, args)
         case kind if kind in CHILDREN:
-            return add_evidence(session, order_id, kind, args, me=me, fresh=fresh)
+            return add_evidence(session, order_id, kind, args, me=me, fresh=fresh, order=order)
         case MutationType.ENTRY_VOID:
             return void_entry(session, order_id, args, me=me)
         case MutationType.CONFLICT_RESOLVE:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.protocol import Entity, MutationType
 from app.domain.rules import judge_evidence, judge_void
-from app.store.access import order_facts, relation_of
+from app.store.access import OrderLike, order_facts, relation_of
 from app.store.models import Note, Order, PartUsage, Photo, Signature, TimeLog
 from app.store.order_fields import LocalEffect, parse_time
 
@@ -82,10 +82,19 @@ def _insert(model: Any) -> Insert:
 
 
 def add_evidence(
-    session: Session, order_id: str, kind: str, args: dict[str, Any], *, me: str | None, fresh: bool = False
+    session: Session,
+    order_id: str,
+    kind: str,
+    args: dict[str, Any],
+    *,
+    me: str | None,
+    fresh: bool = False,
+    order: OrderLike | None = None,
 ) -> LocalEffect | None:
-    """An append-only child made on this device, when the rulebook lets this user add it."""
-    order = order_facts(session, order_id) if fresh else session.get(Order, order_id)
+    """An append-only child made on this device, when the rulebook lets this user add it
+    (`order`: its order as already read in this transaction, if it was)."""
+    if order is None:
+        order = order_facts(session, order_id) if fresh else session.get(Order, order_id)
     if order is None:
         return None  # the order is not here (yet, or any more): nothing to show it on
     if not judge_evidence(MutationType(kind), relation=relation_of(session, order)).allowed:
