@@ -17,6 +17,8 @@ Revises: 0008
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from alembic import op
 
 revision = "0009"
@@ -27,29 +29,11 @@ depends_on = None
 QUIET = "NOT EXISTS (SELECT 1 FROM order_search_quiet)"
 
 
-def _behind(order_id: str) -> str:
-    return f"INSERT OR IGNORE INTO order_search_behind (order_id) VALUES ({order_id});"
+def _behind(order_id: str, *, when: str = "1") -> str:
+    return f"INSERT OR IGNORE INTO order_search_behind (order_id) SELECT {order_id} WHERE {when};"
 
 
-_MARKING = {
-    "order_search_note_insert": f"""
-        CREATE TRIGGER order_search_note_insert AFTER INSERT ON notes WHEN {QUIET} BEGIN
-            {_behind("new.order_id")}
-        END""",
-    "order_search_note_update": f"""
-        CREATE TRIGGER order_search_note_update
-        AFTER UPDATE OF order_id, text, voided ON notes WHEN {QUIET} BEGIN
-            {_behind("new.order_id")}
-            {_behind("old.order_id")}
-        END""",
-    "order_search_note_delete": f"""
-        CREATE TRIGGER order_search_note_delete AFTER DELETE ON notes WHEN {QUIET} BEGIN
-            {_behind("old.order_id")}
-        END""",
-}
-
-
-# 0008's note triggers, for the way down (a migration keeps its own copy).
+# 0008's way, for the way down (a migration keeps its own copy).
 def _notes(order_id: str) -> str:
     return (
         "(SELECT coalesce(group_concat(n.text, ' '), '') FROM notes n"
@@ -64,22 +48,24 @@ def _renote(order_id: str, *, when: str = "1") -> str:
     )
 
 
-_RENOTING = {
-    "order_search_note_insert": f"""
-        CREATE TRIGGER order_search_note_insert AFTER INSERT ON notes WHEN {QUIET} BEGIN
-            {_renote("new.order_id")}
-        END""",
-    "order_search_note_update": f"""
-        CREATE TRIGGER order_search_note_update
-        AFTER UPDATE OF order_id, text, voided ON notes WHEN {QUIET} BEGIN
-            {_renote("new.order_id")}
-            {_renote("old.order_id", when="old.order_id <> new.order_id")}
-        END""",
-    "order_search_note_delete": f"""
-        CREATE TRIGGER order_search_note_delete AFTER DELETE ON notes WHEN {QUIET} BEGIN
-            {_renote("old.order_id")}
-        END""",
-}
+def _note_triggers(touch: Callable[..., str]) -> dict[str, str]:
+    """The note triggers, each doing `touch` to the order(s) a note's write concerns."""
+    return {
+        "order_search_note_insert": f"""
+            CREATE TRIGGER order_search_note_insert AFTER INSERT ON notes WHEN {QUIET} BEGIN
+                {touch("new.order_id")}
+            END""",
+        "order_search_note_update": f"""
+            CREATE TRIGGER order_search_note_update
+            AFTER UPDATE OF order_id, text, voided ON notes WHEN {QUIET} BEGIN
+                {touch("new.order_id")}
+                {touch("old.order_id", when="old.order_id <> new.order_id")}
+            END""",
+        "order_search_note_delete": f"""
+            CREATE TRIGGER order_search_note_delete AFTER DELETE ON notes WHEN {QUIET} BEGIN
+                {touch("old.order_id")}
+            END""",
+    }
 
 
 def _replace(triggers: dict[str, str]) -> None:
@@ -90,12 +76,12 @@ def _replace(triggers: dict[str, str]) -> None:
 
 def upgrade() -> None:
     op.execute("CREATE TABLE order_search_behind (order_id VARCHAR(36) PRIMARY KEY)")
-    _replace(_MARKING)
+    _replace(_note_triggers(_behind))
 
 
 def downgrade() -> None:
     # Bring every named entry up to date first (0008's triggers know nothing of the names):
     # touching an order's indexed column re-writes its entry, notes included.
     op.execute("UPDATE orders SET number = number WHERE id IN (SELECT order_id FROM order_search_behind)")
-    _replace(_RENOTING)
+    _replace(_note_triggers(_renote))
     op.execute("DROP TABLE order_search_behind")
