@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.services import account, queries
@@ -218,8 +219,12 @@ class Ordo(WorkApi, MediaApi, DeskApi):
     def sync_blocking(self) -> SyncReport:
         """One sync on the calling thread (the worker's); raises SyncError subclasses."""
         # A local write pokes the worker: its notes reach the search index here, off the
-        # writer's thread, whether or not the server can be reached.
-        self.catch_up_search()
+        # writer's thread, whether or not the server can be reached. Never at the cost of
+        # the sync: a search catches up again before it reads the index.
+        try:
+            self.catch_up_search()
+        except SQLAlchemyError:
+            log.exception("the search index could not catch up; the next search will try again")
         # One sync at a time per device, even across a client swap after a new sign-in.
         with self._sync_lock:
             try:

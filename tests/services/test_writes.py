@@ -1,15 +1,18 @@
 """Writes through the facade: validated by app.domain, one local transaction, queued, shown at once."""
 
+import sqlite3
 import uuid
 from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy.exc import OperationalError
 from store.kit import T0
 
 from app.domain import Status
 from app.services.desk_types import OrderQuery
 from app.services.types import InvalidInput
+from app.store import search as store_search
 from app.store.outbox import queued
 from app.store.search import is_behind
 from app.sync import AuthExpired, SyncError
@@ -155,6 +158,21 @@ def test_a_note_is_searchable_at_once_though_the_write_leaves_the_index_to_catch
     with pytest.raises(SyncError):
         rig.ordo.sync_blocking()
     assert not _behind(rig)
+
+
+def test_a_search_index_that_cannot_catch_up_never_stops_a_sync(signed_in, monkeypatch):
+    rig = signed_in
+    order, _, _ = _ids(rig)
+    rig.ordo.add_note(order, "Thermostat swapped")
+
+    def locked(_session):
+        raise OperationalError("UPDATE orders", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(store_search, "catch_up", locked)
+    rig.ordo.sync_blocking()  # pushed all the same
+    assert _outbox(rig) == [] and _behind(rig)
+    monkeypatch.undo()
+    assert [row.summary.id for row in rig.ordo.search_orders(OrderQuery(text="thermostat")).rows] == [order]
 
 
 def test_listeners_hear_writes_until_they_unsubscribe(signed_in):
