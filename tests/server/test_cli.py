@@ -50,9 +50,12 @@ def test_run_settles_the_collector_once_the_app_is_built(
     import uvicorn
 
     from server_stub import collector
+    from server_stub.api import logging as request_log
 
     steps: list[str] = []
     monkeypatch.setattr(signal, "signal", lambda *_args: None)  # pytest keeps its own handlers
+    # Nor does the access log keep a handler on this test's captured stderr.
+    monkeypatch.setattr(request_log, "log_requests_to", lambda **_kw: None)
     monkeypatch.setattr(collector, "settle", lambda: steps.append("settled"))
     monkeypatch.setattr(uvicorn, "run", lambda app, **_kw: steps.append(type(app).__name__))
     assert main(["run", "--data-dir", str(tmp_path), "--port", "0"]) == 0
