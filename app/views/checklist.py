@@ -254,7 +254,12 @@ def item_label(item: ChecklistItemView, *, editable: bool) -> str:
 
 @ft.component
 def Checklist(
-    *, items: list[ChecklistItemView], on_set: SetFn, editable: bool = True, status: Status | None = None
+    *,
+    items: list[ChecklistItemView],
+    on_set: SetFn,
+    editable: bool = True,
+    status: Status | None = None,
+    on_follow_up: Callable[[ChecklistItemView], None] | None = None,  # a failed item's follow-up
 ) -> ft.Control:
     if not items:
         return ft.Text("This order has no checklist.", italic=True)

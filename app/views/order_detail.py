@@ -26,6 +26,9 @@ from app.views.desk.edit_button import edit_button, use_may_edit
 from app.views.desk.evidence import EvidenceLayout, OrderParts
 from app.views.desk.history import history_button, may_see_history
 from app.views.desk.shell import desk_view
+from app.views.field.follow_up import use_follow_up
+from app.views.field.parts import PartsSection
+from app.views.field.time_logs import TimeSection
 from app.views.notes import Notes
 from app.views.order_actions import StatusActions
 from app.views.orders import OrderListPane, two_panes
@@ -207,6 +210,7 @@ def OrderBody(*, detail: OrderDetail, session: Session, desk: bool = False) -> f
     page = ft.context.page
     number = shown.summary.number
     offers = shown.offers
+    follow_up = use_follow_up(detail=shown, session=session)
 
     now = datetime.now().astimezone()
     steps: list[ft.Control] = []
@@ -228,6 +232,8 @@ def OrderBody(*, detail: OrderDetail, session: Session, desk: bool = False) -> f
                 out_of_range=list(shown.out_of_range),
             )
         )
+    if follow_up.button is not None:
+        steps.append(follow_up.button)
     photos: list[ft.Control] = [
         PhotoGallery(
             photos=list(shown.photos),
@@ -248,6 +254,7 @@ def OrderBody(*, detail: OrderDetail, session: Session, desk: bool = False) -> f
             on_set=set_item,
             editable=offers.checklist,
             status=shown.summary.status,
+            on_follow_up=follow_up.for_item,
         ),
         notes=Notes(notes=list(shown.notes), on_add=add_note, may_add=offers.note),
         photos=ft.Column(photos, spacing=12),
@@ -274,6 +281,8 @@ def OrderBody(*, detail: OrderDetail, session: Session, desk: bool = False) -> f
         column.append(parts.error)
     column += [
         _section("Checklist", parts.checklist),
+        _section("Time", TimeSection(detail=shown, session=session, on_written=set_fresh)),
+        _section("Parts", PartsSection(detail=shown, session=session, on_written=set_fresh)),
         _section("Notes", parts.notes),
         _section("Photos", parts.photos),
     ]
