@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.domain.blobs import MAX_CHUNK
 
+MIN_ACCESS_CODE = 8  # characters: `ordo run --web --allow-remote` makes codes of this length
+
+
+# Set by Flet in a built app (apk, ipa, desktop bundles) and by `flet run`: the app's private,
+# durable folder (docs/packaging.md lists where it is on each platform).
+FLET_APP_DATA_ENV = "FLET_APP_STORAGE_DATA"
+
 
 def _default_data_dir() -> Path:
+    # A phone has no ~/.local/share to speak of; inside a built app the OS gives one folder.
+    flet_data = os.environ.get(FLET_APP_DATA_ENV, "").strip()
+    if flet_data:
+        return Path(flet_data)
     return Path(user_data_dir("ordo"))
 
 
@@ -40,6 +52,22 @@ class ClientSettings(BaseSettings):
     # Live pokes: hold the server's event stream and pull as soon as it says something
     # changed (ORDO_LIVE=0 leaves it to the timed pull).
     live: bool = True
+    # The web view asks every browser session for this code before it shows anything
+    # (`ordo run --web --allow-remote` makes one at start; ORDO_ACCESS_CODE sets a lasting one).
+    # A secret: never in a repr or a log.
+    access_code: SecretStr | None = None
+    # Photos already on the server that this device keeps for viewing (app.services.storage):
+    # past this many MB (decimal), the least recently viewed go first; never one still to upload.
+    photo_cache_mb: int = Field(default=500, gt=0)
+
+    @field_validator("access_code")
+    @classmethod
+    def _long_enough(cls, code: SecretStr | None) -> SecretStr | None:
+        if code is None or not code.get_secret_value().strip():
+            return None  # ORDO_ACCESS_CODE= (empty) is no code, as unset is
+        if len(code.get_secret_value().strip()) < MIN_ACCESS_CODE:
+            raise ValueError(f"an access code has at least {MIN_ACCESS_CODE} characters")
+        return code
 
     @property
     def db_path(self) -> Path:

@@ -16,7 +16,7 @@ from server_stub.api.errors import BodyLimitMiddleware, install_error_handlers
 from server_stub.api.logging import RequestLogMiddleware
 from server_stub.api.openapi import document_errors
 from server_stub.api.overload import InFlightLimit
-from server_stub.api.routes import auth, blobs, events, health, intake, orders, sync
+from server_stub.api.routes import auth, blobs, events, health, intake, orders, root, sync
 from server_stub.blobstore import BlobStore
 from server_stub.clock import Clock, SystemClock
 from server_stub.db import open_database
@@ -66,6 +66,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     for module in (health, auth, sync, events, blobs, intake, orders):
         api.include_router(module.router)
     app.include_router(api)
+    # `/`: a page for people who open the server's address in a browser (not part of the API).
+    app.include_router(root.router_for(api_prefix=API_PREFIX))
     install_error_handlers(app)
     # Pull pages compress well (sync-protocol.md: gzip accepted). Blobs are JPEG,
     # PNG or WebP, which Starlette's GZip already leaves alone by content type.

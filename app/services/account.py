@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from app.domain.protocol import TokenResponse
+from app.services import local_signin
 from app.services import wipe as wiping
 from app.services.types import SignInError
 from app.settings import ClientSettings
@@ -22,14 +24,14 @@ from app.sync.errors import DeviceWiped
 log = logging.getLogger(__name__)
 
 
-def record_sign_in(session: Session, *, token: TokenResponse, url: str, now: datetime) -> bool:
-    """Keep the new tokens and user. Another user (or server) replaces the previous one's
-    orders, but never while anything of theirs is unsent (SignInError). Returns whether
-    the previous rows were cleared (their photo files must go too, after the commit)."""
-    new_user = token.user.model_dump(mode="json")
+def _switch_to(session: Session, *, user: dict[str, Any], url: str) -> bool:
+    """Make `user` of `url` the one whose data is on this device. Another user (or server)
+    replaces the previous one's orders, but never while anything of theirs is unsent
+    (SignInError). Returns whether the previous rows were cleared (their photo files must
+    go too, after the commit)."""
     state = sync_state(session)
     old = state.user
-    other_user = old is not None and old.get("id") != new_user["id"]
+    other_user = old is not None and old.get("id") != user["id"]
     other_server = bool(state.server_url) and state.server_url != url
     waiting = count(session) + uploads_waiting(session)  # a photo's bytes are part of its change
     if other_user and waiting:
@@ -46,22 +48,47 @@ def record_sign_in(session: Session, *, token: TokenResponse, url: str, now: dat
         session.execute(delete(BlobUpload))
         restart_pull(state)
         cleared = True
-    state.user = new_user
+    state.user = dict(user)
     state.server_url = url
-    state.access_token = token.access_token
-    state.refresh_token = token.refresh_token
-    state.token_expires_at = now + timedelta(seconds=token.expires_in)
     state.notice = None
     return cleared
 
 
-def forget_tokens(store: LocalStore, *, notice: str | None) -> None:
-    """Sign out: the user and their data stay (nothing unsent is lost); the tokens go."""
+def record_sign_in(session: Session, *, token: TokenResponse, url: str, password: str, now: datetime) -> bool:
+    """Keep the new tokens and user, and what lets them sign in here again offline (see
+    _switch_to for another user's data). Returns whether the previous rows were cleared."""
+    user = token.user.model_dump(mode="json")
+    cleared = _switch_to(session, user=user, url=url)
+    state = sync_state(session)
+    state.access_token = token.access_token
+    state.refresh_token = token.refresh_token
+    state.token_expires_at = now + timedelta(seconds=token.expires_in)
+    state.local_session = False
+    local_signin.remember(session, url=url, user=user, password=password)
+    return cleared
+
+
+def record_local_sign_in(session: Session, *, user: dict[str, Any], url: str) -> bool:
+    """Signed in with the device's own check of the password: local work goes on, syncing
+    waits for a sign-in with the server. Returns whether the previous rows were cleared."""
+    cleared = _switch_to(session, user=user, url=url)
+    state = sync_state(session)
+    state.access_token = state.refresh_token = None
+    state.token_expires_at = None
+    state.local_session = True
+    return cleared
+
+
+def forget_tokens(store: LocalStore, *, notice: str | None, stay: bool = False) -> None:
+    """The tokens go; the user and their data stay (nothing unsent is lost). Signed out, or
+    with `stay` still signed in on this device only (the server's session ran out: local
+    work goes on, syncing waits for a sign-in)."""
     with store.transaction() as s:
         state = sync_state(s)
         state.access_token = None
         state.refresh_token = None
         state.token_expires_at = None
+        state.local_session = stay
         if notice is not None:
             state.notice = notice
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +29,11 @@ from app.domain.skills import SkillsProblem, clean_required_skills
 from app.services.checklist_spec import check_definition, clean_definition, same_definition
 from app.services.types import InvalidInput
 from app.services.words import field_label, status_word
-from app.services.writes import order_on_device, queue_change, refused, wire_time
+from app.services.writes import add_note, evidence_order, order_on_device, queue_change, refused, wire_time
 from app.store.access import device_user, may_resolve, relation_of
-from app.store.apply import UPDATABLE, apply_local
+from app.store.apply import PROVISIONAL_PREFIX, UPDATABLE, apply_local
 from app.store.checklist_def import definition_of
-from app.store.models import ChecklistItem, Conflict, Order, OutboxEntry, User
+from app.store.models import ChecklistItem, Conflict, Order, OutboxEntry, Photo, User
 from app.store.outbox import enqueue
 
 # Who may start follow-up work from an order held here: the technician on it (or on their
@@ -231,18 +231,28 @@ def create_follow_up(
     priority: str,
     kind: str,
     now: datetime,
+    photo_ids: Sequence[uuid.UUID] = (),
 ) -> OutboxEntry:
     """A new order (status new, unassigned) for work found on `from_order_id`, at the same
-    customer, site and asset; a dispatcher assigns it."""
+    customer, site and asset; a dispatcher assigns it. Returns its order.create.
+
+    The protocol has no field linking the two orders, so the link is carried in words both
+    ways, in this one transaction: the new order's description opens with `follow_up_link`,
+    and a note on the source order says the work was raised. The source's photos named in
+    `photo_ids` are added to the new order too (the same bytes, by their SHA-256)."""
     source = order_on_device(session, from_order_id)
     if not may_follow_up(role=device_user(session).role, relation=relation_of(session, source)):
         raise InvalidInput(
             "Only the technician on this order or a dispatcher can start follow-up work from it."
         )
     level = _choice(priority, Priority, name="priority")
+    link = follow_up_link(number=source.number, title=source.title)
+    text = _text(description, name="description", limit=MAX_DESCRIPTION - len(link) - 2)
+    photos = [_source_photo(session, source, photo_id) for photo_id in photo_ids]
+    clean_title = _text(title, name="title", limit=MAX_TITLE, required=True)
     fields: dict[str, Any] = {
-        "title": _text(title, name="title", limit=MAX_TITLE, required=True),
-        "description": _text(description, name="description", limit=MAX_DESCRIPTION),
+        "title": clean_title,
+        "description": f"{link}\n\n{text}" if text else link,
         "kind": _choice(kind, Kind, name="kind"),
         "priority": level,
         "customer": clean_field(session, "customer", source.customer),
@@ -251,7 +261,39 @@ def create_follow_up(
         "due_at": wire_time(default_due(priority=Priority(level), created_at=now)),
         "requires_signature": False,
     }
-    return queue_new_order(session, fields=fields, checklist=[], now=now)
+    entry = queue_new_order(session, fields=fields, checklist=[], now=now)
+    add_note(session, order_id=from_order_id, text=f"Follow-up work raised: {clean_title}", now=now)
+    if photos:
+        made = evidence_order(session, order_id=uuid.UUID(entry.entity_id), kind=MutationType.PHOTO_ADD)
+        for photo in photos:
+            args = {
+                "id": str(uuid.uuid4()),
+                **{name: getattr(photo, name) for name in _PHOTO_COPIED},
+                "taken_at": wire_time(photo.taken_at or now),
+            }
+            queue_change(
+                session, type=MutationType.PHOTO_ADD, order=made, args=args, base_seq=made.seq, at=now
+            )
+    return entry
+
+
+# What a photo added to a follow-up keeps of the source order's photo: its bytes are the same.
+_PHOTO_COPIED = ("sha256", "size", "content_type", "width", "height", "caption")
+
+
+def follow_up_link(*, number: str, title: str) -> str:
+    """The first line of a follow-up's description: the order it came from, by its number, or
+    by its title while that order's number is still provisional (it changes once synced)."""
+    if number and not number.startswith(PROVISIONAL_PREFIX):
+        return f"Follow-up of {number}: {title}"
+    return f"Follow-up of “{title}”"
+
+
+def _source_photo(session: Session, source: Order, photo_id: uuid.UUID) -> Photo:
+    photo = session.get(Photo, str(photo_id))
+    if photo is None or photo.order_id != source.id or photo.voided:
+        raise InvalidInput(f"That photo is no longer on {source.number or 'this order'}.")
+    return photo
 
 
 def queue_new_order(

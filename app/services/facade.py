@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.services import account, queries
+from app.services import account, local_signin, queries
 from app.services import media as media_records
 from app.services.capture import Capture
 from app.services.connection import Connection
@@ -31,6 +32,7 @@ from app.services.types import (
     OrderDetail,
     OrderGroups,
     OrderId,
+    ServerUnreachable,
     SignInError,
     SyncState,
     SyncStatus,
@@ -56,11 +58,13 @@ from app.sync.worker import SyncWorker, Waiter
 
 log = logging.getLogger(__name__)
 
+LOCAL_ONLY = "Signed in on this device only: sign in with the server to sync. Your changes are kept."
+
 
 def _signed_in(state: SignedInFacts) -> CurrentUser | None:
     """Who is signed in on this device, from its sync-state row; None when nobody is."""
     user, token, url = state.user, state.access_token, state.server_url
-    if not user or not token or not url:
+    if not user or not url or not (token or state.local_session):
         return None
     return CurrentUser(
         id=uuid.UUID(user["id"]),
@@ -68,6 +72,7 @@ def _signed_in(state: SignedInFacts) -> CurrentUser | None:
         display_name=user.get("display_name") or user["username"],
         role=user["role"],
         server_url=url,
+        server_session=bool(token),
     )
 
 
@@ -159,12 +164,18 @@ class Ordo(WorkApi, MediaApi, DeskApi):
             raise SignInError(f"{server_url.strip()!r} is not a valid server address: {exc}") from exc
         try:
             token = request_token(client, url=url, username=username, password=password, device_id=device_id)
+        except ServerUnreachable as exc:
+            client.close()
+            # No server to ask: the device's own check of the password may answer.
+            return self._sign_in_here(url=url, username=username, password=password, why=str(exc))
         except BaseException:
             client.close()
             raise
         try:
             with self._store.transaction() as s:
-                cleared = account.record_sign_in(s, token=token, url=url, now=self._clock())
+                cleared = account.record_sign_in(
+                    s, token=token, url=url, password=password, now=self._clock()
+                )
         except SignInError:
             client.close()
             raise
@@ -179,6 +190,23 @@ class Ordo(WorkApi, MediaApi, DeskApi):
         assert user is not None  # just stored
         return user
 
+    def _sign_in_here(self, *, url: str, username: str, password: str, why: str) -> CurrentUser:
+        """Signed in on this device only, after one online sign-in here: work goes on offline,
+        syncing waits for a sign-in with the server (the sync bar offers it)."""
+        user = local_signin.check(
+            self._store, url=url, username=username, password=password, now=self._clock(), why=why
+        )
+        with self._store.transaction() as s:
+            cleared = account.record_local_sign_in(s, user=user, url=url)
+        if cleared:
+            self._files.clear()  # the previous user's photos leave with their orders
+        self.live.stop()
+        self.worker.poke()  # it says why it cannot sync: the bar offers the sign-in
+        self._notify()
+        signed = self.current_user()
+        assert signed is not None  # just stored
+        return signed
+
     def sign_out(self) -> None:
         # The user and their data stay (so unsent changes are never lost); only the tokens go.
         self.live.stop()
@@ -189,9 +217,9 @@ class Ordo(WorkApi, MediaApi, DeskApi):
         self._notify()
 
     def _current_engine(self) -> tuple[SyncEngine, BlobTransfer]:
-        _, token, url = self._user_row()
+        user, token, url = self._user_row()
         if not token or not url:
-            raise NotSignedIn("Sign in to sync.")
+            raise NotSignedIn(LOCAL_ONLY if user else "Sign in to sync.")
         return self._link.current(url)
 
     def _sync_and_upload(self) -> SyncReport:
@@ -232,8 +260,12 @@ class Ordo(WorkApi, MediaApi, DeskApi):
             except DeviceWiped:
                 raise self._wipe() from None
             except AuthExpired as exc:
-                # Keep everything; forgetting the tokens sends the user to sign in again.
-                self._forget_tokens(notice=str(exc) if isinstance(exc, DeviceRevoked) else None)
+                # Keep everything. A revoked device is signed out (the administrator's word,
+                # said at sign-in); a session that ran out stays signed in here, working
+                # offline, and the sync bar asks for a sign-in to sync.
+                revoked = isinstance(exc, DeviceRevoked)
+                account.forget_tokens(self._store, notice=str(exc) if revoked else None, stay=not revoked)
+                self._notify()
                 raise
             finally:
                 self._uploading.clear()
@@ -299,7 +331,10 @@ class Ordo(WorkApi, MediaApi, DeskApi):
 
     def sync_status(self) -> SyncStatus:
         status = self.worker.status
-        if self.current_user() is None and status.state is not SyncState.ERROR:
+        user = self.current_user()
+        if user is not None and not user.server_session:
+            return dataclasses.replace(status, needs_sign_in=True, message=LOCAL_ONLY)
+        if user is None and status.state is not SyncState.ERROR:
             return SyncStatus(
                 state=SyncState.NEVER,
                 waiting=status.waiting,

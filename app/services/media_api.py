@@ -3,11 +3,14 @@ their bytes read from this device or downloaded, upload progress heard by the vi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.services import media as media_records
+from app.services import storage
 from app.services.observe import UploadProgress
 from app.services.types import CurrentUser, OrderDetail, OrderId, PhotoBatch
 
@@ -15,13 +18,18 @@ if TYPE_CHECKING:
     from app.services.capture import Capture
     from app.services.tokens import SessionTokens
     from app.settings import ClientSettings
+    from app.store import LocalStore
     from app.store.blobfiles import BlobFiles
     from app.sync.blobs import BlobTransfer
     from app.sync.engine import SyncEngine
 
+log = logging.getLogger(__name__)
+
 
 class MediaApi:
     # Provided by Ordo (app.services.facade).
+    _store: LocalStore
+    _clock: Callable[[], datetime]
     _capture: Capture
     _files: BlobFiles
     _settings: ClientSettings
@@ -76,12 +84,39 @@ class MediaApi:
     def photo_bytes(self, sha256: str) -> bytes:
         data = self._files.read(sha256)
         if data is not None:
+            # Least recently viewed leaves the cache first: this one goes to the back.
+            storage.mark_viewed(self._files, sha256, now=self._clock())
             return data
         with media_records.download_errors():
             data = self._tokens.run(lambda: self._current_engine()[1].download(sha256))
+        storage.mark_viewed(self._files, sha256, now=self._clock())
         self._capture.cache_thumbnail(sha256, data)
+        self._keep_cache_under_cap(spare=sha256)
         self._notify()  # its thumbnail can show now
         return data
+
+    def _keep_cache_under_cap(self, *, spare: str) -> None:
+        try:
+            freed = storage.enforce_cap(
+                self._store,
+                self._files,
+                cap_bytes=self._settings.photo_cache_mb * 1_000_000,
+                now=self._clock(),
+                spare=[spare],
+            )
+        except Exception:  # tidying the cache never costs the user the photo they opened
+            log.exception("the photo cache could not be brought under its limit")
+            return
+        if freed.count:
+            log.info("photo cache over its limit: removed %d photos (%d bytes)", freed.count, freed.bytes)
+
+    def storage_report(self) -> storage.StorageReport:
+        return storage.report(
+            self._store, self._files, cap_bytes=self._settings.photo_cache_mb * 1_000_000, now=self._clock()
+        )
+
+    def free_cached_photos(self) -> storage.FreedReport:
+        return storage.free_cached(self._store, self._files, now=self._clock())
 
     def incoming_dir(self) -> Path:
         self._settings.incoming_dir.mkdir(parents=True, exist_ok=True)

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from app.domain import PRIORITY_RANK, Priority, Status, is_overdue
+from app.domain import Priority, Status
+from app.domain.my_day import plan_day
 from app.domain.protocol import MutationType
-from app.domain.rules import is_dispatcher, out_of_range
+from app.domain.rules import Relation, is_dispatcher, judge_void, out_of_range
+from app.domain.timer import Span, clock_kind, overlapping
 from app.services.offers import moves_for, offers_for
 from app.services.refusals import names, refusal_views
+from app.services.timer import running_clock
 from app.services.types import (
     ChecklistItemView,
     ItemId,
     NoteView,
+    Offers,
     OrderDetail,
     OrderGroups,
     OrderId,
@@ -61,31 +66,6 @@ def assignee_name(order: Order, *, people: Mapping[str, str]) -> str:
     return people.get(order.assignee_id, "Someone not in the directory")
 
 
-def _sort_key(s: OrderSummary) -> tuple[bool, datetime, int]:
-    far = datetime.max.replace(tzinfo=s.due_at.tzinfo) if s.due_at else datetime.max
-    return (s.due_at is None, s.due_at or far, PRIORITY_RANK[s.priority])
-
-
-def group_orders(summaries: Iterable[OrderSummary], *, now: datetime) -> OrderGroups:
-    """Overdue (due before now, not settled), today (due on now's local date), upcoming (the rest).
-
-    `now` must be aware; its zone is the user's: "today" is its date there.
-    """
-    if now.tzinfo is None:
-        raise ValueError("now must be an aware datetime")
-    groups = OrderGroups()
-    for s in summaries:
-        if is_overdue(status=s.status, due_at=s.due_at, now=now):
-            groups.overdue.append(s)
-        elif s.due_at is not None and s.due_at.astimezone(now.tzinfo).date() == now.date():
-            groups.today.append(s)
-        else:
-            groups.upcoming.append(s)
-    for bucket in (groups.overdue, groups.today, groups.upcoming):
-        bucket.sort(key=_sort_key)
-    return groups
-
-
 def visible_clause(*, user_id: str, role: str) -> ColumnElement[bool]:
     """Which orders the signed-in user works on: a technician's own, everything for a dispatcher."""
     if is_dispatcher(role):
@@ -101,10 +81,19 @@ def visible_orders(session: Session, *, user_id: str, role: str) -> list[Order]:
 
 
 def list_groups(session: Session, *, user_id: str, role: str, now: datetime) -> OrderGroups:
+    """A technician's "My day" at `now` (aware, in their zone): app.domain.my_day's groups,
+    done today and the next order. Finished orders never sit under Today."""
     pending = pending_order_ids(session)
     orders = visible_orders(session, user_id=user_id, role=role)
     people = names(session)
-    return group_orders((summary_of(o, pending=o.id in pending, people=people) for o in orders), now=now)
+    day = plan_day((_listed(o, pending=o.id in pending, people=people) for o in orders), now=now)
+    return OrderGroups.of(day)
+
+
+def _listed(order: Order, *, pending: bool, people: Mapping[str, str]) -> OrderSummary:
+    """The card's summary with its completed time, which "done today" goes by."""
+    summary = summary_of(order, pending=pending, people=people)
+    return dataclasses.replace(summary, completed_at=order.completed_at)
 
 
 def _item_view(item: ChecklistItem) -> ChecklistItemView:
@@ -140,6 +129,7 @@ def detail_of(session: Session, order: Order, *, user_id: str, role: str, now: d
     relation = relation_to(order, user_id=user_id, role=role)
     gates = gates_of(session, order)
     checklist = [_item_view(i) for i in items]
+    offers = offers_for(role=role, relation=relation, order=order)
     return OrderDetail(
         summary=summary_of(order, pending=bool(queued), people=people),
         description=order.description,
@@ -162,20 +152,28 @@ def detail_of(session: Session, order: Order, *, user_id: str, role: str, now: d
         blockers=list(gates.completion_blockers),
         refusals=refusal_views(session, order_id=order.id),
         time_logs=_time_logs(session, order.id, queued=queued, user_id=user_id, names=people),
-        parts=_parts(session, order.id, queued=queued, user_id=user_id),
+        parts=_parts(session, order.id, queued=queued, user_id=user_id, relation=relation),
         open_conflicts=session.scalar(
             select(func.count())
             .select_from(Conflict)
             .where(Conflict.order_id == order.id, Conflict.status == "open")
         )
         or 0,
-        offers=offers_for(role=role, relation=relation, order=order),
+        offers=offers,
         assignee_id=uuid.UUID(order.assignee_id) if order.assignee_id else None,
         assignee_name=assignee_name(order, people=people),
         status_reason=order.status_reason,
         out_of_range=[i.label for i in checklist if i.out_of_range],
         required_skills=tuple(order.required_skills or ()),
+        clock=running_clock(session, user_id=user_id),
+        clock_offer=_clock_offer(order, offers=offers),
     )
+
+
+def _clock_offer(order: Order, *, offers: Offers) -> str | None:
+    """What Start counts here now: only where the rulebook lets this user log time."""
+    kind = clock_kind(Status(order.status)) if offers.time_and_parts else None
+    return kind.value if kind is not None else None
 
 
 def _pending_ids(queued: list[OutboxEntry], kind: MutationType) -> set[str]:
@@ -186,11 +184,14 @@ def _time_logs(
     session: Session, order_id: str, *, queued: list[OutboxEntry], user_id: str, names: dict[str, str]
 ) -> list[TimeLogView]:
     pending = _pending_ids(queued, MutationType.TIME_ADD)
-    rows = session.scalars(
-        select(TimeLog)
-        .where(TimeLog.order_id == order_id, TimeLog.voided.is_(False))
-        .order_by(TimeLog.started_at)
+    rows = list(
+        session.scalars(
+            select(TimeLog)
+            .where(TimeLog.order_id == order_id, TimeLog.voided.is_(False))
+            .order_by(TimeLog.started_at)
+        )
     )
+    flagged = _overlaps(session, rows)
     return [
         TimeLogView(
             id=uuid.UUID(t.id),
@@ -200,14 +201,28 @@ def _time_logs(
             user_name="You" if t.user_id == user_id else names.get(t.user_id or "", "Someone"),
             pending=t.id in pending,
             mine=t.user_id == user_id,
+            overlaps=t.id in flagged,
         )
         for t in rows
         if t.started_at is not None and t.ended_at is not None
     ]
 
 
+def _overlaps(session: Session, logs: list[TimeLog]) -> set[str]:
+    """Which of `logs` overlap another log of the same person, on any order on this device."""
+    people = {t.user_id for t in logs if t.user_id}
+    if not people:
+        return set()
+    theirs = session.scalars(select(TimeLog).where(TimeLog.user_id.in_(people), TimeLog.voided.is_(False)))
+    return overlapping(
+        Span(id=t.id, user_id=t.user_id or "", started_at=t.started_at, ended_at=t.ended_at)
+        for t in theirs
+        if t.started_at is not None and t.ended_at is not None
+    )
+
+
 def _parts(
-    session: Session, order_id: str, *, queued: list[OutboxEntry], user_id: str
+    session: Session, order_id: str, *, queued: list[OutboxEntry], user_id: str, relation: Relation
 ) -> list[PartUsageView]:
     pending = _pending_ids(queued, MutationType.PART_USE)
     catalogue = {p.sku: p for p in session.scalars(select(Part))}
@@ -226,6 +241,8 @@ def _parts(
                 unit=known.unit if known is not None else "",
                 pending=u.id in pending,
                 mine=u.user_id == user_id,
+                # As entries.void_entry judges it: the author (while they reach the order) or a dispatcher.
+                may_void=judge_void(relation=relation, is_author=u.user_id == user_id).allowed,
             )
         )
     return views

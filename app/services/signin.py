@@ -10,9 +10,9 @@ import httpx
 from pydantic import ValidationError
 
 from app.domain.protocol import ErrorBody, RefreshRequest, TokenRequest, TokenResponse
-from app.services.types import SignInError
+from app.services.types import ServerUnreachable, SignInError
 from app.sync.errors import AuthExpired, ProtocolError, TokenExpired
-from app.sync.http import EXPIRED_MESSAGE, parse, request, server_name
+from app.sync.http import EXPIRED_MESSAGE, parse, request, server_name, unreachable_words
 
 TOKEN_PATH = "/api/v1/auth/token"
 # A DNS name, an IPv4 address, or an IPv6 address (httpx gives it without brackets).
@@ -62,11 +62,11 @@ def request_token(
     try:
         response = client.post(TOKEN_PATH, json=body.model_dump(mode="json"))
     except httpx.TimeoutException as exc:
-        raise SignInError(f"Cannot reach {url}: it did not answer in time.") from exc
+        raise ServerUnreachable(f"Cannot reach {url}: it did not answer in time.") from exc
     except httpx.UnsupportedProtocol as exc:
         raise SignInError(f"{url} is not a valid server address (use http:// or https://)") from exc
     except httpx.TransportError as exc:
-        raise SignInError(f"Cannot reach {url}: {exc or type(exc).__name__}") from exc
+        raise ServerUnreachable(f"Cannot reach {url}: {unreachable_words(exc)}.") from exc
     except httpx.RequestError as exc:
         raise _not_ordo(url, str(exc)) from exc
 
@@ -91,7 +91,7 @@ def request_token(
         except ValidationError as exc:
             raise _not_ordo(url, f"HTTP {code}") from exc
         if code >= 500:
-            raise SignInError(f"{url} has a problem (HTTP {code}): {message}. Try again later.")
+            raise ServerUnreachable(f"{url} has a problem (HTTP {code}): {message}. Try again later.")
         raise SignInError(f"Sign-in refused (HTTP {code}): {message}")
     try:
         return TokenResponse.model_validate(data)

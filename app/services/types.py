@@ -11,9 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, NewType, Protocol
+from typing import TYPE_CHECKING, Any, NewType, Protocol
 
 from app.domain import Priority, Status
+
+if TYPE_CHECKING:  # desk_types imports this module: only for the annotations
+    from app.domain.my_day import MyDay
+    from app.services.desk_types import OrderPage, OrderQuery
+    from app.services.storage import FreedReport, StorageReport
+    from app.services.waiting import Waiting
 
 OrderId = NewType("OrderId", uuid.UUID)
 ItemId = NewType("ItemId", uuid.UUID)
@@ -25,6 +31,11 @@ class ServiceError(Exception):
 
 class SignInError(ServiceError):
     """Sign-in failed: wrong credentials, unreachable or misbehaving server."""
+
+
+class ServerUnreachable(SignInError):
+    """The server could not be asked (no connection, no answer, or it is down): the device's
+    own check of the password may answer instead (app.services.local_signin)."""
 
 
 class InvalidInput(ServiceError):
@@ -47,11 +58,16 @@ class SyncStatus:
     last_synced_at: datetime | None = None
     message: str = ""  # why offline / what went wrong, for humans
     refused: int = 0  # server refusals of this device's changes the user has not dismissed yet
+    # Signed in on this device only (offline, or the server's session ran out): local work goes
+    # on; syncing waits for a sign-in with the server, which the sync bar offers.
+    needs_sign_in: bool = False
 
     def label(self) -> str:
         """One short line for the always-visible indicator."""
         parts: list[str] = []
-        if self.state is SyncState.OFFLINE:
+        if self.needs_sign_in:
+            parts.append("Sign in to sync")
+        elif self.state is SyncState.OFFLINE:
             parts.append("Offline")
         elif self.state is SyncState.SYNCING:
             parts.append("Syncing…")
@@ -78,6 +94,8 @@ class CurrentUser:
     display_name: str
     role: str
     server_url: str
+    # False when signed in on this device only (offline, or after the server's session ran out).
+    server_session: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +109,28 @@ class OrderSummary:
     site_name: str
     pending: bool  # has local changes not yet acknowledged by the server
     assignee_name: str = ""  # who has it ("" when unassigned); dispatchers' cards show it
+    completed_at: datetime | None = None  # when it was completed; "My day" lists today's as done
 
 
 @dataclass(frozen=True, slots=True)
 class OrderGroups:
+    """A technician's "My day" (app.domain.my_day decides what goes where)."""
+
     overdue: list[OrderSummary] = field(default_factory=list)
     today: list[OrderSummary] = field(default_factory=list)
     upcoming: list[OrderSummary] = field(default_factory=list)
+    done_today: list[OrderSummary] = field(default_factory=list)  # completed today, latest first
+    next: OrderSummary | None = None  # the order to go to first (also in its group)
+
+    @classmethod
+    def of(cls, day: MyDay[OrderSummary]) -> OrderGroups:
+        return cls(
+            overdue=day.overdue,
+            today=day.today,
+            upcoming=day.upcoming,
+            done_today=day.done_today,
+            next=day.next,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +166,18 @@ class TimeLogView:
     user_name: str
     pending: bool
     mine: bool  # logged by the signed-in user (who may void it)
+    # Overlaps another log of the same person (app.domain.timer.overlapping): kept, flagged.
+    overlaps: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ClockView:
+    """The signed-in user's running work clock (app.services.timer), wherever it runs."""
+
+    order_id: uuid.UUID
+    order_number: str
+    kind: str  # travel or work (app.domain.timer.TimeKind)
+    started_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +189,16 @@ class PartUsageView:
     unit: str
     pending: bool
     mine: bool
+    may_void: bool = False  # the signed-in user may void it (its author, or a dispatcher)
+
+
+@dataclass(frozen=True, slots=True)
+class PartChoice:
+    """A part of the catalogue, as the "Add part" dialog offers it."""
+
+    sku: str
+    name: str
+    unit: str  # "pcs", "m", "kg", ...; "" when the catalogue gives none
 
 
 class BlobState(StrEnum):
@@ -263,6 +318,11 @@ class OrderDetail:
     status_reason: str | None = None
     out_of_range: list[str] = field(default_factory=list)  # labels of flagged items, for Complete
     required_skills: tuple[str, ...] = ()  # tags ("gas-safe", "fire_safety"), in the order given
+    # The signed-in user's running clock, on this order or another (then Start here stops it).
+    clock: ClockView | None = None
+    # What Start would count on this order now (travel on the road, work on site); None when
+    # the clock cannot run here (the state, or the rulebook: offers.time_and_parts).
+    clock_offer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +365,10 @@ class Services(Protocol):
     def list_orders(self) -> OrderGroups: ...
     def get_order(self, order_id: OrderId) -> OrderDetail | None: ...
     def get_order_by_number(self, number: str) -> OrderDetail | None: ...
+    # Words (number, title, site, customer, description, notes) and filters over the orders
+    # this user sees on this device (a technician's own, a dispatcher's organisation's): the
+    # local full-text index, never the network. The desk's table and the phone's "My day".
+    def search_orders(self, query: OrderQuery) -> OrderPage: ...
 
     def transition(self, order_id: OrderId, to: Status, *, reason: str | None = None) -> OrderDetail: ...
     def set_checklist(
@@ -314,14 +378,30 @@ class Services(Protocol):
     def log_time(
         self, order_id: OrderId, *, kind: str, started_at: datetime, ended_at: datetime
     ) -> OrderDetail: ...
+    # The work clock (app.services.timer): Start counts what the order's state runs (travel,
+    # work), stopping any clock of the user elsewhere; Stop queues the time counted.
+    def start_clock(self, order_id: OrderId) -> OrderDetail: ...
+    def stop_clock(self, order_id: OrderId) -> OrderDetail: ...
     def use_part(self, order_id: OrderId, *, sku: str, quantity: float | str) -> OrderDetail: ...
+    # The parts catalogue on this device: every word of `query` in the name or SKU (case does
+    # not matter), by name; an empty query lists the first ones. [] when signed out.
+    def search_parts(self, query: str, *, limit: int = 20) -> list[PartChoice]: ...
     # entity: note, photo, time_log or part_usage
     def void_entry(
         self, order_id: OrderId, *, entity: str, entry_id: uuid.UUID, reason: str
     ) -> OrderDetail: ...
     # A technician's follow-up work: a new, unassigned order at the same site; returns it.
+    # Linked in words (its description names the source; a note on the source names it);
+    # photo_ids: photos of the source order to add to it too.
     def create_follow_up(
-        self, from_order_id: OrderId, *, title: str, description: str, priority: str, kind: str
+        self,
+        from_order_id: OrderId,
+        *,
+        title: str,
+        description: str,
+        priority: str,
+        kind: str,
+        photo_ids: Sequence[uuid.UUID] = (),
     ) -> OrderDetail: ...
     # A dispatcher's edit of dispatcher-owned fields (title, priority, assignee_id, due_at, ...).
     def update_order(self, order_id: OrderId, fields: Mapping[str, Any]) -> OrderDetail: ...
@@ -352,6 +432,10 @@ class Services(Protocol):
     def photo_bytes(self, sha256: str) -> bytes: ...
     # Where the web view's file picker uploads land (Flet's upload_dir); add_photos reads from it.
     def incoming_dir(self) -> Path: ...
+    # The settings screen's storage (app.services.storage). Both walk the disk: call them off
+    # the UI thread. Freeing removes only photos the server holds; never one still to upload.
+    def storage_report(self) -> StorageReport: ...
+    def free_cached_photos(self) -> FreedReport: ...
 
     # The assignee picker: the organisation's active technicians matching `query` (name,
     # username or skill), fewest open orders today first. Dispatchers only.
@@ -370,5 +454,7 @@ class Services(Protocol):
     def resolve_conflict(self, conflict_id: uuid.UUID, *, choice: str, value: Any = None) -> OrderDetail: ...
 
     def sync_status(self) -> SyncStatus: ...
+    # What is still to send, for the sync screen: queued changes by order, files to upload.
+    def waiting_work(self) -> Waiting: ...
     def sync_now(self) -> None: ...  # asks the background worker; returns at once
     def add_listener(self, callback: Callable[[], None]) -> Callable[[], None]: ...  # returns unsubscribe

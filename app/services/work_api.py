@@ -8,23 +8,25 @@ queues its mutation; then the worker is poked and listeners hear it) or one read
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from app.domain import Status
-from app.services import conflicts, dispatch, entries, picker, refusals, writes
+from app.services import catalogue, conflicts, dispatch, entries, picker, refusals, timer, waiting, writes
 from app.services.types import (
     ConflictView,
     CurrentUser,
     ItemId,
     OrderDetail,
     OrderId,
+    PartChoice,
     RefusalView,
     TechnicianChoice,
 )
+from app.services.waiting import Waiting
 
 if TYPE_CHECKING:
     from app.store import LocalStore
@@ -52,9 +54,22 @@ class WorkApi:
     # --- the field's writes ------------------------------------------------------
 
     def transition(self, order_id: OrderId, to: Status, *, reason: str | None = None) -> OrderDetail:
-        return self._write(
-            order_id, lambda s, now: writes.transition(s, order_id=order_id, to=to, reason=reason, now=now)
-        )
+        def move(s: Session, now: datetime) -> None:
+            # The clock follows the move, in its transaction: stopped (its time queued) before a
+            # pause or completion, started after setting off or starting work.
+            timer.before_move(s, order_id=order_id, to=to, now=now)
+            writes.transition(s, order_id=order_id, to=to, reason=reason, now=now)
+            timer.after_move(s, order_id=order_id, to=to, now=now)
+
+        return self._write(order_id, move)
+
+    def start_clock(self, order_id: OrderId) -> OrderDetail:
+        return self._write(order_id, lambda s, now: timer.start_clock(s, order_id=order_id, now=now))
+
+    def stop_clock(self, order_id: OrderId) -> OrderDetail:
+        """Stop the clock running on `order_id`, queueing the time it counted (nothing when it
+        runs elsewhere: that order's screen stops it)."""
+        return self._write(order_id, lambda s, now: timer.stop_clock(s, order_id=order_id, now=now))
 
     def set_checklist(
         self, order_id: OrderId, item_id: ItemId, *, value: Any = None, done: bool
@@ -85,6 +100,12 @@ class WorkApi:
             lambda s, now: entries.use_part(s, order_id=order_id, sku=sku, quantity=quantity, now=now),
         )
 
+    def search_parts(self, query: str, *, limit: int = 20) -> list[PartChoice]:
+        if self.current_user() is None:
+            return []
+        with self._store.read() as s:
+            return catalogue.search_parts(s, query=query, limit=limit)
+
     def void_entry(self, order_id: OrderId, *, entity: str, entry_id: uuid.UUID, reason: str) -> OrderDetail:
         return self._write(
             order_id,
@@ -94,7 +115,14 @@ class WorkApi:
         )
 
     def create_follow_up(
-        self, from_order_id: OrderId, *, title: str, description: str, priority: str, kind: str
+        self,
+        from_order_id: OrderId,
+        *,
+        title: str,
+        description: str,
+        priority: str,
+        kind: str,
+        photo_ids: Sequence[uuid.UUID] = (),
     ) -> OrderDetail:
         self._who()
         with self._store.transaction() as s:
@@ -106,6 +134,7 @@ class WorkApi:
                 priority=priority,
                 kind=kind,
                 now=self._clock(),
+                photo_ids=photo_ids,
             )
         return self._after_write(OrderId(uuid.UUID(entry.entity_id)))
 
@@ -137,6 +166,14 @@ class WorkApi:
         with self._store.transaction() as s:
             refusals.dismiss(s, refusal_id=refusal_id)
         self.worker.refresh()  # the sync bar's count changed: its listeners (and ours) hear it
+
+    # --- what is still to send -----------------------------------------------------
+
+    def waiting_work(self) -> Waiting:
+        if self.current_user() is None:
+            return Waiting()
+        with self._store.read() as s:
+            return waiting.waiting(s)
 
     # --- conflicts ---------------------------------------------------------------
 

@@ -348,6 +348,34 @@ class Rejection(Base):
     dismissed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
 
 
+class LocalAccount(Base):
+    """Someone who signed in on this device online: enough to let them sign in again without
+    a connection. `verifier` is a slow hash (argon2) of the password, never the password;
+    `failures` counts wrong passwords in a row, and locks the check (app.domain.signin)."""
+
+    __tablename__ = "local_accounts"
+
+    server_url: Mapped[str] = mapped_column(Text, primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), primary_key=True)  # as the server spells it
+    user: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verifier: Mapped[str] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class RunningClock(Base):
+    """A work clock running on this device: one per person (nobody works twice at once). Kept
+    from the moment it starts, so a crash or a closed app never loses it; stopping it writes
+    its time log(s) and removes it in one transaction. Never synced itself."""
+
+    __tablename__ = "running_clocks"
+
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    started_at: Mapped[datetime] = mapped_column()
+
+
 class SyncState(Base):
     """The single row (id 1) of this installation's sync state."""
 
@@ -374,3 +402,6 @@ class SyncState(Base):
     # The user whose data is on this device (kept after sign-out; the token says who is signed in).
     user: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     last_synced_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Signed in on this device only (offline, or after the server's session ran out): local
+    # work goes on; syncing waits for a sign-in with the server.
+    local_session: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -29,7 +29,9 @@ _BUMP_MID = (
     update(_STATE).where(_STATE.c.id == 1).values(last_mid=_STATE.c.last_mid + 1).returning(_STATE.c.last_mid)
 )
 _ADD_ENTRY = OutboxEntry.__table__.insert()
-_SIGNED_IN = select(_STATE.c.user, _STATE.c.access_token, _STATE.c.server_url).where(_STATE.c.id == 1)
+_SIGNED_IN = select(_STATE.c.user, _STATE.c.access_token, _STATE.c.server_url, _STATE.c.local_session).where(
+    _STATE.c.id == 1
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,19 +41,20 @@ class SignedInFacts:
     user: dict[str, Any] | None
     access_token: str | None
     server_url: str | None
+    local_session: bool = False  # signed in on this device only (no session with the server)
 
 
 def signed_in_facts(session: Session) -> SignedInFacts:
     """Who is signed in, as the session sees the sync-state row: from the row the session
-    holds (with its unflushed changes) when it holds it, else read once per session as three
+    holds (with its unflushed changes) when it holds it, else read once per session as four
     columns (loading the ORM row was a fifth of a local write's time, issue 11)."""
     held = session.info.get(_SYNC_STATE)
     if held is not None:
-        return SignedInFacts(held.user, held.access_token, held.server_url)
+        return SignedInFacts(held.user, held.access_token, held.server_url, bool(held.local_session))
     facts = session.info.get(_FACTS)
     if facts is None:
-        user, token, url = session.connection().execute(_SIGNED_IN).one()
-        facts = session.info[_FACTS] = SignedInFacts(user, token, url)
+        user, token, url, local = session.connection().execute(_SIGNED_IN).one()
+        facts = session.info[_FACTS] = SignedInFacts(user, token, url, bool(local))
     return facts
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 import httpx
@@ -37,6 +38,29 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(response.headers.get("Retry-After", "")))
     except ValueError:
         return None
+
+
+_ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
+# What the operating system says, as people say it.
+_PLAIN = (
+    ("connection refused", "the server is not answering (connection refused)"),
+    ("name or service not known", "its name is not known here (no network, or a typo)"),
+    ("temporary failure in name resolution", "its name cannot be looked up (no network?)"),
+    ("nodename nor servname", "its name is not known here (no network, or a typo)"),
+    ("network is unreachable", "there is no network"),
+    ("no route to host", "there is no route to it (no network?)"),
+    ("connection reset", "the connection was cut"),
+)
+
+
+def unreachable_words(exc: Exception) -> str:
+    """Why a server could not be reached, in words: no "[Errno 111]"."""
+    text = _ERRNO.sub("", str(exc) or type(exc).__name__)
+    folded = text.casefold()
+    for needle, words in _PLAIN:
+        if needle in folded:
+            return words
+    return text
 
 
 EXPIRED_MESSAGE = "Your session has expired: sign in again to sync. Your changes are kept."
@@ -80,7 +104,7 @@ def request(
     except httpx.TimeoutException as exc:
         raise Offline(f"Cannot reach {url}: timed out") from exc
     except httpx.TransportError as exc:
-        raise Offline(f"Cannot reach {url}: {exc or type(exc).__name__}") from exc
+        raise Offline(f"Cannot reach {url}: {unreachable_words(exc)}") from exc
     except httpx.RequestError as exc:  # e.g. a body that fails to decode
         raise ProtocolError(f"{url} did not answer like an Ordo server: {exc}") from exc
     except RuntimeError as exc:

@@ -6,6 +6,7 @@ import flet as ft
 
 from app.domain.rules import is_dispatcher
 from app.services.types import Services
+from app.views.access_gate import AccessCheck, AccessGate
 from app.views.assign import AssignScreen
 from app.views.desk.board import BoardScreen
 from app.views.desk.conflicts import ConflictsScreen
@@ -13,13 +14,16 @@ from app.views.desk.history import HistoryScreen
 from app.views.desk.order_edit_screen import OrderEditScreen
 from app.views.desk.order_form import OrderFormScreen
 from app.views.desk.templates import TemplatesScreen
+from app.views.field.sync_screen import SyncScreen
 from app.views.login import LoginScreen
 from app.views.order_detail import OrderScreen
 from app.views.orders import OrdersScreen
 from app.views.photo_view import PhotoScreen
+from app.views.settings_screen import SettingsScreen
 from app.views.signature import SignatureScreen
 from app.views.state import Session, SessionContext, use_session
 from app.views.theme import dark_theme, light_theme
+from app.views.theme_toggle import restore_theme
 from app.views.widgets import tagged
 
 
@@ -117,6 +121,12 @@ def OrdoApp(session: Session) -> list[ft.View]:
     page = ft.context.page
 
     ft.use_effect(lambda: session.attach(page), [])
+    prefs = ft.use_memo(lambda: ft.SharedPreferences(), [])
+
+    def restore() -> None:
+        page.run_task(restore_theme, page, session, prefs)
+
+    ft.use_effect(restore, [])
 
     return SessionContext(
         session,
@@ -128,6 +138,8 @@ def OrdoApp(session: Session) -> list[ft.View]:
                 ft.Route(path="conflicts", component=ConflictsScreen),
                 ft.Route(path="conflicts/:number", component=ConflictsScreen),  # one order's
                 ft.Route(path="templates", component=TemplatesScreen),
+                ft.Route(path="sync", component=SyncScreen),
+                ft.Route(path="settings", component=SettingsScreen),
                 ft.Route(
                     path="orders",
                     component=OrdersScreen,
@@ -157,12 +169,12 @@ def OrdoApp(session: Session) -> list[ft.View]:
     )
 
 
-def mount(page: ft.Page, *, services: Services, server_url: str) -> None:
-    """Render the app into one browser session's page."""
+def mount(page: ft.Page, *, services: Services, server_url: str, access: AccessCheck | None = None) -> None:
+    """Render the app into one browser session's page (behind the access gate when there is one)."""
     page.title = "Ordo"
     page.theme = light_theme()
     page.dark_theme = dark_theme()
-    page.theme_mode = ft.ThemeMode.LIGHT
+    page.theme_mode = ft.ThemeMode.SYSTEM  # until this browser's own choice is read (theme_toggle)
     session = Session(services=services, default_server_url=server_url or services.default_server_url())
     session.reload()  # before the first render, so guards see who is signed in
     session.width = float(page.width or 0)
@@ -171,4 +183,7 @@ def mount(page: ft.Page, *, services: Services, server_url: str) -> None:
         session.width = float(e.width)
 
     page.on_resize = resized
-    page.render_views(OrdoApp, session)
+    if access is None:
+        page.render_views(OrdoApp, session)
+    else:
+        page.render_views(AccessGate, access=access, app=lambda: OrdoApp(session))

@@ -20,6 +20,7 @@ from app.views.widgets import message_box, tagged
 
 # (item id, value, done) -> an error message for the user, or None when saved
 SetFn = Callable[[ItemId, Any, bool], str | None]
+FollowUpFn = Callable[[ChecklistItemView], None]  # opens the follow-up form from a failed item
 
 PASS, FAIL = "pass", "fail"
 
@@ -172,8 +173,8 @@ def _range_flag(item: ChecklistItemView) -> ft.Control:
         f"checklist-range-{item.position}",
         ft.Row(
             [
-                ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.RED_800, size=18),
-                ft.Text(words, color=ft.Colors.RED_800, weight=ft.FontWeight.W_600, size=13, expand=True),
+                ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ERROR, size=18),
+                ft.Text(words, color=ft.Colors.ERROR, weight=ft.FontWeight.W_600, size=13, expand=True),
             ],
             spacing=6,
         ),
@@ -217,7 +218,29 @@ def _check_item(*, item: ChecklistItemView, on_set: SetFn) -> ft.Control:
     )
 
 
-def _pass_fail_item(*, item: ChecklistItemView, on_set: SetFn) -> ft.Control:
+def follow_up_button(item: ChecklistItemView, on_follow_up: FollowUpFn) -> ft.Control:
+    """The button "Raise follow-up" on a failed item: the follow-up form, prefilled from it."""
+    return tagged(
+        f"checklist-followup-{item.position}",
+        ft.OutlinedButton(
+            "Raise follow-up",
+            icon=ft.Icons.ADD_TASK,
+            on_click=lambda: on_follow_up(item),
+            height=MIN_TOUCH,
+        ),
+        label=f"Raise follow-up work for {item.label}",
+        button=True,
+    )
+
+
+def offers_follow_up(item: ChecklistItemView) -> bool:
+    """A pass/fail item stored as failed (its value is the word "fail")."""
+    return item.kind == ChecklistKind.PASS_FAIL and item.value == FAIL
+
+
+def _pass_fail_item(
+    *, item: ChecklistItemView, on_set: SetFn, on_follow_up: FollowUpFn | None = None
+) -> ft.Control:
     current = item.value if item.value in (PASS, FAIL) else None
 
     def changed(e: ft.Event) -> None:
@@ -237,6 +260,7 @@ def _pass_fail_item(*, item: ChecklistItemView, on_set: SetFn) -> ft.Control:
                 allow_empty_selection=True,
                 on_change=changed,
             ),
+            *([follow_up_button(item, on_follow_up)] if on_follow_up and offers_follow_up(item) else []),
         ],
         spacing=6,
     )
@@ -259,7 +283,7 @@ def Checklist(
     on_set: SetFn,
     editable: bool = True,
     status: Status | None = None,
-    on_follow_up: Callable[[ChecklistItemView], None] | None = None,  # a failed item's follow-up
+    on_follow_up: FollowUpFn | None = None,  # a failed item's follow-up (None: not offered)
 ) -> ft.Control:
     if not items:
         return ft.Text("This order has no checklist.", italic=True)
@@ -275,10 +299,13 @@ def Checklist(
     for item in sorted(items, key=lambda i: i.position):
         if not editable:
             body = _readonly_item(item)
+            if on_follow_up and offers_follow_up(item):  # a completed order's failed item too
+                under = ft.Container(follow_up_button(item, on_follow_up), padding=ft.Padding.only(left=34))
+                body = ft.Column([body, under], spacing=4)  # lined up with the label, past the icon
         elif item.kind == ChecklistKind.CHECK:
             body = _check_item(item=item, on_set=on_set)
         elif item.kind == ChecklistKind.PASS_FAIL:
-            body = _pass_fail_item(item=item, on_set=on_set)
+            body = _pass_fail_item(item=item, on_set=on_set, on_follow_up=on_follow_up)
         else:
             body = _FieldItem(item=item, on_set=on_set, key=str(item.id))
         rows.append(

@@ -11,7 +11,7 @@ from app.services.transport import needs_consent
 from app.services.types import ServiceError
 from app.views.state import use_session, use_sign_in_guard
 from app.views.theme import ACCENT, MIN_TOUCH
-from app.views.widgets import callout, message_box, tagged
+from app.views.widgets import callout, form_view, message_box, tagged
 
 
 def _form_problem(*, server_url: str, username: str, password: str) -> str:
@@ -174,21 +174,4 @@ def LoginScreen() -> ft.View:
     if error:
         fields.append(message_box(identifier="login-error", text=error))
 
-    return ft.View(
-        route="/login",
-        padding=ft.Padding.all(20),
-        scroll=ft.ScrollMode.AUTO,
-        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
-        controls=[
-            ft.Container(
-                alignment=ft.Alignment.TOP_CENTER,
-                content=ft.Container(
-                    width=440,
-                    padding=ft.Padding.only(top=24),
-                    content=ft.Column(
-                        fields, spacing=16, tight=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
-                    ),
-                ),
-            )
-        ],
-    )
+    return form_view(route="/login", fields=fields)

@@ -29,6 +29,7 @@ from app.views.desk.shell import desk_view
 from app.views.field.follow_up import use_follow_up
 from app.views.field.parts import PartsSection
 from app.views.field.time_logs import TimeSection
+from app.views.header import header_actions
 from app.views.notes import Notes
 from app.views.order_actions import StatusActions
 from app.views.orders import OrderListPane, two_panes
@@ -142,7 +143,7 @@ def _facts(detail: OrderDetail, *, now: datetime) -> ft.Control:
         _fact(
             ft.Icons.SCHEDULE,
             "Due",
-            due_text(s.due_at, now=now)
+            due_text(s.due_at, now=now, bare=True)
             + (" · overdue" if is_overdue(status=s.status, due_at=s.due_at, now=now) else ""),
         ),
         _fact(ft.Icons.BUILD_OUTLINED, "Kind", detail.kind.capitalize()),
@@ -280,8 +281,9 @@ def OrderBody(*, detail: OrderDetail, session: Session, desk: bool = False) -> f
     if parts.error is not None:
         column.append(parts.error)
     column += [
-        _section("Checklist", parts.checklist),
+        # Beside the steps that start and stop it: the running clock stays in sight.
         _section("Time", TimeSection(detail=shown, session=session, on_written=set_fresh)),
+        _section("Checklist", parts.checklist),
         _section("Parts", PartsSection(detail=shown, session=session, on_written=set_fresh)),
         _section("Notes", parts.notes),
         _section("Photos", parts.photos),
@@ -340,6 +342,9 @@ def OrderScreen() -> ft.View:
     wide = session.width >= WIDE
     detail_pane = ft.ListView(
         [body],
+        # A fresh list per order: choosing another order starts at its top, not at the
+        # scroll offset of the one before.
+        key=f"order-pane-{number}",
         expand=True,
         padding=ft.Padding.symmetric(
             horizontal=side_padding(session.width - (LIST_PANE if wide else 0), least=16), vertical=16
@@ -353,6 +358,6 @@ def OrderScreen() -> ft.View:
     return ft.View(
         route=f"/orders/{number}",
         padding=ft.Padding.all(0),
-        appbar=ft.AppBar(title=ft.Text(number), actions=actions),
+        appbar=ft.AppBar(title=ft.Text(number), actions=header_actions(session, own=actions)),
         controls=[SyncBar(status=session.sync, on_sync_now=lambda: session.services.sync_now()), content],
     )

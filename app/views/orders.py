@@ -1,4 +1,6 @@
-"""`/orders`: "My orders", grouped Overdue / Today / Upcoming, one card per order."""
+"""`/orders` for a technician: "My day". The order to go to next, then Overdue / Today /
+Upcoming, one card per order, and the work done today folded away (app.domain.my_day
+decides what goes where); above it a search and two filters (app.views.order_search)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,10 @@ import flet as ft
 from app.domain import is_overdue
 from app.domain.rules import is_dispatcher
 from app.services.types import OrderSummary
+from app.views.day_parts import done_header, next_card, next_words
 from app.views.desk.orders_table import orders_table_view
+from app.views.header import header_actions
+from app.views.order_search import DayAsk, DayFound, keyed, result_head, search_bar, use_day_search
 from app.views.state import Session, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
 from app.views.theme import LIST_PANE, STATUS_WORD, WIDE
@@ -30,7 +35,7 @@ def assignee_line(order: OrderSummary) -> str:
     return f"Assigned to {order.assignee_name}" if order.assignee_name else "Unassigned"
 
 
-def card_label(order: OrderSummary, *, now: datetime, show_assignee: bool = False) -> str:
+def card_label(order: OrderSummary, *, now: datetime, show_assignee: bool = False, snippet: str = "") -> str:
     """What a screen reader says for one card: everything the eye gets, in words."""
     parts = [
         order.number,
@@ -44,6 +49,7 @@ def card_label(order: OrderSummary, *, now: datetime, show_assignee: bool = Fals
         parts.append(assignee_line(order))
     if order.pending:
         parts.append("waiting to sync")
+    parts.append(snippet)
     return ", ".join(p for p in parts if p)
 
 
@@ -55,6 +61,7 @@ def OrderCard(
     on_open: Callable[[str], None],
     selected: bool = False,
     show_assignee: bool = False,
+    snippet: str = "",  # where a search's words matched ("Notes: …valve…")
 ) -> ft.Control:
     overdue_due = is_overdue(status=order.status, due_at=order.due_at, now=now)
     top: list[ft.Control] = [
@@ -67,11 +74,11 @@ def OrderCard(
         ft.Text(
             order.site_name or "No site", size=13, expand=True, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS
         ),
-        ft.Icon(ft.Icons.SCHEDULE, size=16, color=ft.Colors.RED_800 if overdue_due else None),
+        ft.Icon(ft.Icons.SCHEDULE, size=16, color=ft.Colors.ERROR if overdue_due else None),
         ft.Text(
             due_text(order.due_at, now=now),
             size=13,
-            color=ft.Colors.RED_800 if overdue_due else None,
+            color=ft.Colors.ERROR if overdue_due else None,
             weight=ft.FontWeight.W_600 if overdue_due else None,
         ),
     ]
@@ -100,6 +107,8 @@ def OrderCard(
                 spacing=4,
             )
         )
+    if snippet:
+        body.append(ft.Text(snippet, size=13, italic=True, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=2))
     if order.pending:
         body.append(pending_mark())
     return tagged(
@@ -115,7 +124,7 @@ def OrderCard(
                 content=ft.Column(body, spacing=6),
             ),
         ),
-        label=card_label(order, now=now, show_assignee=show_assignee),
+        label=card_label(order, now=now, show_assignee=show_assignee, snippet=snippet),
         button=True,
     )
 
@@ -132,37 +141,57 @@ def _section(
 ) -> list[ft.Control]:
     if not orders:
         return []
-    controls: list[ft.Control] = [section_header(title=title, count=len(orders), tone=tone)]
-    controls += [
+    header = section_header(title=title, count=len(orders), tone=tone)
+    controls: list[ft.Control] = [keyed(f"head-{title}", header)]
+    controls += _cards(orders, now=now, on_open=on_open, selected=selected, show_assignee=show_assignee)
+    return controls
+
+
+def _cards(
+    orders: list[OrderSummary],
+    *,
+    now: datetime,
+    on_open: Callable[[str], None],
+    selected: str | None,
+    show_assignee: bool,
+    snippets: dict[str, str] | None = None,
+) -> list[ft.Control]:
+    return [
         OrderCard(
             order=o,
             now=now,
             on_open=on_open,
             selected=o.number == selected,
             show_assignee=show_assignee,
+            snippet=(snippets or {}).get(o.number, ""),
             key=str(o.id),
         )
         for o in orders
     ]
-    return controls
 
 
-@ft.component
-def OrderListPane(*, session: Session, selected: str | None = None, padding: float = 12) -> ft.Control:
-    """The grouped list; the whole screen on phones, the left pane on wide windows."""
-    page = ft.context.page
-    now = datetime.now().astimezone()
+def next_label(order: OrderSummary, *, now: datetime) -> str:
+    return f"{next_words(order)}: " + card_label(order, now=now)
+
+
+def _day_items(
+    *,
+    session: Session,
+    now: datetime,
+    on_open: Callable[[str], None],
+    selected: str | None,
+    show_done: bool,
+    on_toggle_done: Callable[[], None],
+) -> list[ft.Control]:
+    """The grouped day: the next order, Overdue, Today, Upcoming, and Done today (folded)."""
     groups = session.groups
     dispatcher = session.user is not None and is_dispatcher(session.user.role)
-
-    def open_order(number: str) -> None:
-        page.navigate(f"/orders/{number}")
-
     items: list[ft.Control] = []
-    if session.problem:
-        items.append(message_box(identifier="orders-error", text=session.problem))
+    if groups.next is not None:
+        callout = next_card(groups.next, now=now, label=next_label(groups.next, now=now), on_open=on_open)
+        items.append(keyed("next-order", callout))
     for title, orders, tone in (
-        ("Overdue", groups.overdue, ft.Colors.RED_800),
+        ("Overdue", groups.overdue, ft.Colors.ERROR),
         ("Today", groups.today, None),
         ("Upcoming", groups.upcoming, None),
     ):
@@ -170,23 +199,112 @@ def OrderListPane(*, session: Session, selected: str | None = None, padding: flo
             title=title,
             orders=orders,
             now=now,
-            on_open=open_order,
+            on_open=on_open,
             tone=tone,
             selected=selected,
             show_assignee=dispatcher,
         )
-    if not (groups.overdue or groups.today or groups.upcoming):
-        items.append(
-            message_box(
-                identifier="orders-empty",
-                text="No orders on this device yet. Press Sync now to fetch your orders.",
-                error=False,
-            )
+    open_work = groups.overdue or groups.today or groups.upcoming
+    if not open_work:
+        words = (
+            "Nothing left to do on this device. Press Sync now to fetch new orders."
+            if groups.done_today
+            else "No orders on this device yet. Press Sync now to fetch your orders."
         )
-    return tagged(
-        "order-list",
-        ft.ListView(items, padding=ft.Padding.symmetric(horizontal=padding, vertical=4), spacing=2),
-        label="My orders",
+        items.append(keyed("orders-empty", message_box(identifier="orders-empty", text=words, error=False)))
+    if groups.done_today:
+        header = done_header(count=len(groups.done_today), shown=show_done, on_toggle=on_toggle_done)
+        items.append(keyed("done-today", header))
+        if show_done:
+            items += _cards(
+                groups.done_today, now=now, on_open=on_open, selected=selected, show_assignee=dispatcher
+            )
+    return items
+
+
+def _result_items(
+    found: DayFound,
+    *,
+    ask: DayAsk,
+    now: datetime,
+    on_open: Callable[[str], None],
+    on_clear: Callable[[], None],
+    selected: str | None,
+    show_assignee: bool,
+) -> list[ft.Control]:
+    """The search's answer, flat: a count line, then the same cards (while the next answer
+    is on its way, the last one stays, so typing does not make the list blink)."""
+    items = result_head(found, ask=ask, on_clear=on_clear)
+    page = found.page
+    if page is not None and page.rows and not found.problem:
+        summaries = [row.summary for row in page.rows]
+        snippets = {row.summary.number: row.snippet for row in page.rows if row.snippet}
+        items += _cards(
+            summaries,
+            now=now,
+            on_open=on_open,
+            selected=selected,
+            show_assignee=show_assignee,
+            snippets=snippets,
+        )
+    return items
+
+
+@ft.component
+def OrderListPane(*, session: Session, selected: str | None = None, padding: float = 12) -> ft.Control:
+    """My day: the search and filters above the grouped list (or, while searching, the
+    matching orders); the whole screen on phones, the left pane on wide windows."""
+    page = ft.context.page
+    now = datetime.now().astimezone()
+    ask, set_ask = ft.use_state(DayAsk())
+    show_done, set_show_done = ft.use_state(False)
+    found = use_day_search(session, ask)
+    dispatcher = session.user is not None and is_dispatcher(session.user.role)
+
+    def open_order(number: str) -> None:
+        page.navigate(f"/orders/{number}")
+
+    items: list[ft.Control] = []
+    if session.problem:
+        items.append(keyed("orders-error", message_box(identifier="orders-error", text=session.problem)))
+    if ask.active:
+        items += _result_items(
+            found,
+            ask=ask,
+            now=now,
+            on_open=open_order,
+            on_clear=lambda: set_ask(DayAsk()),
+            selected=selected,
+            show_assignee=dispatcher,
+        )
+    else:
+        items += _day_items(
+            session=session,
+            now=now,
+            on_open=open_order,
+            selected=selected,
+            show_done=show_done,
+            on_toggle_done=lambda: set_show_done(not show_done),
+        )
+    return ft.Column(
+        [
+            search_bar(ask=ask, set_ask=set_ask, padding=padding),
+            tagged(
+                "order-list",
+                ft.ListView(
+                    items,
+                    padding=ft.Padding.symmetric(horizontal=padding, vertical=4),
+                    spacing=2,
+                    # A new list, from the top, for each new question and on the way back to the
+                    # day: one list scrolled far down and then refilled with a few items kept its
+                    # old offset in Flutter's web semantics, and its ids sat off the screen.
+                    key=f"search:{ask.text.strip()}|{ask.status}|{ask.priority}" if ask.active else "day",
+                ),
+                label="Search results" if ask.active else "My day",
+                expand=True,
+            ),
+        ],
+        spacing=0,
         expand=True,
     )
 
@@ -224,13 +342,6 @@ def two_panes(*, left: ft.Control, right: ft.Control) -> ft.Control:
 def OrdersScreen() -> ft.View:
     session = use_session()
     use_sign_in_guard(session, signed_in=True)
-    page = ft.context.page
-
-    def sign_out() -> None:
-        session.services.sign_out()
-        session.reload()
-        page.navigate("/login")
-
     user = session.user
     if user is not None and is_dispatcher(user.role):
         # The desk's table: search, filters and sorting over the organisation's orders.
@@ -242,21 +353,13 @@ def OrdersScreen() -> ft.View:
     else:
         body = OrderListPane(session=session, padding=side_padding(session.width))
 
-    title = "My orders"
+    title = "My day"
     return ft.View(
         route="/orders",
         padding=ft.Padding.all(0),
         appbar=ft.AppBar(
             title=ft.Text(title),
-            actions=[
-                ft.Text(user.display_name if user else "", size=13),
-                tagged(
-                    "sign-out",
-                    ft.IconButton(ft.Icons.LOGOUT, tooltip="Sign out", on_click=sign_out),
-                    label="Sign out",
-                    button=True,
-                ),
-            ],
+            actions=header_actions(session),
         ),
         controls=[SyncBar(status=session.sync, on_sync_now=lambda: session.services.sync_now()), body],
     )

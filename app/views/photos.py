@@ -8,7 +8,7 @@ import flet as ft
 
 from app.services.types import BlobState, PhotoView
 from app.views.theme import Tone
-from app.views.widgets import tagged
+from app.views.widgets import plural, tagged
 
 TILE = 108  # px: three tiles and their gaps fit a 390 px phone inside the page padding
 
@@ -140,6 +140,6 @@ def PhotoGallery(*, photos: list[PhotoView], on_open: Callable[[PhotoView], None
             run_spacing=10,
             vertical_alignment=ft.CrossAxisAlignment.START,
         ),
-        label=f"{len(photos)} photos",
+        label=plural(len(photos), "photo"),
         container=True,
     )

@@ -169,7 +169,7 @@ def RefusalsButton(*, status: SyncStatus) -> ft.Control:
         ft.TextButton(
             words,
             icon=ft.Icons.ERROR_OUTLINE,
-            style=ft.ButtonStyle(color=ft.Colors.RED_800),
+            style=ft.ButtonStyle(color=ft.Colors.ERROR),
             on_click=lambda: set_open(True),
             height=MIN_TOUCH,
         ),

@@ -10,6 +10,7 @@ import flet as ft
 
 from app.services.types import SyncState, SyncStatus
 from app.views.refusals import REFUSED_BG, REFUSED_FG, RefusalsButton, refusals_banner_text
+from app.views.sign_in_again import SignInAgain
 from app.views.theme import MIN_TOUCH
 from app.views.widgets import tagged
 
@@ -17,26 +18,36 @@ _ICON: dict[SyncState, tuple[ft.IconData, str]] = {
     SyncState.OFFLINE: (ft.Icons.CLOUD_OFF, ft.Colors.BLUE_GREY_700),
     SyncState.SYNCING: (ft.Icons.SYNC, ft.Colors.INDIGO_700),
     SyncState.SYNCED: (ft.Icons.CLOUD_DONE, ft.Colors.GREEN_800),
-    SyncState.ERROR: (ft.Icons.SYNC_PROBLEM, ft.Colors.RED_800),
+    SyncState.ERROR: (ft.Icons.SYNC_PROBLEM, ft.Colors.ERROR),
     SyncState.NEVER: (ft.Icons.CLOUD_QUEUE, ft.Colors.BLUE_GREY_700),
 }
 
 
-_REFUSED = (ft.Icons.ERROR_OUTLINE, ft.Colors.RED_800)
+_REFUSED = (ft.Icons.ERROR_OUTLINE, ft.Colors.ERROR)
+_SIGN_IN = (ft.Icons.NO_ACCOUNTS_OUTLINED, ft.Colors.AMBER_900)
 
 
 def bar_look(status: SyncStatus) -> tuple[ft.IconData, str]:
     """Icon and colour of the bar: the refused state wins over a calm "synced" or "never"."""
     if status.refused and status.state in (SyncState.SYNCED, SyncState.NEVER):
         return _REFUSED
+    if status.needs_sign_in:
+        return _SIGN_IN
     return _ICON[status.state]
 
 
 @ft.component
 def SyncBar(*, status: SyncStatus, on_sync_now: ft.ControlEventHandler | None) -> ft.Control:
+    page = ft.context.page
     icon, color = bar_look(status)
     label = status.label()
-    refused_state = "refused" if (icon, color) == _REFUSED else status.state.value
+    refused_state = (
+        "refused"
+        if (icon, color) == _REFUSED
+        else "sign in to sync"
+        if status.needs_sign_in
+        else status.state.value
+    )
     rows: list[ft.Control] = [
         ft.Container(
             padding=ft.Padding.symmetric(horizontal=12, vertical=2),
@@ -53,6 +64,18 @@ def SyncBar(*, status: SyncStatus, on_sync_now: ft.ControlEventHandler | None) -
                         expand=True,
                     ),
                     tagged(
+                        "nav-sync",
+                        ft.IconButton(
+                            ft.Icons.LIST_ALT,
+                            tooltip="What is waiting to sync",
+                            on_click=lambda: page.navigate("/sync"),
+                        ),
+                        label="What is waiting to sync",
+                        button=True,
+                    ),
+                    SignInAgain()
+                    if status.needs_sign_in
+                    else tagged(
                         "sync-now",
                         ft.TextButton(
                             "Sync now",
@@ -70,7 +93,9 @@ def SyncBar(*, status: SyncStatus, on_sync_now: ft.ControlEventHandler | None) -
             ),
         )
     ]
-    if status.state is SyncState.OFFLINE:
+    if status.needs_sign_in:
+        rows.append(_banner("Signed in on this device only: your work is kept here. Sign in to sync it."))
+    elif status.state is SyncState.OFFLINE:
         # Offline is a normal state: say so calmly and go on working.
         rows.append(_banner("You're offline. Your changes are saved on this device and will sync later."))
     elif status.state is SyncState.ERROR and status.message:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import flet as ft
 
@@ -79,8 +79,11 @@ def pending_mark() -> ft.Control:
     )
 
 
-def due_text(due_at: datetime | None, *, now: datetime) -> str:
-    """'Due 14:30' today, 'Due Tue 26 Nov 09:00' otherwise, in local time."""
+def due_text(due_at: datetime | None, *, now: datetime, bare: bool = False) -> str:
+    """'Due 14:30' today, 'Due Tue 26 Nov 09:00' otherwise, in local time. `bare` for a
+    place whose own label already says "Due" (the order's facts): `due_when`'s words."""
+    if bare:
+        return due_when(due_at, now=now)
     if due_at is None:
         return "No due time"
     local = due_at.astimezone()
@@ -92,10 +95,30 @@ def due_text(due_at: datetime | None, *, now: datetime) -> str:
     return f"Due {local:%d %b %Y %H:%M}"
 
 
+def due_when(due_at: datetime | None, *, now: datetime) -> str:
+    """When an order is due, in local time, to follow a "Due" label: 'today 14:30',
+    'tomorrow 09:00', 'yesterday 17:00', 'Tue 26 Nov 09:00', '26 Nov 2027 09:00'; 'not set'."""
+    if due_at is None:
+        return "not set"
+    local = due_at.astimezone()
+    today = now.astimezone().date()
+    day = {today: "today", today + timedelta(days=1): "tomorrow", today - timedelta(days=1): "yesterday"}
+    if local.date() in day:
+        return f"{day[local.date()]} {local:%H:%M}"
+    if local.year == today.year:
+        return f"{local:%a %d %b %H:%M}"
+    return f"{local:%d %b %Y %H:%M}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 photo', '0 photos', '3 photos'; `many` for a word that does not just take an s."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
 def section_header(*, title: str, count: int, tone: str | None = None) -> ft.Control:
     return ft.Semantics(
         header=True,
-        label=f"{title}, {count} orders",
+        label=f"{title}, {plural(count, 'order')}",
         exclude_semantics=True,
         content=ft.Container(
             padding=ft.Padding.only(left=4, top=12, bottom=4),
@@ -214,4 +237,27 @@ def reason_dialog(
             ),
         ],
         on_dismiss=lambda: on_cancel(),
+    )
+
+
+def form_view(*, route: str, fields: list[ft.Control]) -> ft.View:
+    """A screen that is one short form (sign-in, the access code): a column of fields at most
+    440 px wide, centred, scrolling when the text is large."""
+    return ft.View(
+        route=route,
+        padding=ft.Padding.all(20),
+        scroll=ft.ScrollMode.AUTO,
+        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+        controls=[
+            ft.Container(
+                alignment=ft.Alignment.TOP_CENTER,
+                content=ft.Container(
+                    width=440,
+                    padding=ft.Padding.only(top=24),
+                    content=ft.Column(
+                        fields, spacing=16, tight=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
+                    ),
+                ),
+            )
+        ],
     )

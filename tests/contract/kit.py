@@ -180,7 +180,7 @@ class Side:
 
     def numbers(self) -> list[str]:
         groups = self.services.list_orders()
-        return sorted(o.number for o in groups.overdue + groups.today + groups.upcoming)
+        return sorted(o.number for o in groups.overdue + groups.today + groups.upcoming + groups.done_today)
 
     def waiting(self) -> int:
         return self.services.sync_status().waiting

@@ -29,10 +29,17 @@ def _groups(groups: OrderGroups) -> dict[str, list[str]]:
     return {name: [o.number for o in getattr(groups, name)] for name in ("overdue", "today", "upcoming")}
 
 
+# Held but not listed on "My day" (app.domain.my_day): finished before today, or cancelled.
+# WO-000007 (completed) and WO-000009 (closed) were not completed today; WO-000008 is cancelled.
+NOT_LISTED = {"WO-000007", "WO-000008", "WO-000009"}
+
+
 @pytest.mark.parametrize("user", USERS)
 def test_each_users_list_holds_their_orders(open_as: Callable[[str], Side], user: str) -> None:
     side = open_as(user)
-    assert set(side.numbers()) == HOLDS[user]
+    assert set(side.numbers()) == HOLDS[user] - NOT_LISTED
+    for number in sorted(HOLDS[user]):  # held, listed or not: found by number (a deep link)
+        assert side.services.get_order_by_number(number) is not None, number
     for number in sorted(ALL - HOLDS[user]):
         assert side.services.get_order_by_number(number) is None, number
 

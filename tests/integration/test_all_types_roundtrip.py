@@ -42,7 +42,7 @@ def test_time_parts_void_and_follow_up_made_offline_reach_the_server(tmp_path, s
             follow = ordo.create_follow_up(
                 oid, title="Replace the valve", description="It weeps", priority="high", kind="repair"
             )
-            assert follow.summary.number.startswith("NEW-") and _outbox(ordo) == 5
+            assert follow.summary.number.startswith("NEW-") and _outbox(ordo) == 6  # with its link note
 
             transport.cut = False
             ordo.sync_blocking()

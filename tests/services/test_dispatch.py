@@ -37,7 +37,8 @@ def test_a_technician_creates_follow_up_work_that_they_keep_seeing(signed_in):
     assert detail.summary.number.startswith("NEW-") and detail.summary.title == "Replace valve"
     assert detail.summary.due_at == T0 + timedelta(hours=24)
     assert detail.site["name"] == "Plant 1" and detail.customer["name"] == "ACME"
-    [(type_, entity, args, base_seq)] = _outbox(rig)
+    [(type_, entity, args, base_seq), linked] = _outbox(rig)  # and the source order's note
+    assert linked[0] == "note.add" and linked[1] == rig.order
     assert (type_, entity, base_seq, args["id"]) == ("order.create", str(detail.summary.id), None, entity)
     assert (args["status"], args["assignee_id"], args["checklist"]) == ("new", None, [])
     groups = rig.ordo.list_orders()

@@ -224,7 +224,7 @@ def test_offline_the_copy_kept_last_and_the_unsent_changes(desk):
     view = rig.ordo.order_history(rig.oid)
     assert (view.live, view.fetched_at) == (False, T0)
     assert view.message == (
-        "Cannot reach https://ordo.test: [Errno 111] Connection refused. "
+        "Cannot reach https://ordo.test: the server is not answering (connection refused). "
         f"Showing the copy fetched {T0.astimezone():%d %b %Y %H:%M}, with this device's unsent changes."
     )
     assert rows(view) == [

@@ -79,7 +79,7 @@ def test_a_token_near_its_expiry_is_renewed_before_the_sync(token_rig) -> None: 
     assert REFRESH not in rig.server.paths()
 
 
-def test_a_failed_refresh_signs_out_and_keeps_every_local_change(token_rig) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_refresh_keeps_the_user_working_here_and_every_local_change(token_rig) -> None:  # type: ignore[no-untyped-def]
     rig = token_rig
     _note(rig)
     rig.server.expire_all()
@@ -89,9 +89,13 @@ def test_a_failed_refresh_signs_out_and_keeps_every_local_change(token_rig) -> N
     assert str(exc.value) == EXPIRED_MESSAGE
     assert type(exc.value) is AuthExpired  # not "expired" again: the worker must not loop
     assert _state(rig)[:2] == (None, None)
-    assert rig.ordo.current_user() is None
+    # An expired session never blocks local work: still signed in here, asked to sign in to sync.
+    user = rig.ordo.current_user()
+    assert user is not None and not user.server_session
+    assert rig.ordo.sync_status().needs_sign_in
+    _note(rig)
     with rig.ordo._store.read() as s:
-        assert count(s) == 1  # the note waits for the next sign-in
+        assert count(s) == 2  # the notes wait for the next sign-in
     rig.ordo.sign_in(server_url="https://ordo.test", username="tech1", password="demo-tech")
     rig.ordo.sync_blocking()
     with rig.ordo._store.read() as s:
@@ -163,7 +167,8 @@ def test_an_older_server_without_refresh_tokens_still_works(tmp_path) -> None:  
         assert REFRESH not in rig.server.paths()
         rig.server.expire_all()
         with pytest.raises(AuthExpired):
-            rig.ordo.sync_blocking()  # then the usual sign-in-again
-        assert rig.ordo.current_user() is None
+            rig.ordo.sync_blocking()  # then the usual sign-in-again, to sync
+        user = rig.ordo.current_user()
+        assert user is not None and not user.server_session
     finally:
         rig.ordo.close()

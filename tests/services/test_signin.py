@@ -59,8 +59,9 @@ def test_unreachable_server(rig, exc, says):
         raise exc
 
     rig.server.fault = fail
-    with pytest.raises(SignInError, match=says):
+    with pytest.raises(SignInError, match=says) as refused:
         rig.ordo.sign_in(server_url="https://ordo.test", username="tech1", password="demo-tech")
+    assert "Errno" not in str(refused.value)  # said in words
 
 
 def test_connection_refused_on_a_real_closed_port(tmp_path):

@@ -47,7 +47,7 @@ def test_start_tick_note_complete_all_show_at_once_as_pending(signed_in):
         (4, "order.transition", 1),
     ]
     groups = rig.ordo.list_orders()
-    assert [s.pending for s in groups.today] == [True]
+    assert groups.today == [] and [s.pending for s in groups.done_today] == [True]  # done, not "today"
     assert rig.ordo.sync_status().waiting == 4
 
 
@@ -236,7 +236,7 @@ def test_garbage_or_500_during_sync_loses_nothing(signed_in):
         assert len(_outbox(rig)) == 2
 
 
-def test_expired_session_signs_out_but_keeps_everything(signed_in):
+def test_expired_session_keeps_working_here_and_keeps_everything(signed_in):
     rig = signed_in
     order, _, _ = _ids(rig)
     rig.ordo.add_note(order, "keep me")
@@ -245,8 +245,11 @@ def test_expired_session_signs_out_but_keeps_everything(signed_in):
     )
     with pytest.raises(AuthExpired, match="sign in again"):
         rig.ordo.sync_blocking()
-    assert rig.ordo.current_user() is None
-    assert len(_outbox(rig)) == 1
+    user = rig.ordo.current_user()
+    assert user is not None and not user.server_session  # local work goes on
+    rig.ordo.add_note(order, "and me")
+    assert rig.ordo.sync_status().label().startswith("Sign in to sync")
+    assert len(_outbox(rig)) == 2
     rig.server.fault = None
     rig.ordo.sign_in(server_url="https://ordo.test", username="tech1", password="demo-tech")
     rig.ordo.sync_blocking()

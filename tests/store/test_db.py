@@ -27,7 +27,7 @@ def test_fresh_file_is_migrated_to_head_with_every_table(tmp_path):
         "alembic_version",
     } <= tables
     con = sqlite3.connect(tmp_path / "ordo.db")
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0009",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0011",)]
 
 
 def test_wal_foreign_keys_and_busy_timeout_are_on(tmp_path):

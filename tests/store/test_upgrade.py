@@ -113,7 +113,7 @@ def test_a_0001_database_opens_at_head_with_its_outbox_identity_and_cursor(tmp_p
     _make_0001_database(path, order_id=order)
     store = LocalStore.open(path)
     con = sqlite3.connect(path)
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0009",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0011",)]
     with store.read() as s:
         state = sync_state(s)
         assert (state.device_id, state.cursor, state.last_mid, state.high_seq) == (DEVICE, "b3BhcXVl", 2, 0)
@@ -209,7 +209,7 @@ def test_0006_downgrades_to_0005_and_up_again(tmp_path):
     assert "user_id" not in _columns(path, "conflicts")
     LocalStore.open(path)
     con = sqlite3.connect(path)
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0009",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [("0011",)]
 
 
 def test_a_0006_database_gains_required_skills_and_keeps_its_search_index(tmp_path):

@@ -230,14 +230,16 @@ class FlutterPage:
                 return
             previous = current
 
-    def reveal_words(self, words: str, *, max_steps: int = 40, x_fraction: float = 0.5) -> None:
-        """Scroll down (mouse wheel at `x_fraction` of the width: the right pane on a wide screen)
-        until `words` are in the semantics tree."""
+    def reveal_words(
+        self, words: str, *, max_steps: int = 40, x_fraction: float = 0.5, step: int = 300
+    ) -> None:
+        """Scroll down (up with a negative `step`; the mouse wheel at `x_fraction` of the width:
+        the right pane on a wide screen) until `words` are in the semantics tree."""
         size = self.page.viewport_size or {"width": 800, "height": 800}
         for _ in range(max_steps):
             if words in self.screen_words():
                 return
             self.page.mouse.move(size["width"] * x_fraction, size["height"] * 0.6)
-            self.page.mouse.wheel(0, 300)
+            self.page.mouse.wheel(0, step)
             self.page.wait_for_timeout(STEP_MS)
         raise AssertionError(f"{words!r} never came into view:\n{self.screen_words()}")

@@ -68,7 +68,9 @@ def test_bad_input_is_explained_and_loses_nothing(
 
     # Sign out (the device keeps its data; signed out, nothing syncs), then fail to sign in three ways.
     ui.page.go_back()
-    ui.click("sign-out")
+    ui.click("signout")  # with unsent work it asks first, and says the work stays here
+    ui.wait_for_words("1 change is not on the server yet.")
+    ui.click("confirm-ok")
     ui.wait_path("/login")
     server.start()
 

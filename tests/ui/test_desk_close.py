@@ -389,7 +389,7 @@ def test_dispatcher_checks_the_evidence_closes_and_reads_the_history(
     ui.click("order-close")
     ui.wait_for_words(f"Close {number}?")
     ui.click("confirm-ok")
-    ui.wait_for_words("Status Closed")
+    ui.reveal_words("Status Closed", step=-300)  # the status chip, at the top of the order
 
     def closed_on_server() -> bool:
         held = read_order(database_url=server.database_url, order_id=order_id)

@@ -116,7 +116,8 @@ def test_a_change_refused_while_offline_is_shown_counted_and_dismissed(
         ui.wait_id("confirm-ok")
         ui.click("confirm-ok")
         wait_local_status(ui, client, number, "completed")
-        ui.wait_text("sync-status", lambda t: "1 waiting" in t)
+        # The completion, and the work time its clock counted since Start work.
+        ui.wait_text("sync-status", lambda t: "2 waiting" in t)
 
         # Back online: the server refuses the completion.
         network.restore()

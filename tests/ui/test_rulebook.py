@@ -103,6 +103,7 @@ def test_out_of_range_hold_reason_and_confirmed_complete(
     ui.wait_id("status-action-completed")
 
     # --- a reading outside 55–80 °C is kept as measured and flagged in words ----------------------
+    ui.reveal("checklist-item-1")  # below the order's time
     assert ui.inputs_in("checklist-item-1") > 0, "the assignee can type the reading"
     ui.fill("checklist-item-1", "95")
     ui.page.keyboard.press("Enter")
@@ -143,7 +144,7 @@ def test_out_of_range_hold_reason_and_confirmed_complete(
     ui.click("status-action-completed")
     ui.click("confirm-ok")
     wait_local_status(ui, client, number, "completed")
-    ui.wait_for_words("Status Completed")
+    ui.reveal_words("Status Completed", step=-300)  # the status chip, at the top
 
     # --- completed: the checklist is the record, shown read-only with the flag ---------------
     assert "completed" in ui.label("checklist-readonly").lower()

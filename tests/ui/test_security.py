@@ -36,7 +36,8 @@ def test_plain_http_needs_consent_and_a_wiped_device_says_what_happened(
 
     # The real server is on loopback: no consent needed.
     try_sign_in(ui, server_url=server.url, username="tech4", password="demo-tech")
-    ui.wait_id(f"order-card-{number}", timeout_ms=30_000)
+    ui.wait_text("sync-status", lambda t: t.startswith("Synced at"), timeout_s=30)
+    ui.reveal(f"order-card-{number}", within="order-list")
     assert client.local("SELECT count(*) FROM orders")[0][0] > 0
 
     # An administrator wipes the device (a lost phone); its next sync erases it and says so.

@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.domain import PRIORITY_RANK, ChecklistState, Status, completion_blockers, is_overdue
+from app.domain import ChecklistState, Status, completion_blockers
 from app.domain import rules as R
 from app.domain.codes import Code, plain
+from app.domain.my_day import plan_day
 from app.domain.protocol import MutationType
 from app.services.types import (
     CurrentUser,
@@ -28,6 +29,7 @@ from app.services.types import (
     SyncState,
     SyncStatus,
 )
+from app.services.waiting import Waiting, WaitingOrder
 
 from .fake_seed import SPECS, Person, Spec, new_order, people
 
@@ -196,19 +198,10 @@ class FakeCore:
     # --- reading ---------------------------------------------------------------------
 
     def list_orders(self) -> OrderGroups:
-        now = datetime.now(UTC)
-        groups = OrderGroups()
-        shown = [self._fresh(d) for d in self._orders.values() if self._visible(d)]
-        for d in sorted(shown, key=lambda d: (d.summary.due_at or now, PRIORITY_RANK[d.summary.priority])):
-            s = d.summary
-            # Late and still to be done (app.domain): a completed or closed order is not overdue.
-            if is_overdue(status=s.status, due_at=s.due_at, now=now):
-                groups.overdue.append(s)
-            elif s.due_at and s.due_at.astimezone().date() == now.astimezone().date():
-                groups.today.append(s)
-            else:
-                groups.upcoming.append(s)
-        return groups
+        # The same rules as the facade (app.domain.my_day): a finished order is never "today".
+        now = datetime.now().astimezone()
+        shown = [self._fresh(d).summary for d in self._orders.values() if self._visible(d)]
+        return OrderGroups.of(plan_day(shown, now=now))
 
     def get_order(self, order_id: OrderId) -> OrderDetail | None:
         d = self._orders.get(order_id)
@@ -279,6 +272,22 @@ class FakeCore:
             waiting=self._waiting,
             message="server unreachable",
             refused=len(self._refusals),
+        )
+
+    def waiting_work(self) -> Waiting:
+        # The double keeps no outbox: each order marked pending is one change waiting.
+        return Waiting(
+            orders=[
+                WaitingOrder(
+                    order_id=d.summary.id,
+                    number=d.summary.number,
+                    title=d.summary.title,
+                    changes=1,
+                    words="1 change",
+                )
+                for d in self._orders.values()
+                if d.summary.pending
+            ]
         )
 
     def sync_now(self) -> None:

@@ -24,7 +24,8 @@ from app.domain import rules as R
 from app.domain.codes import Code, plain
 from app.domain.limits import MAX_NOTE
 from app.domain.protocol import MutationType
-from app.services.desk_types import ConflictRow
+from app.services.desk_types import ConflictRow, OrderPage, OrderQuery, OrderRow
+from app.services.storage import FreedReport, Pile, StorageReport
 from app.services.types import (
     BlobState,
     ConflictView,
@@ -33,6 +34,7 @@ from app.services.types import (
     NoteView,
     OrderDetail,
     OrderId,
+    PartChoice,
     PhotoBatch,
     PhotoProblem,
     PhotoView,
@@ -44,6 +46,14 @@ from app.services.types import (
 from .fake_core import refused
 from .fake_desk_edit import FakeDeskEdit
 from .fake_seed import THUMB, jpeg, new_order, signature_png
+
+# A few parts of the seeded server's catalogue (server_stub/seed_data.py), for search_parts.
+FAKE_CATALOGUE = (
+    PartChoice(sku="FUSE-10A", name="Fuse 10 A, type gG", unit="pcs"),
+    PartChoice(sku="PIPE-CU-15", name="Copper pipe 15 mm", unit="m"),
+    PartChoice(sku="REFR-R32", name="Refrigerant R32", unit="kg"),
+    PartChoice(sku="SEAL-EPDM-22", name="EPDM seal 22 mm", unit="pcs"),
+)
 
 
 class FakeServices(FakeDeskEdit):
@@ -132,11 +142,25 @@ class FakeServices(FakeDeskEdit):
             raise InvalidInput("The end must be after the start.")
         return self._write(order_id, lambda d: d)
 
+    def start_clock(self, order_id: OrderId) -> OrderDetail:
+        self._evidence(order_id, MutationType.TIME_ADD)
+        return self._write(order_id, lambda d: d)
+
+    def stop_clock(self, order_id: OrderId) -> OrderDetail:
+        return self._write(order_id, lambda d: d)
+
     def use_part(self, order_id: OrderId, *, sku: str, quantity: float | str) -> OrderDetail:
         self._evidence(order_id, MutationType.PART_USE)
         if not sku.strip():
             raise InvalidInput("Enter the part's SKU.")
         return self._write(order_id, lambda d: d)
+
+    def search_parts(self, query: str, *, limit: int = 20) -> list[PartChoice]:
+        words = query.casefold().split()
+        found = [
+            p for p in FAKE_CATALOGUE if all(w in p.name.casefold() or w in p.sku.casefold() for w in words)
+        ]
+        return sorted(found, key=lambda p: p.name.casefold())[: max(0, limit)]
 
     def void_entry(self, order_id: OrderId, *, entity: str, entry_id: uuid.UUID, reason: str) -> OrderDetail:
         d = self._order(order_id)
@@ -309,8 +333,41 @@ class FakeServices(FakeDeskEdit):
         self._incoming.mkdir(parents=True, exist_ok=True)
         return self._incoming
 
+    def _on_server(self) -> set[str]:
+        """The held blobs whose photo the server has (the real storage's "cached" photos)."""
+        return {
+            p.sha256
+            for d in self._orders.values()
+            for p in d.photos
+            if p.state is BlobState.ON_SERVER and p.sha256 in self._blobs
+        }
+
+    def storage_report(self) -> StorageReport:
+        cached = self._on_server()
+        waiting = [len(b) for sha, b in self._blobs.items() if sha not in cached]
+        return StorageReport(
+            database_bytes=1_200_000,
+            waiting=Pile(count=len(waiting), bytes=sum(waiting)),
+            cached=Pile(count=len(cached), bytes=sum(len(self._blobs[sha]) for sha in cached)),
+            kept=Pile(),
+            thumbnails=Pile(),
+            cap_bytes=500_000_000,
+        )
+
+    def free_cached_photos(self) -> FreedReport:
+        cached = self._on_server()
+        freed = sum(len(self._blobs.pop(sha)) for sha in cached)
+        return FreedReport(count=len(cached), bytes=freed, waiting=len(self._blobs))
+
     def create_follow_up(
-        self, from_order_id: OrderId, *, title: str, description: str, priority: str, kind: str
+        self,
+        from_order_id: OrderId,
+        *,
+        title: str,
+        description: str,
+        priority: str,
+        kind: str,
+        photo_ids: Sequence[uuid.UUID] = (),  # the facade adds them to the new order; not mirrored
     ) -> OrderDetail:
         source = self._fresh(self._order(from_order_id))
         if not source.offers.follow_up:
@@ -346,6 +403,28 @@ class FakeServices(FakeDeskEdit):
 
     def list_conflicts(self, order_id: OrderId) -> list[ConflictView]:
         return []
+
+    def search_orders(self, query: OrderQuery) -> OrderPage:
+        """Every word in the number, title, site, customer, description or notes (any case),
+        and the filters; earliest due first. The real one is FTS5 (app.store.search)."""
+        words = query.text.casefold().split()
+        rows = []
+        for d in (self._fresh(d) for d in self._orders.values() if self._visible(d)):
+            s = d.summary
+            customer = str(d.customer.get("name") or "")
+            notes = [n.text for n in d.notes]
+            hay = " ".join([s.number, s.title, s.site_name, customer, d.description, *notes])
+            if not all(w in hay.casefold() for w in words):
+                continue
+            if (query.statuses and s.status not in query.statuses) or (
+                query.priorities and s.priority not in query.priorities
+            ):
+                continue
+            rows.append(
+                OrderRow(summary=s, kind=d.kind, source="manual", customer_name=customer, updated_at=None)
+            )
+        rows.sort(key=lambda r: (r.summary.due_at is None, r.summary.due_at or datetime.now(UTC)))
+        return OrderPage(rows=rows[query.offset : query.offset + query.limit], total=len(rows))
 
     def list_open_conflicts(self, *, order_id: OrderId | None = None) -> list[ConflictRow]:
         return []  # the double keeps no conflicts (list_conflicts: none either)

@@ -15,8 +15,9 @@ from app.services.desk_types import ConflictRow, HistoryEntry, HistoryView
 from app.services.types import ConflictView, PartUsageView, TimeLogView
 from app.views.desk.conflicts import card_label, count_text, edit_kind, made_text, parse_edited
 from app.views.desk.evidence import columns_for
-from app.views.desk.evidence_words import duration_text, part_line, time_line, time_totals
+from app.views.desk.evidence_words import part_line
 from app.views.desk.history_words import byline, change_lines, result_word, spoken, stale_text, value_words
+from app.views.time_words import duration_text, time_line, time_totals
 
 
 def _conflict(*, entity: str, field: str, mine: Any, theirs: Any) -> ConflictView:

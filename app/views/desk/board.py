@@ -11,7 +11,6 @@ suggestions and comes back here. Ids: `desk-board`, `desk-summary`, `desk-unassi
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ import flet as ft
 
 from app.domain.rules import is_dispatcher
 from app.services.desk_types import Board, Lane, Lateness
+from app.views.clock import use_clock
 from app.views.desk.cards import CARD_WIDTH
 from app.views.desk.lanes import QUEUE_WIDTH, LaneBox, queue_cards, queue_header
 from app.views.desk.shell import DESK_WIDE, content_width, desk_view
@@ -81,7 +81,7 @@ def _summary(board: Board) -> ft.Control:
                     ft.Icon(
                         ft.Icons.WARNING_AMBER_ROUNDED if late else ft.Icons.INSIGHTS,
                         size=18,
-                        color=ft.Colors.RED_800 if late else ft.Colors.ON_SURFACE_VARIANT,
+                        color=ft.Colors.ERROR if late else ft.Colors.ON_SURFACE_VARIANT,
                     ),
                     ft.Text(words, size=13, expand=True),
                 ],
@@ -164,31 +164,6 @@ def _stacked_board(board: Board, *, acts: _Acts) -> ft.Control:
     )
     lanes = [_lane(lane, now=board.now, acts=acts, card_width=None, limit=PHONE_LANE) for lane in board.lanes]
     return ft.ListView([queue, *lanes], spacing=16, padding=ft.Padding.all(12), expand=True)
-
-
-def use_clock(*, every_s: float) -> int:
-    """A count that goes up every `every_s` seconds while the screen is shown: lateness and
-    "due in" words age with the clock even when no data changes."""
-    page = ft.context.page
-    tick, set_tick = ft.use_state(0)
-    running = ft.use_ref(None)
-
-    async def count() -> None:
-        n = 0
-        while True:
-            await asyncio.sleep(every_s)
-            n += 1
-            set_tick(n)
-
-    def start() -> None:
-        running.current = page.run_task(count)
-
-    def stop() -> None:
-        if running.current is not None:
-            running.current.cancel()
-
-    ft.use_effect(start, [], cleanup=stop)
-    return tick
 
 
 @ft.component

@@ -275,7 +275,7 @@ def _empty() -> ft.Control:
     )
 
 
-def _resolver(session: Session, conflict_id: Any) -> ResolveFn:
+def resolver(session: Session, conflict_id: Any) -> ResolveFn:
     def resolve(choice: str, value: Any) -> str | None:
         try:
             session.services.resolve_conflict(conflict_id, choice=choice, value=value)
@@ -365,7 +365,7 @@ def ConflictsScreen() -> ft.View:
             )
         items += [
             ConflictCard(
-                row=r, on_resolve=_resolver(session, r.conflict.id), wide=wide, key=str(r.conflict.id)
+                row=r, on_resolve=resolver(session, r.conflict.id), wide=wide, key=str(r.conflict.id)
             )
             for r in rows
         ]

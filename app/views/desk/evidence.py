@@ -21,20 +21,13 @@ import flet as ft
 
 from app.domain import Status
 from app.services.types import BlobState, OrderDetail, PartUsageView, SyncState, TimeLogView
-from app.views.desk.evidence_words import (
-    completed_by,
-    evidence_summary,
-    part_line,
-    parts_words,
-    time_line,
-    time_totals,
-    time_words,
-)
+from app.views.desk.evidence_words import completed_by, evidence_summary, part_line, parts_words
 from app.views.desk.history import HistoryLoad, arrowed, loading_row, use_history
 from app.views.desk.history_words import byline, result_word, spoken, stale_text
 from app.views.desk.shell import content_width
 from app.views.state import Session
 from app.views.theme import STATUS_WORD
+from app.views.time_words import time_line, time_totals, time_words
 from app.views.widgets import message_box, pending_mark, tagged
 
 THREE_COLUMNS = 1000  # px of content width: order | checklist and signature | field record

@@ -3,53 +3,12 @@ completed it. Pure; the desk's evidence screen (`app.views.desk.evidence`) draws
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from app.domain import Status
-from app.services.types import OrderDetail, PartUsageView, TimeLogView
+from app.services.types import OrderDetail, PartUsageView
 from app.views.checklist import number_text
 from app.views.desk.history import HistoryLoad
 from app.views.desk.history_words import byline
-
-TIME_WORD = {"travel": "Travel", "work": "Work", "break": "Break"}
-
-
-def duration_text(span: timedelta) -> str:
-    """'1 h 30 min', '45 min', '2 h'; never negative."""
-    minutes = max(0, round(span.total_seconds() / 60))
-    hours, rest = divmod(minutes, 60)
-    if hours and rest:
-        return f"{hours} h {rest} min"
-    return f"{hours} h" if hours else f"{rest} min"
-
-
-def time_totals(logs: list[TimeLogView]) -> str:
-    """'Work 1 h 30 min · Travel 20 min', in the order people think of them."""
-    totals: dict[str, timedelta] = {}
-    for log in logs:
-        totals[log.kind] = totals.get(log.kind, timedelta()) + (log.ended_at - log.started_at)
-    order = [k for k in ("work", "travel", "break") if k in totals] + sorted(
-        k for k in totals if k not in TIME_WORD
-    )
-    return " · ".join(f"{TIME_WORD.get(k, k.capitalize())} {duration_text(totals[k])}" for k in order)
-
-
-def time_line(log: TimeLogView) -> str:
-    """'Work · 25 Nov 09:00–10:30 · 1 h 30 min · Alex Novak'."""
-    start, end = log.started_at.astimezone(), log.ended_at.astimezone()
-    span = (
-        f"{start:%d %b %H:%M}–{end:%H:%M}"
-        if start.date() == end.date()
-        else f"{start:%d %b %H:%M}–{end:%d %b %H:%M}"
-    )
-    return " · ".join(
-        [
-            TIME_WORD.get(log.kind, log.kind.capitalize()),
-            span,
-            duration_text(end - start),
-            log.user_name or "Someone",
-        ]
-    )
+from app.views.time_words import time_totals
 
 
 def part_line(part: PartUsageView) -> str:
@@ -97,12 +56,6 @@ def completed_by(load: HistoryLoad) -> str:
         if status is not None and len(status) == 2 and status[1] == Status.COMPLETED.value:
             return f"Completed by {byline(entry)}"
     return ""
-
-
-def time_words(logs: list[TimeLogView]) -> str:
-    if not logs:
-        return "No time logged."
-    return ". ".join([time_totals(logs), *(time_line(log) for log in logs)])
 
 
 def parts_words(parts: list[PartUsageView]) -> str:

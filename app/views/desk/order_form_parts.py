@@ -10,18 +10,18 @@ from typing import Any
 
 import flet as ft
 
-from app.domain import Kind, Priority
+from app.domain import Kind
 from app.services.desk_types import KnownPlaces
 from app.views.desk.fields import dropdown, text_field
 from app.views.desk.order_draft import FormState, default_due_at, default_due_words, due_fields
-from app.views.theme import MIN_TOUCH, PRIORITY_ICON, PRIORITY_TONE
+from app.views.priority_chips import priority_chips
+from app.views.theme import MIN_TOUCH
 from app.views.widgets import message_box, tagged
 
 Edit = Callable[..., None]  # edit(field=value, ...)
 __all__ = ["dropdown", "text_field"]  # the form takes its fields from here too
 
 KIND_WORD: dict[str, str] = {k.value: k.value.capitalize() for k in Kind}
-PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
 # Which message a field's change clears (the due date and time share one).
 ERROR_KEY = {
     "due_date": "due",
@@ -59,52 +59,7 @@ def form_field(
 
 
 def priority_choice(*, value: str, on_pick: Callable[[str], None]) -> ft.Control:
-    """Four chips, each in its colour with its word and icon; the chosen one is filled and ticked."""
-    chips: list[ft.Control] = []
-    for p in PRIORITY_ORDER:
-        tone = PRIORITY_TONE[p]
-        chosen = p.value == value
-        word = p.value.capitalize()
-        chips.append(
-            tagged(
-                f"order-form-priority-{p.value}",
-                ft.Container(
-                    content=ft.Row(
-                        [
-                            ft.Icon(ft.Icons.CHECK if chosen else PRIORITY_ICON[p], size=18, color=tone.fg),
-                            ft.Text(
-                                word,
-                                weight=ft.FontWeight.W_700 if chosen else ft.FontWeight.W_500,
-                                color=tone.fg,
-                            ),
-                        ],
-                        spacing=6,
-                        tight=True,
-                    ),
-                    bgcolor=tone.bg if chosen else None,
-                    border=ft.Border.all(2 if chosen else 1, tone.fg if chosen else ft.Colors.OUTLINE),
-                    border_radius=20,
-                    padding=ft.Padding.symmetric(horizontal=14, vertical=8),
-                    height=MIN_TOUCH - 4,
-                    ink=True,
-                    on_click=lambda _e, v=p.value: on_pick(v),
-                ),
-                label=f"Priority {word}" + (", chosen" if chosen else ""),
-                button=True,
-                selected=chosen,
-            )
-        )
-    return tagged(
-        "order-form-priority",
-        ft.Column(
-            [
-                ft.Text("Priority", size=12, color=ft.Colors.ON_SURFACE_VARIANT),
-                ft.Row(chips, spacing=8, run_spacing=8, wrap=True),
-            ],
-            spacing=4,
-        ),
-        label=f"Priority: {value}",
-    )
+    return priority_chips(prefix="order-form-priority", value=value, on_pick=on_pick)
 
 
 def due_block(

@@ -96,8 +96,8 @@ def _due(row: OrderRow, *, now: datetime) -> ft.Control:
     # Colour and word together: the warning reads the same without colour.
     return ft.Column(
         [
-            _small(words, color=ft.Colors.RED_800),
-            ft.Text("Overdue", size=12, color=ft.Colors.RED_800, weight=ft.FontWeight.W_700),
+            _small(words, color=ft.Colors.ERROR),
+            ft.Text("Overdue", size=12, color=ft.Colors.ERROR, weight=ft.FontWeight.W_700),
         ],
         spacing=0,
         tight=True,

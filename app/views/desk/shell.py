@@ -3,7 +3,7 @@
 Wide: a navigation rail (Board, Orders, Conflicts with the open-conflicts badge) beside the
 sync bar and the screen. Narrow: the sync bar, the screen, and the same three places in a
 bottom bar. Sign out sits in the app bar on both. Ids: `nav-desk`, `nav-orders`,
-`nav-conflicts`, `sign-out`.
+`nav-conflicts`, `signout`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import flet as ft
 
+from app.views.header import settings_button
+from app.views.sign_out import SignOutButton
 from app.views.state import Session, use_session, use_sign_in_guard
 from app.views.sync_bar import SyncBar
 from app.views.theme import MIN_TOUCH
@@ -173,27 +175,13 @@ def desk_view(
     `body` gets the space left (inset by `padding`) and scrolls itself when it is long.
     """
     use_sign_in_guard(session, signed_in=True)
-    page = ft.context.page
     wide = session.width >= DESK_WIDE
     user = session.user
-
-    def sign_out() -> None:
-        session.services.sign_out()
-        session.reload()
-        page.navigate("/login")
 
     bar_actions: list[ft.Control] = list(actions or [])
     if user is not None and wide:
         bar_actions += [ft.Container(width=16), ft.Text(user.display_name, size=13)]
-    bar_actions += [
-        tagged(
-            "sign-out",
-            ft.IconButton(ft.Icons.LOGOUT, tooltip="Sign out", on_click=sign_out),
-            label="Sign out",
-            button=True,
-        ),
-        ft.Container(width=8),
-    ]
+    bar_actions += [settings_button(), SignOutButton(session=session), ft.Container(width=8)]
     sync_bar = SyncBar(status=session.sync, on_sync_now=lambda: session.services.sync_now())
     appbar = ft.AppBar(title=ft.Text(title), actions=bar_actions)
     if wide:
