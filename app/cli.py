@@ -16,7 +16,7 @@ DEFAULT_PORT = 8550
 DEFAULT_SERVER_PORT = 8765
 # Access codes are read off a terminal and typed on a phone: no 0/O, 1/I/L lookalikes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 8  # 31**8, about 8.5e11 codes, against a few tries a minute (app/views/access_gate.py)
+CODE_LENGTH = 8  # 31**8, about 8.5e11 codes, against a few tries a minute (app/views/account/access_gate.py)
 # Flet reads these after us and they win over host= and port= (flet/app.py, run_async).
 FLET_HOST_ENV = "FLET_SERVER_IP"
 FLET_PORT_ENV = "FLET_SERVER_PORT"

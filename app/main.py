@@ -14,7 +14,7 @@ import httpx
 from app.services.facade import Ordo
 from app.settings import ClientSettings
 from app.store import LocalStore
-from app.views.access_gate import AccessCheck, place_words
+from app.views.account.access_gate import AccessCheck, place_words
 from app.views.app import mount
 
 # Icons, splash, fonts (docs/packaging.md): the top-level assets/ of a source checkout or an

@@ -32,7 +32,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
 
-# Material indigo, the app's seed colour (app/views/theme.py: ACCENT = ft.Colors.INDIGO).
+# Material indigo, the app's seed colour (app/views/shared/theme.py: ACCENT = ft.Colors.INDIGO).
 ACCENT = "#3F51B5"
 ACCENT_PALE = "#C5CAE9"  # indigo 100: the clip, and the board on dark
 DARK_BG = "#1A1C2E"  # a near-black indigo for the dark icon and the dark splash

@@ -41,7 +41,7 @@ class Feature:
 
 
 FEATURES = (
-    # The photo picker (app/views/photo_capture.py): on a phone it offers the camera and the library.
+    # The photo picker (app/views/order/photo_capture.py): on a phone it offers the camera and the library.
     Feature(
         "photos",
         re.compile(r"FilePickerFileType\.IMAGE|\bft\.Camera\b|flet_camera"),
@@ -192,7 +192,7 @@ def test_every_permission_the_code_needs_is_declared_and_no_other() -> None:
 
 def test_the_photo_feature_is_found_where_it_lives() -> None:
     # Guards the scan itself: if the picker moves or is renamed, the table above must follow.
-    assert "app/views/photo_capture.py" in features_used(app_sources())["photos"]
+    assert "app/views/order/photo_capture.py" in features_used(app_sources())["photos"]
 
 
 @pytest.mark.parametrize(

@@ -6,25 +6,25 @@ import flet as ft
 
 from app.domain.rules import is_dispatcher
 from app.services.types import Services
-from app.views.access_gate import AccessCheck, AccessGate
-from app.views.assign import AssignScreen
+from app.views.account.access_gate import AccessCheck, AccessGate
+from app.views.account.login import LoginScreen
+from app.views.account.settings import SettingsScreen
 from app.views.desk.board import BoardScreen
 from app.views.desk.conflicts import ConflictsScreen
 from app.views.desk.history import HistoryScreen
 from app.views.desk.order_edit_screen import OrderEditScreen
 from app.views.desk.order_form import OrderFormScreen
 from app.views.desk.templates import TemplatesScreen
+from app.views.field.orders import OrdersScreen
 from app.views.field.sync_screen import SyncScreen
-from app.views.login import LoginScreen
-from app.views.order_detail import OrderScreen
-from app.views.orders import OrdersScreen
-from app.views.photo_view import PhotoScreen
-from app.views.settings_screen import SettingsScreen
-from app.views.signature import SignatureScreen
-from app.views.state import Session, SessionContext, use_session
-from app.views.theme import dark_theme, light_theme
-from app.views.theme_toggle import restore_theme
-from app.views.widgets import tagged
+from app.views.order.assign import AssignScreen
+from app.views.order.photo_view import PhotoScreen
+from app.views.order.screen import OrderScreen
+from app.views.order.signature import SignatureScreen
+from app.views.shared.state import Session, SessionContext, use_session
+from app.views.shared.theme import dark_theme, light_theme
+from app.views.shared.theme_toggle import restore_theme
+from app.views.shared.widgets import tagged
 
 
 @ft.component

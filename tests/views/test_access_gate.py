@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from app.views.access_gate import (
+from app.views.account.access_gate import (
     FIRST_WAIT,
     FREE_TRIES,
     LONGEST_WAIT,

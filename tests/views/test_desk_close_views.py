@@ -17,7 +17,7 @@ from app.views.desk.conflicts import card_label, count_text, edit_kind, made_tex
 from app.views.desk.evidence import columns_for
 from app.views.desk.evidence_words import part_line
 from app.views.desk.history_words import byline, change_lines, result_word, spoken, stale_text, value_words
-from app.views.time_words import duration_text, time_line, time_totals
+from app.views.shared.time_words import duration_text, time_line, time_totals
 
 
 def _conflict(*, entity: str, field: str, mine: Any, theirs: Any) -> ConflictView:

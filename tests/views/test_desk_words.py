@@ -13,11 +13,11 @@ from app.domain import Priority, Status
 from app.services.desk_types import Board, BoardCard, Lane, Lateness, Suggestion
 from app.services.types import CurrentUser, OrderId, OrderSummary, TechnicianChoice
 from app.views.app import home_route, home_words
-from app.views.assign_words import back_route, reasons_text, suggestion_label
 from app.views.desk.board import lane_row, summary_words
 from app.views.desk.cards import CARD_WIDTH, card_label, lateness_text, on_device_words, source_words
 from app.views.desk.lanes import lane_label, more_words, synced_words
 from app.views.desk.shell import conflicts_words, place_label
+from app.views.order.assign_words import back_route, reasons_text, suggestion_label
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

@@ -10,7 +10,6 @@ import pytest
 from app.domain import ChecklistKind, Kind, Priority
 from app.domain.limits import MAX_TITLE
 from app.services.types import BlobState, ChecklistItemView, ItemId, PhotoView
-from app.views.checklist import offers_follow_up
 from app.views.field.follow_up import (
     Draft,
     item_description,
@@ -21,6 +20,7 @@ from app.views.field.follow_up import (
     photos_heading,
     toggled,
 )
+from app.views.order.checklist import offers_follow_up
 
 
 def _item(**changes: object) -> ChecklistItemView:

@@ -9,11 +9,11 @@ import pytest
 
 from app.domain import Priority, Role, Status, next_statuses
 from app.services.types import OrderId, OrderSummary
-from app.views.checklist import parse_number
-from app.views.login import _form_problem, _plain_http
-from app.views.order_actions import action_label, primary_move
-from app.views.orders import card_label
-from app.views.widgets import due_text, side_padding
+from app.views.account.login import _form_problem, _plain_http
+from app.views.field.orders import card_label
+from app.views.order.actions import action_label, primary_move
+from app.views.order.checklist import parse_number
+from app.views.shared.widgets import due_text, side_padding
 
 
 @pytest.mark.parametrize(

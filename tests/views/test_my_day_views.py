@@ -11,11 +11,11 @@ import pytest
 from app.domain import OPEN, Priority, Status
 from app.services.desk_types import SortKey
 from app.services.types import OrderId, OrderSummary
-from app.views.day_parts import done_label, next_words
 from app.views.desk.order_filters import ANY, OPEN_CHOICE
-from app.views.order_search import DayAsk, nothing_found, results_line
-from app.views.orders import card_label
-from app.views.widgets import due_text, due_when, plural
+from app.views.field.day_parts import done_label, next_words
+from app.views.field.order_search import DayAsk, nothing_found, results_line
+from app.views.field.orders import card_label
+from app.views.shared.widgets import due_text, due_when, plural
 
 NOW = datetime(2026, 11, 25, 10, 0).astimezone()  # local: the views read local time
 

@@ -12,10 +12,16 @@ import pytest
 from PIL import Image
 
 from app.services.types import BlobState, OrderDetail, PhotoBatch, PhotoProblem, PhotoView, ServiceError
-from app.views.photo_capture import outcome_text, problem_text, processing_text, receiving_text, safe_name
-from app.views.photo_view import find_photo, photo_facts, size_text
-from app.views.photos import blob_label, photo_label
-from app.views.signature import (
+from app.views.order.photo_capture import (
+    outcome_text,
+    problem_text,
+    processing_text,
+    receiving_text,
+    safe_name,
+)
+from app.views.order.photo_view import find_photo, photo_facts, size_text
+from app.views.order.photos import blob_label, photo_label
+from app.views.order.signature import (
     NO_SIGNER,
     NO_STROKES,
     PAD_HEIGHT,

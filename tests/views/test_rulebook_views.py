@@ -20,7 +20,9 @@ from app.services.types import (
     SyncStatus,
     TechnicianChoice,
 )
-from app.views.assign_words import (
+from app.views.field.orders import assignee_line, card_label
+from app.views.order.actions import action_label
+from app.views.order.assign_words import (
     UNASSIGNED,
     asks_before_choosing,
     assign_button_text,
@@ -29,13 +31,11 @@ from app.views.assign_words import (
     open_today_text,
     skills_text,
 )
-from app.views.checklist import item_label, limits_text, range_text, readonly_reason, value_text
-from app.views.confirm import move_confirmation, reassign_confirmation
-from app.views.order_actions import action_label
-from app.views.order_detail import reason_text
-from app.views.orders import assignee_line, card_label
-from app.views.refusals import callout_title, refusal_label, refusal_lines, refusals_banner_text
-from app.views.sync_bar import bar_look
+from app.views.order.checklist import item_label, limits_text, range_text, readonly_reason, value_text
+from app.views.order.screen import reason_text
+from app.views.shared.confirm import move_confirmation, reassign_confirmation
+from app.views.shared.refusals import callout_title, refusal_label, refusal_lines, refusals_banner_text
+from app.views.shared.sync_bar import bar_look
 
 # --- confirmations --------------------------------------------------------------------
 

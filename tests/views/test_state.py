@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.services.types import SyncState
-from app.views.state import Session
+from app.views.shared.state import Session
 
 from .fake_services import FakeServices
 

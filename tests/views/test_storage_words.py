@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.services.storage import FreedReport, Pile, StorageReport
-from app.views.settings_screen import cap_words, freed_words, pile_words, size_words, used_lines
+from app.views.account.settings import cap_words, freed_words, pile_words, size_words, used_lines
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from app.services.types import SyncState, SyncStatus
 from app.services.waiting import Waiting, WaitingFile, WaitingOrder
 from app.views.field.sync_screen import file_words, summary_words
-from app.views.sign_out import sign_out_confirmation
+from app.views.shared.sign_out import sign_out_confirmation
 
 AT = datetime(2026, 11, 25, 9, 5, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from app.views.field.time_entry import EntryProblem, read_day, read_entry, read_time
-from app.views.time_words import clock_text, clock_words, duration_text
+from app.views.shared.time_words import clock_text, clock_words, duration_text
 
 TODAY = date(2026, 11, 25)
 ZONE = timezone(timedelta(hours=1))

@@ -19,12 +19,12 @@ import flet as ft
 
 from app.domain.rules import is_dispatcher
 from app.services.desk_types import Board, Lane, Lateness
-from app.views.clock import use_clock
 from app.views.desk.cards import CARD_WIDTH
 from app.views.desk.lanes import QUEUE_WIDTH, LaneBox, queue_cards, queue_header
 from app.views.desk.shell import DESK_WIDE, content_width, desk_view
-from app.views.state import Session, use_session, use_sign_in_guard
-from app.views.widgets import loading, message_box, tagged
+from app.views.shared.clock import use_clock
+from app.views.shared.state import Session, use_session, use_sign_in_guard
+from app.views.shared.widgets import loading, message_box, tagged
 
 GAP = 10  # px between cards in a lane's row
 LANE_PAD = 12  # px inside a lane

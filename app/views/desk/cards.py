@@ -15,8 +15,8 @@ import flet as ft
 
 from app.domain.skills import skills_words
 from app.services.desk_types import BoardCard, Lateness
-from app.views.theme import STATUS_WORD, Tone
-from app.views.widgets import due_text, pending_mark, priority_chip, status_chip, tagged
+from app.views.shared.theme import STATUS_WORD, Tone
+from app.views.shared.widgets import due_text, pending_mark, priority_chip, status_chip, tagged
 
 CARD_WIDTH = 240  # px: the narrowest a lane's card gets on the desktop (they share a row)
 

@@ -25,8 +25,8 @@ from app.views.desk.checklist_rows import (
     rows_from_items,
 )
 from app.views.desk.fields import dropdown, text_field
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import tagged
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import tagged
 
 KIND_WORD: dict[str, str] = {
     ChecklistKind.CHECK.value: "Check",

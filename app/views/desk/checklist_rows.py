@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from app.domain import ChecklistKind
 from app.domain.limits import MAX_CHECKLIST_ITEMS, MAX_CHECKLIST_LABEL, MAX_CHECKLIST_UNIT
 from app.services.desk_types import ChecklistDraftItem
-from app.views.checklist import number_text, parse_number
+from app.views.order.checklist import number_text, parse_number
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,12 +18,12 @@ import flet as ft
 
 from app.services.desk_types import ConflictRow
 from app.services.types import ConflictView, ServiceError
-from app.views.checklist import parse_number
 from app.views.desk.history_words import device_text
 from app.views.desk.shell import content_width, desk_view
-from app.views.state import Session, use_session
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import loading, message_box, pending_mark, tagged
+from app.views.order.checklist import parse_number
+from app.views.shared.state import Session, use_session
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import loading, message_box, pending_mark, tagged
 
 if TYPE_CHECKING:
     from app.services.desk_api import DeskApi

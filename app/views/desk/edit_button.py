@@ -13,9 +13,9 @@ import flet as ft
 
 from app.domain.rules import is_dispatcher
 from app.services.types import OrderDetail
-from app.views.state import Session
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import tagged
+from app.views.shared.state import Session
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import tagged
 
 if TYPE_CHECKING:
     from app.services.desk_api import DeskApi

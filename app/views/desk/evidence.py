@@ -1,6 +1,6 @@
 """An order on the dispatcher's desk: all its evidence on one screen, to close with confidence.
 
-The order screen (app.views.order_detail) builds the same parts for everyone: facts, next
+The order screen (app.views.order.screen) builds the same parts for everyone: facts, next
 steps, checklist, notes, photos, signature. A technician's phone stacks them; here a dispatcher
 gets them in columns on a desktop, with what the phone does not show: time logs, parts, and who
 did what when (from the order's history, fetched off the UI event). A completed order opens
@@ -25,10 +25,10 @@ from app.views.desk.evidence_words import completed_by, evidence_summary, part_l
 from app.views.desk.history import HistoryLoad, arrowed, loading_row, use_history
 from app.views.desk.history_words import byline, result_word, spoken, stale_text
 from app.views.desk.shell import content_width
-from app.views.state import Session
-from app.views.theme import STATUS_WORD
-from app.views.time_words import time_line, time_totals, time_words
-from app.views.widgets import message_box, pending_mark, tagged
+from app.views.shared.state import Session
+from app.views.shared.theme import STATUS_WORD
+from app.views.shared.time_words import time_line, time_totals, time_words
+from app.views.shared.widgets import message_box, pending_mark, tagged
 
 THREE_COLUMNS = 1000  # px of content width: order | checklist and signature | field record
 TWO_COLUMNS = 680

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from app.domain import Status
 from app.services.types import OrderDetail, PartUsageView
-from app.views.checklist import number_text
 from app.views.desk.history import HistoryLoad
 from app.views.desk.history_words import byline
-from app.views.time_words import time_totals
+from app.views.order.checklist import number_text
+from app.views.shared.time_words import time_totals
 
 
 def part_line(part: PartUsageView) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import flet as ft
 
-from app.views.widgets import tagged
+from app.views.shared.widgets import tagged
 
 # (key, words) or (key, words, icon) per option
 Option = tuple[str, str] | tuple[str, str, ft.IconData]

@@ -34,10 +34,10 @@ from app.views.desk.history_words import (
     stale_text,
 )
 from app.views.desk.shell import desk_view
-from app.views.state import Session, use_order, use_session, use_sign_in_guard
-from app.views.sync_bar import SyncBar
-from app.views.theme import MIN_TOUCH, READABLE, Tone
-from app.views.widgets import loading, message_box, priority_chip, side_padding, status_chip, tagged
+from app.views.shared.state import Session, use_order, use_session, use_sign_in_guard
+from app.views.shared.sync_bar import SyncBar
+from app.views.shared.theme import MIN_TOUCH, READABLE, Tone
+from app.views.shared.widgets import loading, message_box, priority_chip, side_padding, status_chip, tagged
 
 _TYPE_ICON: dict[str, ft.IconData] = {
     "order.create": ft.Icons.ADD_CIRCLE_OUTLINE,

@@ -13,8 +13,8 @@ from typing import Any
 
 from app.domain import Status
 from app.services.desk_types import HistoryEntry, HistoryView
-from app.views.checklist import number_text
-from app.views.theme import STATUS_WORD
+from app.views.order.checklist import number_text
+from app.views.shared.theme import STATUS_WORD
 
 # How each change ended, in words (the screen adds an icon and a colour, never colour alone).
 RESULT_WORD: dict[str, str] = {

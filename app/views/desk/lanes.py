@@ -12,8 +12,8 @@ import flet as ft
 
 from app.services.desk_types import BoardCard, Lane, Lateness
 from app.views.desk.cards import BoardOrderCard
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import tagged
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import tagged
 
 QUEUE_WIDTH = 340  # px: the unassigned queue beside the lanes
 

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from app.domain import DEFAULT_DUE, Priority
 from app.domain.limits import MAX_ADDRESS, MAX_ASSET, MAX_DESCRIPTION, MAX_NAME, MAX_TITLE
 from app.services.desk_types import OrderDraft
-from app.views.checklist import parse_number
 from app.views.desk.checklist_rows import Rows, items_from_rows
+from app.views.order.checklist import parse_number
 
 DATE_FORMAT = "%Y-%m-%d"
 TIME_FORMAT = "%H:%M"

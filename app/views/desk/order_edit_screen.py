@@ -19,9 +19,9 @@ from app.domain.rules import is_dispatcher
 from app.views.desk.order_form import OrderForm
 from app.views.desk.order_form_parts import dispatchers_only
 from app.views.desk.shell import desk_view
-from app.views.state import Session, use_session
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import loading, message_box, tagged
+from app.views.shared.state import Session, use_session
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import loading, message_box, tagged
 
 if TYPE_CHECKING:
     from app.services.desk_api import DeskApi

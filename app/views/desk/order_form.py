@@ -47,8 +47,8 @@ from app.views.desk.order_form_parts import (
 from app.views.desk.shell import DESK_WIDE, desk_view
 from app.views.desk.skills import SkillsField
 from app.views.desk.template_tools import SaveTemplateDialog, TemplatePicker
-from app.views.state import Session, use_session
-from app.views.widgets import tagged
+from app.views.shared.state import Session, use_session
+from app.views.shared.widgets import tagged
 
 if TYPE_CHECKING:
     from app.services.desk_api import DeskApi

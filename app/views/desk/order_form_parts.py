@@ -14,9 +14,9 @@ from app.domain import Kind
 from app.services.desk_types import KnownPlaces
 from app.views.desk.fields import dropdown, text_field
 from app.views.desk.order_draft import FormState, default_due_at, default_due_words, due_fields
-from app.views.priority_chips import priority_chips
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, tagged
+from app.views.shared.priority_chips import priority_chips
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import message_box, tagged
 
 Edit = Callable[..., None]  # edit(field=value, ...)
 __all__ = ["dropdown", "text_field"]  # the form takes its fields from here too

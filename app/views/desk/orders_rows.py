@@ -14,8 +14,8 @@ import flet as ft
 from app.domain import is_overdue
 from app.services.desk_types import OrderRow, SortKey
 from app.views.desk.order_filters import SOURCE_WORD
-from app.views.theme import STATUS_WORD
-from app.views.widgets import due_text, pending_mark, priority_chip, status_chip, tagged
+from app.views.shared.theme import STATUS_WORD
+from app.views.shared.widgets import due_text, pending_mark, priority_chip, status_chip, tagged
 
 # (title, flex, the sort key its header sorts by, or None)
 COLUMNS: tuple[tuple[str, int, SortKey | None], ...] = (

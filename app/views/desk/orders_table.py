@@ -38,9 +38,9 @@ from app.views.desk.order_filters import (
 )
 from app.views.desk.orders_rows import header_row, phone_card, table_row
 from app.views.desk.shell import DESK_WIDE, desk_view
-from app.views.state import Session
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import loading, message_box, tagged
+from app.views.shared.state import Session
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import loading, message_box, tagged
 
 if TYPE_CHECKING:
     from app.services.desk_api import DeskApi
@@ -358,7 +358,7 @@ def _empty(ask: TableAsk, *, on_clear: Callable[[], None]) -> ft.Control:
 
 
 def orders_table_view(*, session: Session) -> ft.View:
-    """The screen `app.views.orders` routes dispatchers and admins to."""
+    """The screen `app.views.field.orders` routes dispatchers and admins to."""
     return desk_view(
         session=session,
         route="/orders",

@@ -12,12 +12,12 @@ from collections.abc import Callable
 
 import flet as ft
 
-from app.views.header import settings_button
-from app.views.sign_out import SignOutButton
-from app.views.state import Session, use_session, use_sign_in_guard
-from app.views.sync_bar import SyncBar
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import tagged
+from app.views.shared.header import settings_button
+from app.views.shared.sign_out import SignOutButton
+from app.views.shared.state import Session, use_session, use_sign_in_guard
+from app.views.shared.sync_bar import SyncBar
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import tagged
 
 DESK_WIDE = 1024
 RAIL_WIDTH = 88  # px: the navigation rail (screens that size themselves subtract it)

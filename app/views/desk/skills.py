@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 import flet as ft
 
 from app.domain.skills import MAX_REQUIRED_SKILLS, MAX_SKILL_LENGTH, normalize_skill, skill_word
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import tagged
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import tagged
 
 MAX_SKILL = MAX_SKILL_LENGTH  # the server's limits (app.domain.limits), said before Save
 MAX_SKILLS = MAX_REQUIRED_SKILLS

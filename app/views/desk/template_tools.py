@@ -13,9 +13,9 @@ from app.domain.limits import MAX_NAME
 from app.services.desk_types import TemplateDraft, TemplateView
 from app.services.types import ServiceError
 from app.views.desk.checklist_rows import Rows, Update, items_from_rows, rows_from_items
-from app.views.state import Session
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, tagged
+from app.views.shared.state import Session
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import message_box, tagged
 
 if TYPE_CHECKING:
     from app.services.desk_api import DeskApi

@@ -27,9 +27,9 @@ from app.views.desk.fields import dropdown
 from app.views.desk.order_form_parts import dispatchers_only
 from app.views.desk.shell import DESK_WIDE, desk_view
 from app.views.desk.template_tools import items_word
-from app.views.state import Session, use_session
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, pending_mark, tagged
+from app.views.shared.state import Session, use_session
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import message_box, pending_mark, tagged
 
 if TYPE_CHECKING:
     from app.services.desk_api import DeskApi

@@ -20,11 +20,11 @@ import flet as ft
 from app.domain import Kind, Priority
 from app.domain.limits import MAX_TITLE
 from app.services.types import ChecklistItemView, OrderDetail, PhotoView, ServiceError
-from app.views.photos import thumbnail
-from app.views.priority_chips import priority_chips
-from app.views.state import Session
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, tagged
+from app.views.order.photos import thumbnail
+from app.views.shared.priority_chips import priority_chips
+from app.views.shared.state import Session
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import message_box, tagged
 
 KIND_WORD: dict[Kind, str] = {
     Kind.REPAIR: "Repair",

@@ -18,9 +18,9 @@ import flet as ft
 
 from app.services.types import OrderDetail, OrderId, PartChoice, PartUsageView, ServiceError, Services
 from app.views.desk.evidence_words import part_line
-from app.views.state import Session
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, pending_mark, reason_dialog, tagged
+from app.views.shared.state import Session
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import message_box, pending_mark, reason_dialog, tagged
 
 Written = Callable[[OrderDetail], None]
 

@@ -18,10 +18,10 @@ from app.services.desk_types import ConflictRow
 from app.services.types import SyncState, SyncStatus
 from app.services.waiting import Waiting, WaitingFile, WaitingOrder, counted
 from app.views.desk.conflicts import ConflictCard, resolver
-from app.views.header import header_actions
-from app.views.state import Session, use_session, use_sign_in_guard
-from app.views.sync_bar import SyncBar
-from app.views.widgets import message_box, side_padding, tagged
+from app.views.shared.header import header_actions
+from app.views.shared.state import Session, use_session, use_sign_in_guard
+from app.views.shared.sync_bar import SyncBar
+from app.views.shared.widgets import message_box, side_padding, tagged
 
 
 @dataclass(frozen=True, slots=True)

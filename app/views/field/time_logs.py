@@ -15,12 +15,12 @@ from datetime import datetime
 import flet as ft
 
 from app.services.types import ClockView, OrderDetail, ServiceError, TimeLogView
-from app.views.clock import use_clock
 from app.views.field.time_entry import EntryProblem, read_entry
-from app.views.state import Session
-from app.views.theme import MIN_TOUCH
-from app.views.time_words import TIME_WORD, clock_text, clock_words, time_line, time_totals
-from app.views.widgets import message_box, pending_mark, tagged
+from app.views.shared.clock import use_clock
+from app.views.shared.state import Session
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.time_words import TIME_WORD, clock_text, clock_words, time_line, time_totals
+from app.views.shared.widgets import message_box, pending_mark, tagged
 
 _ICON = {"travel": ft.Icons.DIRECTIONS_CAR, "work": ft.Icons.BUILD, "break": ft.Icons.COFFEE}
 _KINDS = ("work", "travel", "break")

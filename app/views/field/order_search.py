@@ -21,9 +21,9 @@ from app.services.desk_types import OrderPage, OrderQuery, SortKey
 from app.views.desk.fields import dropdown
 from app.views.desk.order_filters import ANY, OPEN_CHOICE, PRIORITY_CHOICES, STATUS_CHOICES
 from app.views.desk.orders_table import TYPING_PAUSE_S
-from app.views.state import Session
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, plural, tagged
+from app.views.shared.state import Session
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import message_box, plural, tagged
 
 RESULTS = 100  # cards in one answer: more than anyone scrolls through on a phone
 

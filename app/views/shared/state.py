@@ -33,7 +33,7 @@ class Session:
     # Set when a read from services failed; the screens show it instead of crashing.
     problem: str = ""
     width: float = 0.0  # of the browser window, for layouts that widen on tablets/desktops
-    theme: str = "system"  # system | light | dark: this browser's choice (app.views.theme_toggle)
+    theme: str = "system"  # system | light | dark: this browser's choice (app.views.shared.theme_toggle)
 
     def reload(self) -> None:
         """Read everything the screens show from services (local reads only)."""

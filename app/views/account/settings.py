@@ -17,12 +17,12 @@ import flet as ft
 
 from app.domain.rules import is_dispatcher
 from app.services.storage import FreedReport, Pile, StorageReport
-from app.views.sign_out import SignOutButton
-from app.views.state import Session, use_session, use_sign_in_guard
-from app.views.sync_bar import SyncBar
-from app.views.theme import MIN_TOUCH
-from app.views.theme_toggle import ThemeToggle, theme_words
-from app.views.widgets import loading, message_box, plural, side_padding, tagged
+from app.views.shared.sign_out import SignOutButton
+from app.views.shared.state import Session, use_session, use_sign_in_guard
+from app.views.shared.sync_bar import SyncBar
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.theme_toggle import ThemeToggle, theme_words
+from app.views.shared.widgets import loading, message_box, plural, side_padding, tagged
 
 KB, MB, GB = 1_000, 1_000_000, 1_000_000_000  # decimal, as the cache's limit is set
 

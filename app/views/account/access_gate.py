@@ -21,8 +21,8 @@ from typing import Any
 
 import flet as ft
 
-from app.views.theme import ACCENT, MIN_TOUCH
-from app.views.widgets import form_view, message_box, tagged
+from app.views.shared.theme import ACCENT, MIN_TOUCH
+from app.views.shared.widgets import form_view, message_box, tagged
 
 FREE_TRIES = 3  # wrong codes from one address before each further try must wait
 FIRST_WAIT = 2.0  # seconds after the last free try; doubles with each wrong code after it

@@ -13,9 +13,9 @@ from collections.abc import Callable
 import flet as ft
 
 from app.services.types import RefusalView, SyncStatus
-from app.views.state import use_session
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, tagged
+from app.views.shared.state import use_session
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import message_box, tagged
 
 REFUSED_FG = ft.Colors.RED_900
 REFUSED_BG = ft.Colors.RED_50

@@ -7,8 +7,8 @@ import logging
 
 import flet as ft
 
-from app.views.state import Session, use_session
-from app.views.widgets import tagged
+from app.views.shared.state import Session, use_session
+from app.views.shared.widgets import tagged
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ from collections.abc import Callable
 import flet as ft
 
 from app.services.types import OrderDetail, PhotoView, ServiceError
-from app.views.photos import blob_chip
-from app.views.state import use_order, use_session, use_sign_in_guard
-from app.views.sync_bar import SyncBar
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import loading, message_box, pending_mark, reason_dialog, side_padding, tagged
+from app.views.order.photos import blob_chip
+from app.views.shared.state import use_order, use_session, use_sign_in_guard
+from app.views.shared.sync_bar import SyncBar
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import loading, message_box, pending_mark, reason_dialog, side_padding, tagged
 
 VoidFn = Callable[[str], str | None]  # reason -> an error message, or None when voided
 

@@ -1,6 +1,6 @@
 """`/orders` for a technician: "My day". The order to go to next, then Overdue / Today /
 Upcoming, one card per order, and the work done today folded away (app.domain.my_day
-decides what goes where); above it a search and two filters (app.views.order_search)."""
+decides what goes where); above it a search and two filters (app.views.field.order_search)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import flet as ft
 from app.domain import is_overdue
 from app.domain.rules import is_dispatcher
 from app.services.types import OrderSummary
-from app.views.day_parts import done_header, next_card, next_words
 from app.views.desk.orders_table import orders_table_view
-from app.views.header import header_actions
-from app.views.order_search import DayAsk, DayFound, keyed, result_head, search_bar, use_day_search
-from app.views.state import Session, use_session, use_sign_in_guard
-from app.views.sync_bar import SyncBar
-from app.views.theme import LIST_PANE, STATUS_WORD, WIDE
-from app.views.widgets import (
+from app.views.field.day_parts import done_header, next_card, next_words
+from app.views.field.order_search import DayAsk, DayFound, keyed, result_head, search_bar, use_day_search
+from app.views.shared.header import header_actions
+from app.views.shared.state import Session, use_session, use_sign_in_guard
+from app.views.shared.sync_bar import SyncBar
+from app.views.shared.theme import LIST_PANE, STATUS_WORD, WIDE
+from app.views.shared.widgets import (
     due_text,
     message_box,
     pending_mark,

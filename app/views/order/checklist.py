@@ -15,8 +15,8 @@ import flet as ft
 from app.domain import ChecklistKind, Status
 from app.domain.rules import CHECKLIST_LOCKED
 from app.services.types import ChecklistItemView, ItemId
-from app.views.theme import MIN_TOUCH, STATUS_WORD
-from app.views.widgets import message_box, tagged
+from app.views.shared.theme import MIN_TOUCH, STATUS_WORD
+from app.views.shared.widgets import message_box, tagged
 
 # (item id, value, done) -> an error message for the user, or None when saved
 SetFn = Callable[[ItemId, Any, bool], str | None]

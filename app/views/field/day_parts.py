@@ -11,8 +11,8 @@ import flet as ft
 from app.domain import is_overdue
 from app.domain.sla import UNDER_WAY
 from app.services.types import OrderSummary
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import due_text, plural, tagged
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import due_text, plural, tagged
 
 
 def next_words(order: OrderSummary) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import flet as ft
 
 from app.services.types import SyncStatus
-from app.views.confirm import Confirmation, confirm_dialog
-from app.views.state import Session
-from app.views.widgets import tagged
+from app.views.shared.confirm import Confirmation, confirm_dialog
+from app.views.shared.state import Session
+from app.views.shared.widgets import tagged
 
 
 def _count(n: int, one: str, many: str) -> str:

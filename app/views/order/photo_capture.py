@@ -26,9 +26,9 @@ from pathlib import Path
 import flet as ft
 
 from app.services.types import OrderDetail, OrderId, PhotoBatch, PhotoProblem, ServiceError
-from app.views.state import Session
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, tagged
+from app.views.shared.state import Session
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import message_box, tagged
 
 UPLOAD_URL_TTL_S = 15 * 60  # a slow phone connection may take minutes for a batch of photos
 

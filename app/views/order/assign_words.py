@@ -1,6 +1,6 @@
 """Assigning in words: who has an order, how loaded and skilled a technician is, why a
 suggestion ranks where it does, and where the picker returns to. Pure; the screen is
-`app.views.assign`."""
+`app.views.order.assign`."""
 
 from __future__ import annotations
 

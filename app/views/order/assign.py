@@ -18,7 +18,7 @@ import flet as ft
 
 from app.services.desk_types import Suggestion
 from app.services.types import OrderDetail, ServiceError, TechnicianChoice
-from app.views.assign_words import (
+from app.views.order.assign_words import (
     asks_before_choosing,
     assign_button_text,
     assignee_text,
@@ -29,11 +29,11 @@ from app.views.assign_words import (
     skills_text,
     suggestion_label,
 )
-from app.views.confirm import confirm_dialog, reassign_confirmation
-from app.views.state import use_order, use_session, use_sign_in_guard
-from app.views.sync_bar import SyncBar
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import loading, message_box, side_padding, tagged
+from app.views.shared.confirm import confirm_dialog, reassign_confirmation
+from app.views.shared.state import use_order, use_session, use_sign_in_guard
+from app.views.shared.sync_bar import SyncBar
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import loading, message_box, side_padding, tagged
 
 
 def AssignButton(*, assignee_name: str, on_open: Callable[[], None]) -> ft.Control:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import flet as ft
 
 from app.services.types import SyncState, SyncStatus
-from app.views.refusals import REFUSED_BG, REFUSED_FG, RefusalsButton, refusals_banner_text
-from app.views.sign_in_again import SignInAgain
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import tagged
+from app.views.shared.refusals import REFUSED_BG, REFUSED_FG, RefusalsButton, refusals_banner_text
+from app.views.shared.sign_in_again import SignInAgain
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import tagged
 
 _ICON: dict[SyncState, tuple[ft.IconData, str]] = {
     SyncState.OFFLINE: (ft.Icons.CLOUD_OFF, ft.Colors.BLUE_GREY_700),

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import flet as ft
 
-from app.views.sign_out import SignOutButton
-from app.views.state import Session
-from app.views.widgets import tagged
+from app.views.shared.sign_out import SignOutButton
+from app.views.shared.state import Session
+from app.views.shared.widgets import tagged
 
 NAME_SHOWN = 600  # px of window: below it the title needs the room
 

@@ -9,9 +9,9 @@ from collections.abc import Callable
 import flet as ft
 
 from app.domain import REASON_REQUIRED, Status
-from app.views.confirm import Confirmation, confirm_dialog, move_confirmation
-from app.views.theme import MIN_TOUCH, STATUS_WORD
-from app.views.widgets import callout, reason_dialog, tagged
+from app.views.shared.confirm import Confirmation, confirm_dialog, move_confirmation
+from app.views.shared.theme import MIN_TOUCH, STATUS_WORD
+from app.views.shared.widgets import callout, reason_dialog, tagged
 
 # The step a technician usually takes next; it gets the one big button.
 NATURAL_NEXT: dict[Status, Status] = {

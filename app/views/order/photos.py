@@ -7,8 +7,8 @@ from collections.abc import Callable
 import flet as ft
 
 from app.services.types import BlobState, PhotoView
-from app.views.theme import Tone
-from app.views.widgets import plural, tagged
+from app.views.shared.theme import Tone
+from app.views.shared.widgets import plural, tagged
 
 TILE = 108  # px: three tiles and their gaps fit a 390 px phone inside the page padding
 

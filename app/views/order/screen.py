@@ -19,28 +19,28 @@ from app.domain import Status, is_overdue
 from app.domain.rules import is_dispatcher
 from app.domain.skills import skills_words
 from app.services.types import ItemId, OrderDetail, ServiceError
-from app.views.assign import AssignButton
-from app.views.assign_words import assignee_text
-from app.views.checklist import Checklist
 from app.views.desk.edit_button import edit_button, use_may_edit
 from app.views.desk.evidence import EvidenceLayout, OrderParts
 from app.views.desk.history import history_button, may_see_history
 from app.views.desk.shell import desk_view
 from app.views.field.follow_up import use_follow_up
+from app.views.field.orders import OrderListPane, two_panes
 from app.views.field.parts import PartsSection
 from app.views.field.time_logs import TimeSection
-from app.views.header import header_actions
-from app.views.notes import Notes
-from app.views.order_actions import StatusActions
-from app.views.orders import OrderListPane, two_panes
-from app.views.photo_capture import AddPhotos
-from app.views.photos import PhotoGallery
-from app.views.refusals import RefusalsCallout
-from app.views.signature import Signatures
-from app.views.state import Session, use_order, use_session, use_sign_in_guard
-from app.views.sync_bar import SyncBar
-from app.views.theme import LIST_PANE, STATUS_WORD, WIDE
-from app.views.widgets import (
+from app.views.order.actions import StatusActions
+from app.views.order.assign import AssignButton
+from app.views.order.assign_words import assignee_text
+from app.views.order.checklist import Checklist
+from app.views.order.notes import Notes
+from app.views.order.photo_capture import AddPhotos
+from app.views.order.photos import PhotoGallery
+from app.views.order.signature import Signatures
+from app.views.shared.header import header_actions
+from app.views.shared.refusals import RefusalsCallout
+from app.views.shared.state import Session, use_order, use_session, use_sign_in_guard
+from app.views.shared.sync_bar import SyncBar
+from app.views.shared.theme import LIST_PANE, STATUS_WORD, WIDE
+from app.views.shared.widgets import (
     due_text,
     loading,
     message_box,

@@ -13,9 +13,9 @@ import asyncio
 import flet as ft
 
 from app.services.types import ServiceError
-from app.views.state import use_session
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, tagged
+from app.views.shared.state import use_session
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import message_box, tagged
 
 
 @ft.component

@@ -14,11 +14,11 @@ import flet as ft
 import flet.canvas as cv
 
 from app.services.types import ServiceError, SignatureView
-from app.views.photos import blob_chip
-from app.views.state import use_order, use_session, use_sign_in_guard
-from app.views.sync_bar import SyncBar
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, pending_mark, side_padding, tagged
+from app.views.order.photos import blob_chip
+from app.views.shared.state import use_order, use_session, use_sign_in_guard
+from app.views.shared.sync_bar import SyncBar
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import message_box, pending_mark, side_padding, tagged
 
 Point = tuple[float, float]
 Stroke = tuple[Point, ...]

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import flet as ft
 
 from app.domain import Status
-from app.views.theme import MIN_TOUCH, STATUS_WORD
-from app.views.widgets import message_box, tagged
+from app.views.shared.theme import MIN_TOUCH, STATUS_WORD
+from app.views.shared.widgets import message_box, tagged
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from datetime import datetime
 import flet as ft
 
 from app.services.types import NoteView
-from app.views.theme import MIN_TOUCH
-from app.views.widgets import message_box, pending_mark, tagged
+from app.views.shared.theme import MIN_TOUCH
+from app.views.shared.widgets import message_box, pending_mark, tagged
 
 AddFn = Callable[[str], str | None]  # returns an error message, or None when added
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import flet as ft
 
 from app.domain import Priority
-from app.views.theme import MIN_TOUCH, PRIORITY_ICON, PRIORITY_TONE
-from app.views.widgets import tagged
+from app.views.shared.theme import MIN_TOUCH, PRIORITY_ICON, PRIORITY_TONE
+from app.views.shared.widgets import tagged
 
 PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW)
 

@@ -9,9 +9,9 @@ import flet as ft
 from app.services.signin import normalize_url
 from app.services.transport import needs_consent
 from app.services.types import ServiceError
-from app.views.state import use_session, use_sign_in_guard
-from app.views.theme import ACCENT, MIN_TOUCH
-from app.views.widgets import callout, form_view, message_box, tagged
+from app.views.shared.state import use_session, use_sign_in_guard
+from app.views.shared.theme import ACCENT, MIN_TOUCH
+from app.views.shared.widgets import callout, form_view, message_box, tagged
 
 
 def _form_problem(*, server_url: str, username: str, password: str) -> str:

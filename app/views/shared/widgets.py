@@ -8,7 +8,15 @@ from datetime import datetime, timedelta
 import flet as ft
 
 from app.domain import Priority, Status
-from app.views.theme import MIN_TOUCH, PRIORITY_ICON, PRIORITY_TONE, READABLE, STATUS_WORD, Tone, status_tone
+from app.views.shared.theme import (
+    MIN_TOUCH,
+    PRIORITY_ICON,
+    PRIORITY_TONE,
+    READABLE,
+    STATUS_WORD,
+    Tone,
+    status_tone,
+)
 
 
 def tagged(identifier: str, content: ft.Control, *, label: str | None = None, **kw: object) -> ft.Control:
