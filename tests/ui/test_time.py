@@ -28,6 +28,7 @@ def _see(ui: FlutterPage, identifier: str, predicate: Callable[[str], bool]) -> 
 def _type_entry(ui: FlutterPage, *, start: str, end: str, then_rows: int) -> None:
     ui.click("time-add")
     ui.wait_id("time-from")
+    ui.settle()  # the dialog has finished opening: a field tapped while it animates loses the typing
     ui.fill("time-day", "yesterday")
     ui.fill("time-from", start)
     ui.fill("time-to", end)

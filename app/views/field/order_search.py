@@ -109,7 +109,9 @@ def _short(choices: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     return tuple((key, "All" if key == ANY else words) for key, words in choices)
 
 
-def search_bar(*, ask: DayAsk, set_ask: Callable[[DayAsk], None], padding: float) -> ft.Control:
+def search_bar(
+    *, ask: DayAsk, set_ask: Callable[[Callable[[DayAsk], DayAsk]], None], padding: float
+) -> ft.Control:
     """The search field and the two filters, above the list."""
     box = tagged(
         "search-input",
@@ -118,9 +120,11 @@ def search_bar(*, ask: DayAsk, set_ask: Callable[[DayAsk], None], padding: float
             label="Search my orders",
             hint_text="Number, title, site, customer, notes",
             prefix_icon=ft.Icons.SEARCH,
-            on_change=lambda e: set_ask(replace(ask, text=e.control.value or "")),
+            on_change=lambda e: set_ask(lambda a: replace(a, text=e.control.value or "")),
             suffix=ft.IconButton(
-                ft.Icons.CLEAR, tooltip="Clear the search", on_click=lambda: set_ask(replace(ask, text=""))
+                ft.Icons.CLEAR,
+                tooltip="Clear the search",
+                on_click=lambda: set_ask(lambda a: replace(a, text="")),
             )
             if ask.text
             else None,
@@ -133,7 +137,7 @@ def search_bar(*, ask: DayAsk, set_ask: Callable[[DayAsk], None], padding: float
         label="Status",
         value=ask.status,
         options=_short(STATUS_CHOICES),
-        on_pick=lambda v: set_ask(replace(ask, status=v or ANY)),
+        on_pick=lambda v: set_ask(lambda a: replace(a, status=v or ANY)),
         spoken="Status filter",
         dense=True,
     )
@@ -142,7 +146,7 @@ def search_bar(*, ask: DayAsk, set_ask: Callable[[DayAsk], None], padding: float
         label="Priority",
         value=ask.priority,
         options=_short(PRIORITY_CHOICES),
-        on_pick=lambda v: set_ask(replace(ask, priority=v or ANY)),
+        on_pick=lambda v: set_ask(lambda a: replace(a, priority=v or ANY)),
         spoken="Priority filter",
         dense=True,
     )

@@ -217,7 +217,9 @@ def TimeSection(
         set_problem(write(lambda: services.stop_clock(order_id)))
 
     def on_field(name: str, value: str) -> None:
-        set_form({**(form or _EMPTY_FORM), name: value})
+        # From the state as it is now, not as this render saw it: two fields typed in quick
+        # succession each keep their value.
+        set_form(lambda held: None if held is None else {**held, name: value})
 
     def close_form() -> None:
         set_form(None)
