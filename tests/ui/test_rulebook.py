@@ -124,9 +124,10 @@ def test_out_of_range_hold_reason_and_confirmed_complete(
     ui.click("status-action-on_hold")
     ui.fill("reason-input", HOLD_REASON)
     ui.click("reason-confirm")
+    wait_local_status(ui, client, number, "on_hold")
+    ui.reveal_words(f"On hold: {HOLD_REASON}", step=-300)  # at the top of the order, for everyone
     shown = ui.wait_text("status-reason", lambda t: HOLD_REASON in t)
     assert shown.startswith("On hold"), shown
-    assert local_status(client, number) == "on_hold"
     step(ui, client, number, to="in_progress")  # Resume work
     ui.wait_id("status-action-completed")
 

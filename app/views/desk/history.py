@@ -34,6 +34,7 @@ from app.views.desk.history_words import (
     stale_text,
 )
 from app.views.desk.shell import desk_view
+from app.views.shared.header import header_actions
 from app.views.shared.state import Session, use_order, use_session, use_sign_in_guard
 from app.views.shared.sync_bar import SyncBar
 from app.views.shared.theme import MIN_TOUCH, READABLE, Tone
@@ -69,14 +70,15 @@ def may_see_history(*, role: str | None, user_id: uuid.UUID | None, detail: Orde
     return is_dispatcher(role) or (user_id is not None and detail.assignee_id == user_id)
 
 
-def history_button(*, number: str, on_open: Any) -> ft.Control:
-    """The order screen's way in: an app-bar button, so nothing in the order's body moves."""
-    return tagged(
-        "order-history",
-        ft.TextButton("History", icon=ft.Icons.HISTORY, on_click=on_open, height=MIN_TOUCH),
-        label=f"History of {number}",
-        button=True,
+def history_button(*, number: str, on_open: Any, narrow: bool = False) -> ft.Control:
+    """The order screen's way in: an app-bar button, so nothing in the order's body moves. On a
+    phone an icon alone, so the order's number keeps its room beside the header's icons."""
+    button = (
+        ft.IconButton(ft.Icons.HISTORY, tooltip="History", on_click=on_open)
+        if narrow
+        else ft.TextButton("History", icon=ft.Icons.HISTORY, on_click=on_open, height=MIN_TOUCH)
     )
+    return tagged("order-history", button, label=f"History of {number}", button=True)
 
 
 # --- loading --------------------------------------------------------------------------
@@ -334,6 +336,6 @@ def HistoryScreen() -> ft.View:
     return ft.View(
         route=route,
         padding=ft.Padding.all(0),
-        appbar=ft.AppBar(title=ft.Text(title)),
+        appbar=ft.AppBar(title=ft.Text(title), actions=header_actions(session)),
         controls=[SyncBar(status=session.sync, on_sync_now=lambda: session.services.sync_now()), padded],
     )

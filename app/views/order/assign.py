@@ -30,6 +30,7 @@ from app.views.order.assign_words import (
     suggestion_label,
 )
 from app.views.shared.confirm import confirm_dialog, reassign_confirmation
+from app.views.shared.header import header_actions
 from app.views.shared.state import use_order, use_session, use_sign_in_guard
 from app.views.shared.sync_bar import SyncBar
 from app.views.shared.theme import MIN_TOUCH
@@ -346,7 +347,7 @@ def AssignScreen() -> ft.View:
     return ft.View(
         route=f"/orders/{number}/assign",
         padding=ft.Padding.all(0),
-        appbar=ft.AppBar(title=ft.Text(f"{number} · Assign")),
+        appbar=ft.AppBar(title=ft.Text(f"{number} · Assign"), actions=header_actions(session)),
         controls=[
             SyncBar(status=session.sync, on_sync_now=lambda: session.services.sync_now()),
             ft.ListView(

@@ -10,6 +10,7 @@ import flet as ft
 
 from app.services.types import OrderDetail, PhotoView, ServiceError
 from app.views.order.photos import blob_chip
+from app.views.shared.header import header_actions
 from app.views.shared.state import use_order, use_session, use_sign_in_guard
 from app.views.shared.sync_bar import SyncBar
 from app.views.shared.theme import MIN_TOUCH
@@ -192,7 +193,7 @@ def PhotoScreen() -> ft.View:
     return ft.View(
         route=f"/orders/{number}/photos/{photo_id}",
         padding=ft.Padding.all(0),
-        appbar=ft.AppBar(title=ft.Text(f"{number} · Photo")),
+        appbar=ft.AppBar(title=ft.Text(f"{number} · Photo"), actions=header_actions(session)),
         controls=[
             SyncBar(status=session.sync, on_sync_now=lambda: session.services.sync_now()),
             ft.ListView(

@@ -35,7 +35,7 @@ from app.views.order.notes import Notes
 from app.views.order.photo_capture import AddPhotos
 from app.views.order.photos import PhotoGallery
 from app.views.order.signature import Signatures
-from app.views.shared.header import header_actions
+from app.views.shared.header import NAME_SHOWN, header_actions
 from app.views.shared.refusals import RefusalsCallout
 from app.views.shared.state import Session, use_order, use_session, use_sign_in_guard
 from app.views.shared.sync_bar import SyncBar
@@ -325,7 +325,11 @@ def OrderScreen() -> ft.View:
         role=user.role if user else None, user_id=user.id if user else None, detail=detail
     ):
         actions.append(
-            history_button(number=number, on_open=lambda: page.navigate(f"/orders/{number}/history"))
+            history_button(
+                number=number,
+                on_open=lambda: page.navigate(f"/orders/{number}/history"),
+                narrow=session.width < NAME_SHOWN,
+            )
         )
     if desk:
         # The desk's frame; the evidence lays itself out in columns and the whole screen scrolls.

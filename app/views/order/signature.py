@@ -15,6 +15,7 @@ import flet.canvas as cv
 
 from app.services.types import ServiceError, SignatureView
 from app.views.order.photos import blob_chip
+from app.views.shared.header import header_actions
 from app.views.shared.state import use_order, use_session, use_sign_in_guard
 from app.views.shared.sync_bar import SyncBar
 from app.views.shared.theme import MIN_TOUCH
@@ -226,7 +227,7 @@ def SignatureScreen() -> ft.View:
     return ft.View(
         route=f"/orders/{number}/signature",
         padding=ft.Padding.all(0),
-        appbar=ft.AppBar(title=ft.Text(f"{number} · Signature")),
+        appbar=ft.AppBar(title=ft.Text(f"{number} · Signature"), actions=header_actions(session)),
         controls=[
             SyncBar(status=session.sync, on_sync_now=lambda: session.services.sync_now()),
             ft.ListView(
