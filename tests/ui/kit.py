@@ -25,6 +25,7 @@ from server_stub.testing import free_port
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 1024, "height": 768}
 DESKTOP = {"width": 1280, "height": 800}
 
 

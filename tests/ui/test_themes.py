@@ -10,12 +10,10 @@ import pytest
 from server_stub.testing import ServerProcess
 
 from .flutter import FlutterPage
-from .kit import PHONE, SCREENSHOTS, ClientProcess, pick_order
+from .kit import PHONE, SCREENSHOTS, TABLET, ClientProcess, pick_order
 from .test_happy_path import sign_in
 
 pytestmark = pytest.mark.ui
-
-TABLET = {"width": 1024, "height": 768}
 
 
 def test_dark_theme_is_switched_remembered_and_drawn_everywhere(

@@ -19,14 +19,13 @@ from server_stub.models import PartUsage, TimeLog, WorkOrder
 from server_stub.testing import ServerProcess, read_order
 
 from .flutter import FlutterPage
-from .kit import PHONE, SCREENSHOTS, ClientProcess, Desk, create_order, relay_to, user_ids
+from .kit import PHONE, SCREENSHOTS, TABLET, ClientProcess, Desk, create_order, relay_to, user_ids
 from .test_happy_path import sign_in
 from .test_reconnect import notice_offline
 from .test_time import _ran_a_second, _see, _type_entry
 
 pytestmark = pytest.mark.ui
 
-TABLET = {"width": 1024, "height": 768}
 HOLD_REASON = "Waiting for the customer to open the plant room"
 FOLLOW_UP = "Replace the corroded flange"
 
