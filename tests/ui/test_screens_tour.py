@@ -54,6 +54,14 @@ def test_every_field_screen_at_its_size_in_both_themes(
         ui.wait_path("/orders")
         ui.wait_id("order-list")
         ui.stable_screenshot(SCREENSHOTS / f"tour-myday-{size}-{theme}.png")
+        if theme == "light":
+            # Search, as the technician types the order's number: that order alone.
+            ui.fill("search-input", number)
+            ui.wait_text("search-count", lambda t: t == "1 result")
+            ui.wait_id(f"order-card-{number}")
+            ui.stable_screenshot(SCREENSHOTS / f"tour-search-{size}-{theme}.png")
+            ui.click("search-clear")
+            ui.wait_id("next-order")
         ui.reveal(f"order-card-{number}", within="order-list")
         ui.click(f"order-card-{number}", within="order-list")
         ui.wait_path(f"/orders/{number}")
