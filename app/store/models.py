@@ -83,6 +83,11 @@ class Order(Base):
     cannot_complete_at: Mapped[datetime | None] = mapped_column(nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # As the server's (its revision 0009): what the dashboard's time to assign and
+    # first-time fix read.
+    first_assigned_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    follow_up_of: Mapped[str | None] = mapped_column(String(36), nullable=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # The server said it left this device's scope (or a reset did not re-send it yet) while

@@ -4,7 +4,7 @@ pull cursor walks.
 
 One module per part, every name importable from here as before: `base` (Base, ID),
 `accounts` (who signs in), `orders` (work orders and what they hold), `ledger` (what
-the server keeps about changes)."""
+the server keeps about changes), `links` (customers' status links)."""
 
 from server_stub.models.accounts import (
     AccessToken,
@@ -24,6 +24,7 @@ from server_stub.models.ledger import (
     OrderEvent,
     ScopeExit,
 )
+from server_stub.models.links import StatusLink
 from server_stub.models.orders import (
     ORDER_CHILDREN,
     ChecklistItem,
@@ -62,6 +63,7 @@ __all__ = [
     "RefreshToken",
     "ScopeExit",
     "Signature",
+    "StatusLink",
     "TimeLog",
     "User",
     "WorkOrder",

@@ -59,6 +59,12 @@ class WorkOrder(Base):
     cannot_complete_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # When it first had an assignee (assigned_at moves with each reassignment), how many
+    # times it was taken back to work after completion, and the order a follow-up was made
+    # from: what the dashboard's time to assign and first-time fix read (revision 0009).
+    first_assigned_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    follow_up_of: Mapped[str | None] = mapped_column(ID, nullable=True)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
     # field name -> seq of its last change, for the dispatcher-owned merge rule.
     field_seqs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -9,6 +9,7 @@ from app.store import LocalStore
 from app.store.db import WAL_CHECKPOINT_PAGES, alembic_config
 from app.store.models import OutboxEntry
 from app.store.outbox import SignedInFacts, enqueue, queued, signed_in_facts, sync_state
+from store.heads import head_revision
 from store.kit import T0, new_id, open_store
 
 
@@ -27,7 +28,7 @@ def test_fresh_file_is_migrated_to_head_with_every_table(tmp_path):
         "alembic_version",
     } <= tables
     con = sqlite3.connect(tmp_path / "ordo.db")
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0011",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [(head_revision(),)]
 
 
 def test_wal_foreign_keys_and_busy_timeout_are_on(tmp_path):

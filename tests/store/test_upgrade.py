@@ -26,6 +26,7 @@ from app.store.models import (
 from app.store.outbox import queued, sync_state
 from app.store.search import find_orders, is_search_table
 from app.sync import SyncEngine
+from store.heads import head_revision
 from store.kit import T0, TECH, URL, Clock, ScriptedServer, new_id, order_data, wire
 
 DEVICE = "33333333-3333-4333-8333-333333333333"
@@ -113,7 +114,7 @@ def test_a_0001_database_opens_at_head_with_its_outbox_identity_and_cursor(tmp_p
     _make_0001_database(path, order_id=order)
     store = LocalStore.open(path)
     con = sqlite3.connect(path)
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0011",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [(head_revision(),)]
     with store.read() as s:
         state = sync_state(s)
         assert (state.device_id, state.cursor, state.last_mid, state.high_seq) == (DEVICE, "b3BhcXVl", 2, 0)
@@ -209,7 +210,7 @@ def test_0006_downgrades_to_0005_and_up_again(tmp_path):
     assert "user_id" not in _columns(path, "conflicts")
     LocalStore.open(path)
     con = sqlite3.connect(path)
-    assert con.execute("select version_num from alembic_version").fetchall() == [("0011",)]
+    assert con.execute("select version_num from alembic_version").fetchall() == [(head_revision(),)]
 
 
 def test_a_0006_database_gains_required_skills_and_keeps_its_search_index(tmp_path):

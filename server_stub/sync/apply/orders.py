@@ -132,6 +132,9 @@ def order_create(ctx: Context, m: Mutation) -> MutationResult:
         past_assignees=[assignee] if assignee else [],
         created_by=ctx.user.id,
         create_digest=digest,
+        first_assigned_at=now if assignee else None,
+        reopen_count=0,
+        follow_up_of=None,
     )
     if ctx.bold:  # a batch that fails is applied again carefully: the ORM's insert there
         order = new_rows.add_held(ctx.session, WorkOrder, order_row, people=(assignee, ctx.user.id))
