@@ -31,7 +31,7 @@ def _server_cmd(*args: str) -> list[str]:
 
 def seed(*, data_dir: Path) -> None:
     done = subprocess.run(
-        _server_cmd("seed", "--demo", "--data-dir", str(data_dir)),
+        _server_cmd("seed", "--demo", "--history", "--data-dir", str(data_dir)),  # the dashboard has a past
         capture_output=True,
         text=True,
         check=False,

@@ -46,7 +46,9 @@ MAX_SEQS_FOLLOWED = 1000
 # Tables whose rows no technician pulls (server_stub/sync/pull.py): the ledger (the order
 # history reads it; nobody pulls it) and what only dispatchers pull. A row of any table
 # not covered here or by the rules of _audience concerns everyone of its organisation.
-NOT_PULLED_BY_TECHNICIANS = frozenset({"ledger", "device_status", "checklist_templates"})
+NOT_PULLED_BY_TECHNICIANS = frozenset(
+    {"ledger", "device_status", "checklist_templates", "schedules", "schedule_occurrences"}
+)
 
 
 def announce_commits(

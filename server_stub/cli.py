@@ -46,7 +46,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         return 2
     settings = _settings(args)
     migrate(settings.database_url)
-    report = seed_demo(database_url=settings.database_url, now=datetime.now(UTC))
+    report = seed_demo(database_url=settings.database_url, now=datetime.now(UTC), history=args.history)
     if report.created:
         print(f"Seeded {DEMO_ORG!r}: {report.users} users, {report.orders} orders in {_where(settings)}")
         print("Sign in as dispatcher / demo-dispatcher, or tech1…tech5 / demo-tech.")
@@ -180,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument(
         "--demo", action="store_true", help="the demo organisation: 1 dispatcher, 5 technicians"
     )
+    seed.add_argument(
+        "--history", action="store_true", help="with --demo: ~90 days of past work for the dashboard"
+    )
     seed.set_defaults(func=cmd_seed)
 
     prune = sub.add_parser(
@@ -203,6 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
     from server_stub.cli_apikeys import add_commands as add_apikey_commands
 
     add_apikey_commands(sub, common)
+
+    from server_stub.imports.cli import add_commands as add_import_commands
+
+    add_import_commands(sub, common)
+
+    from server_stub.schedules.cli import add_commands as add_schedule_commands
+
+    add_schedule_commands(sub, common)
     return parser
 
 

@@ -11,6 +11,22 @@ from typing import Any
 Common = Callable[[argparse.ArgumentParser], None]
 
 
+def open_migrated(args: argparse.Namespace) -> Any:
+    """The command's database (server_stub.db.Database), migrated first; None, with one
+    line on stderr and no traceback, for a wrong URL or an unreachable database."""
+    from server_stub.cli import _settings, _where
+    from server_stub.db import open_database
+    from server_stub.migrate import migrate
+
+    settings = _settings(args)
+    try:
+        migrate(settings.database_url)
+        return open_database(settings.database_url)
+    except Exception as exc:
+        print(f"error: cannot open the database {_where(settings)}: {exc}", file=sys.stderr)
+        return None
+
+
 class Refused(Exception):
     """A command that cannot do what was asked; the message is printed as is, exit 1."""
 
@@ -23,16 +39,8 @@ def in_transaction(
 ) -> int:
     """Migrate, then run `action(session, now)` in one write transaction and print its
     report; a refusal rolls it back and exits 1 with the reason on stderr."""
-    from server_stub.cli import _settings, _where
-    from server_stub.db import open_database
-    from server_stub.migrate import migrate
-
-    settings = _settings(args)
-    try:
-        migrate(settings.database_url)
-        db = open_database(settings.database_url)
-    except Exception as exc:  # a wrong URL or unreachable database: one line, no traceback
-        print(f"error: cannot open the database {_where(settings)}: {exc}", file=sys.stderr)
+    db = open_migrated(args)
+    if db is None:
         return 1
     try:
         with db.write() as session, session.begin():

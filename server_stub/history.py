@@ -30,6 +30,7 @@ CREATED_FROM = {
     Source.REQUEST.value: "Created from a request",
     Source.ALERT.value: "Created from an alert",
     Source.SCHEDULE.value: "Created from a schedule",
+    Source.IMPORT.value: "Created by an import",
 }
 
 
@@ -105,7 +106,7 @@ def _ledger(
         # push naming it was refused as about an unknown order: not this order's story).
         .where(
             LedgerEntry.entity_id == order.id,
-            LedgerEntry.type != MutationType.TEMPLATE_SAVE.value,
+            LedgerEntry.type.not_in([MutationType.TEMPLATE_SAVE.value, MutationType.SCHEDULE_SAVE.value]),
             LedgerEntry.seq > after,
             User.org_id == order.org_id,
         )

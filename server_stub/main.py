@@ -16,11 +16,25 @@ from server_stub.api.errors import BodyLimitMiddleware, install_error_handlers
 from server_stub.api.logging import RequestLogMiddleware
 from server_stub.api.openapi import document_errors
 from server_stub.api.overload import InFlightLimit
-from server_stub.api.routes import auth, blobs, events, health, intake, orders, root, sync
+from server_stub.api.routes import (
+    auth,
+    blobs,
+    events,
+    health,
+    intake,
+    orders,
+    reports,
+    root,
+    status_links,
+    status_page,
+    sync,
+)
+from server_stub.api.routes import imports as order_imports
 from server_stub.blobstore import BlobStore
 from server_stub.clock import Clock, SystemClock
 from server_stub.db import open_database
 from server_stub.live import Live
+from server_stub.schedules import ScheduleTimer
 from server_stub.security import signing_key
 from server_stub.settings import WORKER_LOG_LEVEL, Settings, get_settings
 from server_stub.sync.tombstones import TombstonePruner
@@ -41,7 +55,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         if checkpointer is not None:
             checkpointer.start()
         await app.state.live.start()
+        await app.state.schedules.start()
         yield
+        await app.state.schedules.stop()
         await app.state.live.stop()
         if checkpointer is not None:
             checkpointer.stop()
@@ -53,6 +69,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.checkpointer = checkpointer
     app.state.clock = clock or SystemClock()
     app.state.live = Live(db=db, database_url=settings.database_url, now=app.state.clock.now)
+    # Preventive maintenance: each process makes due orders (exactly once between them).
+    app.state.schedules = ScheduleTimer(db=db, clock=app.state.clock, every=settings.schedules_every_seconds)
     # The token key is read (or made) now: a bad ORDO_SERVER_SECRET_KEY stops the start, not a sign-in.
     signing_key(settings)
     app.state.blobs = BlobStore(root=settings.blobs_dir)
@@ -63,11 +81,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         interval=settings.tombstone_prune_interval,
     )
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, sync, events, blobs, intake, orders):
+    for module in (health, auth, sync, events, blobs, intake, orders, status_links, reports, order_imports):
         api.include_router(module.router)
     app.include_router(api)
     # `/`: a page for people who open the server's address in a browser (not part of the API).
     app.include_router(root.router_for(api_prefix=API_PREFIX))
+    # `/s/<token>`: the customer's status page and report (no sign-in; not part of the API).
+    app.include_router(status_page.router)
     install_error_handlers(app)
     # Pull pages compress well (sync-protocol.md: gzip accepted). Blobs are JPEG,
     # PNG or WebP, which Starlette's GZip already leaves alone by content type.

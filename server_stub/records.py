@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.domain import ChecklistKind, Kind, Priority, Role, Source, Status, format_number
+from app.domain import ChecklistKind, Kind, Priority, Role, Source, Status, format_number, measures
 from server_stub.db import next_order_number, next_seq, order_number_counter
 from server_stub.models import ChecklistItem, Counter, Organisation, Part, User, WorkOrder
 from server_stub.security import hash_password
@@ -95,6 +95,19 @@ class OrderSpec:
     source: Source = Source.MANUAL
     lifecycle: dict[str, datetime] = field(default_factory=dict)  # e.g. {"assigned_at": ...}
     checklist: list[ItemSpec] = field(default_factory=list)
+    # The dashboard's facts (app.domain.measures); first_assigned_at defaults to the
+    # lifecycle's assigned_at (else `now` when there is an assignee).
+    first_assigned_at: datetime | None = None
+    reopen_count: int = 0
+    follow_up_of: str | None = None
+    external_id: str | None = None
+
+
+def _first_assigned(spec: OrderSpec, *, now: datetime) -> datetime | None:
+    """first_assigned_at as stored (naive UTC), or None."""
+    at = spec.first_assigned_at or spec.lifecycle.get("assigned_at")
+    first = measures.first_assigned(current=at, assignee_id=spec.assignee_id, at=now)
+    return None if first is None else to_db(first)
 
 
 def create_order(
@@ -120,13 +133,16 @@ def create_order(
         requires_signature=spec.requires_signature,
         required_skills=list(spec.required_skills),
         source=spec.source.value,
-        external_id=None,
+        external_id=spec.external_id,
         created_at=to_db(now),
         updated_at=to_db(now),
         seq=seq,
         field_seqs={},
         past_assignees=[spec.assignee_id] if spec.assignee_id else [],
         **{name: to_db(at) for name, at in spec.lifecycle.items()},
+        first_assigned_at=_first_assigned(spec, now=now),
+        reopen_count=spec.reopen_count,
+        follow_up_of=spec.follow_up_of,
     )
     session.add(order)
     session.flush()

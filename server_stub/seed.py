@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import ChecklistKind, Kind, Priority, Role, Source, Status, default_due
 from app.domain.protocol import MutationType
-from server_stub.db import next_seq, open_database
+from server_stub.db import next_seq, open_database, seq_block
 from server_stub.history import CREATED_FROM, record_server_change
 from server_stub.models import ChecklistTemplate, IntakeRecord, Organisation
 from server_stub.records import (
@@ -42,6 +42,8 @@ from server_stub.seed_data import (
     TEMPLATES,
     TITLES,
 )
+from server_stub.seeding.history import seed_history
+from server_stub.seeding.schedules import seed_schedules
 from server_stub.timeutil import to_db
 
 DEMO_ORG = "Ordo Demo Facilities"
@@ -59,6 +61,7 @@ class SeedReport:
     orders: int  # all of them, the intake orders included
     intake: int = 0  # orders other systems sent, unassigned
     templates: int = 0
+    history: int = 0  # past orders for the dashboard (server_stub.seeding.history), in `orders`
 
 
 def _due(rng: random.Random, *, slot: int, now: datetime) -> datetime:
@@ -146,8 +149,11 @@ def _spec(
     )
 
 
-def seed_demo(*, database_url: str, now: datetime, rng_seed: int = 20261125) -> SeedReport:
-    """Create the demo organisation in an already migrated database, once."""
+def seed_demo(
+    *, database_url: str, now: datetime, rng_seed: int = 20261125, history: bool = False
+) -> SeedReport:
+    """Create the demo organisation in an already migrated database, once. `history`: with
+    ~90 days of completed work behind it, for the dashboard (`ordo-server seed --demo`)."""
     rng = random.Random(rng_seed)
 
     def ids() -> str:
@@ -210,12 +216,18 @@ def seed_demo(*, database_url: str, now: datetime, rng_seed: int = 20261125) -> 
             # After everything the random generator places, so the orders above stay as they were.
             intake = _intake_orders(session, org_id=org.id, now=now)
             templates = _templates(session, org_id=org.id, now=now)
+            seed_schedules(session, org_id=org.id, technicians=techs, now=now)
+            past = 0
+            if history:
+                with seq_block(session, numbers_too=True):  # hundreds of rows: no UPDATE each
+                    past = seed_history(session, org_id=org.id, technicians=techs, now=now).orders
             return SeedReport(
                 created=True,
                 users=1 + len(techs),
-                orders=orders + intake,
+                orders=orders + intake + past,
                 intake=intake,
                 templates=templates,
+                history=past,
             )
     finally:
         db.dispose()

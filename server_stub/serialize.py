@@ -23,6 +23,7 @@ from server_stub.models import (
     Part,
     PartUsage,
     Photo,
+    Schedule,
     Signature,
     TimeLog,
     User,
@@ -105,8 +106,12 @@ PULLED: dict[str, Pulled] = {
             site asset due_at requires_signature required_skills source external_id created_at
             updated_at""",
             *LIFECYCLE_FIELDS.values(),
+            # The dashboard's facts (app.domain.measures), after the lifecycle's times.
+            "first_assigned_at",
+            "reopen_count",
+            "follow_up_of",
         ),
-        times=("due_at", "created_at", "updated_at", *LIFECYCLE_FIELDS.values()),
+        times=("due_at", "created_at", "updated_at", *LIFECYCLE_FIELDS.values(), "first_assigned_at"),
         finish=_order,
     ),
     Entity.CHECKLIST_ITEM.value: Pulled(
@@ -147,6 +152,16 @@ PULLED: dict[str, Pulled] = {
         _keys("id name kind items archived updated_at"),
         times=("updated_at",),
         finish=_template,
+    ),
+    # `timezone` is a protocol addition (shared/sync-protocol.md, Schedules): the zone its
+    # dates are counted in.
+    Entity.SCHEDULE.value: Pulled(
+        Schedule,
+        _keys(
+            """id name site asset every anchor starts_on lead_days template assignee_id paused next_due_on
+            timezone updated_at"""
+        ),
+        times=("updated_at",),
     ),
     Entity.DEVICE.value: Pulled(
         DeviceStatus,

@@ -69,6 +69,18 @@ class Settings(BaseSettings):
     # SQLite: how long a write waits in line for the database's single write lock
     # before its request is answered 503 `busy` (never a 500 "database is locked").
     sqlite_write_wait_seconds: float = Field(default=10.0, gt=0)
+    # How often each server process makes the orders of preventive maintenance schedules
+    # that have come due (ORDO_SERVER_SCHEDULES_EVERY_SECONDS; 0: never, leave it to
+    # `ordo-server schedules run` from cron).
+    schedules_every_seconds: float = Field(default=60.0, ge=0)
+    # Customer status links (sync-protocol.md): the base of the URLs handed out, as customers
+    # reach this server (e.g. "https://ordo.example.com"); unset, the request's own base URL.
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+    # The zone the status page and the report state times in (an IANA name, e.g.
+    # "Europe/Berlin"); the page names it beside every time.
+    display_timezone: str = "UTC"
+    # Status pages one client address may open per minute (429 with Retry-After beyond).
+    status_page_per_minute: int = Field(default=60, ge=1)
 
     @property
     def blobs_dir(self) -> Path:

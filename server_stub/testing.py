@@ -135,6 +135,7 @@ def running_server(
     *,
     data_dir: Path,
     seed_demo: bool = True,
+    seed_history: bool = False,
     database_url: str | None = None,
     port: int | None = None,
     workers: int = 1,
@@ -144,7 +145,7 @@ def running_server(
     data_dir.mkdir(parents=True, exist_ok=True)
     migrate(url)
     if seed_demo:
-        _seed(database_url=url)
+        _seed(database_url=url, history=seed_history)
     server = ServerProcess(data_dir=data_dir, port=port or free_port(), database_url=url, workers=workers)
     server.start()
     try:
@@ -153,8 +154,8 @@ def running_server(
         server.stop()
 
 
-def _seed(*, database_url: str) -> None:
-    seed_demo(database_url=database_url, now=datetime.now(UTC))
+def _seed(*, database_url: str, history: bool = False) -> None:
+    seed_demo(database_url=database_url, now=datetime.now(UTC), history=history)
 
 
 def read_order(

@@ -30,6 +30,7 @@ class Source(StrEnum):
     REQUEST = "request"
     ALERT = "alert"
     SCHEDULE = "schedule"
+    IMPORT = "import"  # a row of a CSV file (server_stub.imports)
 
 
 class ChecklistKind(StrEnum):

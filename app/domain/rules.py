@@ -95,6 +95,8 @@ ACCESS: Mapping[MutationType, Mapping[Relation, Outcome]] = {
     # Checklist templates belong to the organisation, not to an order: whoever stands to
     # its orders as dispatch (a dispatcher or admin of it) manages them.
     MutationType.TEMPLATE_SAVE: {_R.DISPATCH: _O.ALLOW},
+    # Preventive maintenance schedules likewise (app.domain.schedules).
+    MutationType.SCHEDULE_SAVE: {_R.DISPATCH: _O.ALLOW},
 }
 
 
@@ -382,3 +384,46 @@ HISTORY_READERS: Mapping[Relation, HistoryReading] = {
 def history_reading(relation: Relation) -> HistoryReading | None:
     """How much of an order's history this relation reads; None: none (404)."""
     return HISTORY_READERS.get(relation)
+
+
+# --- the customer's status link and the completion report -------------------------------
+
+# sync-protocol.md, "Customer status links" and "Reports": a dispatcher or admin of the
+# order's organisation makes, shows and revokes its link; the report is theirs and the
+# assignee's to read; anyone else is answered as if the order did not exist (404).
+STATUS_LINK_MANAGERS: frozenset[Relation] = frozenset({Relation.DISPATCH})
+REPORT_READERS: frozenset[Relation] = frozenset({Relation.DISPATCH, Relation.ASSIGNEE})
+
+
+def may_manage_status_link(relation: Relation) -> bool:
+    return relation in STATUS_LINK_MANAGERS
+
+
+def may_read_report(relation: Relation) -> bool:
+    return relation in REPORT_READERS
+
+
+def offers_customer_tools(relation: Relation) -> bool:
+    """The app offers the status link and the report download on the desk alone: never on a
+    technician's screen (the assignee may still fetch the report from the server)."""
+    return relation is Relation.DISPATCH
+
+
+# Relations that see an order, so may name it as the order a follow-up was made from;
+# any other (another technician's order, another organisation's) is `not_found`, as
+# unknown ones are: a create must not reveal that an order exists.
+FOLLOW_UP_SOURCES: frozenset[Relation] = frozenset(
+    {Relation.ASSIGNEE, Relation.FORMER_ASSIGNEE, Relation.CREATOR, Relation.DISPATCH}
+)
+
+
+def judge_follow_up_of(*, relation: Relation | None) -> Verdict:
+    """Whether an order.create may name this order (None: unknown) in `follow_up_of`."""
+    if relation in FOLLOW_UP_SOURCES:
+        return ALLOW
+    return refuse(Code.NOT_FOUND, "follow_up_of: no such work order")
+
+
+def may_see_dashboard(*, role: Role | str | None) -> bool:
+    """The dashboard (every technician's figures) is for dispatchers and admins only."""
+    return is_dispatcher(role)

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from app.services import board, conflicts, create, edit, history, picker, search, templates
+from app.domain.kpi import RangeChoice
+from app.services import board, conflicts, create, dashboard, edit, history, picker, search, templates
+from app.services.dashboard import DashboardView
 from app.services.desk_types import (
     Board,
     ConflictRow,
@@ -62,6 +64,15 @@ class DeskApi:
         self._who()
         with self._store.read() as s:
             return board.board(s, now=self._clock().astimezone())
+
+    def dashboard(self, *, choice: RangeChoice, technician_id: str | None = None) -> DashboardView:
+        """The managers' dashboard from this device's rows (app.services.dashboard): a local
+        read of every order, so callers run it off the UI loop."""
+        user = self._who()
+        with self._store.read() as s:
+            return dashboard.dashboard(
+                s, role=user.role, choice=choice, technician_id=technician_id, now=self._clock().astimezone()
+            )
 
     def suggest_technicians(self, order_id: OrderId, *, limit: int = 3) -> list[Suggestion]:
         self._who()

@@ -236,8 +236,8 @@ def create_follow_up(
     """A new order (status new, unassigned) for work found on `from_order_id`, at the same
     customer, site and asset; a dispatcher assigns it. Returns its order.create.
 
-    The protocol has no field linking the two orders, so the link is carried in words both
-    ways, in this one transaction: the new order's description opens with `follow_up_link`,
+    The new order names its source in `follow_up_of`; for people the link is also carried in
+    words both ways, in this one transaction: the new order's description opens with `follow_up_link`,
     and a note on the source order says the work was raised. The source's photos named in
     `photo_ids` are added to the new order too (the same bytes, by their SHA-256)."""
     source = order_on_device(session, from_order_id)
@@ -260,6 +260,7 @@ def create_follow_up(
         "asset": source.asset,
         "due_at": wire_time(default_due(priority=Priority(level), created_at=now)),
         "requires_signature": False,
+        "follow_up_of": source.id,  # the dashboard's first-time fix reads the link from here
     }
     entry = queue_new_order(session, fields=fields, checklist=[], now=now)
     add_note(session, order_id=from_order_id, text=f"Follow-up work raised: {clean_title}", now=now)

@@ -18,11 +18,14 @@ from sqlalchemy.orm import Session
 
 from app.services import account, local_signin, queries
 from app.services import media as media_records
+from app.services.bulk_api import BulkApi
 from app.services.capture import Capture
 from app.services.connection import Connection
+from app.services.customer_api import CustomerApi
 from app.services.desk_api import DeskApi
 from app.services.media_api import MediaApi
 from app.services.observe import Listeners, UploadProgress
+from app.services.schedules_api import ScheduleApi
 from app.services.signin import normalize_url, request_token
 from app.services.tokens import SessionTokens
 from app.services.transport import check_transport
@@ -76,7 +79,7 @@ def _signed_in(state: SignedInFacts) -> CurrentUser | None:
     )
 
 
-class Ordo(WorkApi, MediaApi, DeskApi):
+class Ordo(WorkApi, MediaApi, DeskApi, ScheduleApi, CustomerApi, BulkApi):
     def __init__(
         self,
         *,

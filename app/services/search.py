@@ -27,14 +27,7 @@ def search(session: Session, query: OrderQuery, *, user_id: str, role: str, now:
     found = find_orders(
         session,
         typed=query.text,
-        filters=Filters(
-            statuses=[s.value for s in query.statuses],
-            priorities=[p.value for p in query.priorities],
-            assignee_ids=[None if a is None else str(a) for a in query.assignee_ids],
-            due_from=query.due_from,
-            due_to=query.due_to,
-            sources=list(query.sources),
-        ),
+        filters=filters_of(query),
         visible=visible_clause(user_id=user_id, role=role),
         sort=SortKey(query.sort).value,
         descending=query.descending,
@@ -55,3 +48,15 @@ def search(session: Session, query: OrderQuery, *, user_id: str, role: str, now:
         for hit in found.hits
     ]
     return OrderPage(rows=rows, total=found.total)
+
+
+def filters_of(query: OrderQuery) -> Filters:
+    """The store's filters for what the desk's table asks (its export asks the same)."""
+    return Filters(
+        statuses=[s.value for s in query.statuses],
+        priorities=[p.value for p in query.priorities],
+        assignee_ids=[None if a is None else str(a) for a in query.assignee_ids],
+        due_from=query.due_from,
+        due_to=query.due_to,
+        sources=list(query.sources),
+    )

@@ -28,6 +28,7 @@ _NOUN: dict[str, tuple[str, str]] = {
     MutationType.ENTRY_VOID.value: ("removal", "removals"),
     MutationType.CONFLICT_RESOLVE.value: ("conflict decision", "conflict decisions"),
     MutationType.TEMPLATE_SAVE.value: ("template", "templates"),
+    MutationType.SCHEDULE_SAVE.value: ("schedule", "schedules"),
 }
 
 

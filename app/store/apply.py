@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from app.domain import Status
+from app.domain.measures import first_assigned
 from app.domain.protocol import MutationType
 from app.domain.rules import (
     checklist_value_problem,
@@ -25,7 +26,7 @@ from app.domain.rules import (
     judge_field_edit,
     judge_transition,
 )
-from app.store import checklist_def, templates
+from app.store import checklist_def, schedules, templates
 from app.store.access import OrderLike, device_user, gates_of, relation_of
 from app.store.apply_evidence import CHILDREN, VOIDABLE, add_evidence, author_of, void_entry
 from app.store.apply_resolve import resolve_conflict
@@ -157,7 +158,10 @@ def _order_create(
         order.status = args.get("status") or Status.NEW.value
         order.source = args.get("source") or "manual"
         order.external_id = args.get("external_id")
+        order.follow_up_of = args.get("follow_up_of")
         order.created_at = order.updated_at = at
+        if order.assignee_id:
+            order.first_assigned_at = first_assigned(current=None, assignee_id=order.assignee_id, at=at)
     checklist_def.create_items(session, order_id, args.get("checklist") or [])
     session.flush()
     return LocalEffect("orders", order_id)
@@ -198,5 +202,9 @@ def apply_local(
             if not templates.apply_template_save(session, order_id, args, at=_when(mutation)):
                 return None
             return LocalEffect("templates", order_id)
+        case MutationType.SCHEDULE_SAVE:
+            if not schedules.apply_schedule_save(session, order_id, args, at=_when(mutation)):
+                return None
+            return LocalEffect("schedules", order_id)
         case _:
             return None  # a type this client does not know: queued and pushed all the same

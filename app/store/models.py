@@ -294,6 +294,34 @@ class Template(Base):
     server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
+class Schedule(Base):
+    """A preventive maintenance schedule (revision 0013), as pulled (dispatchers and admins
+    only) or saved on this device; `next_due_on` is the server's (or, before the server's
+    row comes back, the device's own reckoning)."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    site: Mapped[Any] = mapped_column(JSON, default=dict)  # {name, address, lat, lon}
+    asset: Mapped[str | None] = mapped_column(Text, nullable=True)
+    every_n: Mapped[int] = mapped_column(Integer, default=1)
+    every_unit: Mapped[str] = mapped_column(String(10), default="month")  # day | week | month
+    anchor: Mapped[str] = mapped_column(String(16), default="fixed")  # fixed | completion
+    starts_on: Mapped[str] = mapped_column(String(10), default="")  # YYYY-MM-DD
+    lead_days: Mapped[int] = mapped_column(Integer, default=0)
+    # {title, description, kind, priority, requires_signature, checklist: [item defs]}
+    template: Mapped[Any] = mapped_column(JSON, default=dict)
+    assignee_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    next_due_on: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    # None for a schedule made on this device and not pulled back yet.
+    server_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
 class DeviceStatus(Base):
     """A technician's device as the server last saw it sync ("sync truth", pulled by dispatchers)."""
 

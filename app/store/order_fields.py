@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain import DISPATCHER_FIELDS, LIFECYCLE_FIELDS, Status
+from app.domain.measures import first_assigned, reopens_after
 from app.domain.rules import judge_assign, status_after_assign
 from app.store import checklist_def
 from app.store.models import Order
@@ -69,6 +70,7 @@ def write_order_field(session: Session, order: Order, name: str, value: Any) -> 
 def enter_status(order: Order, to: Status, *, at: datetime | None, reason: str | None) -> None:
     """Put `order` in status `to` as the server's move does: the reason, the step's time,
     and no assignee once back to new."""
+    order.reopen_count = reopens_after(count=order.reopen_count, frm=Status(order.status), to=to)
     order.status = to.value
     order.status_reason = reason
     field = LIFECYCLE_FIELDS.get(to)
@@ -87,6 +89,7 @@ def assign_order(order: Order, assignee: str | None, *, at: datetime | None) -> 
     if assignee == order.assignee_id or not judge_assign(status=status, assignee_id=assignee).allowed:
         return
     order.assignee_id = assignee
+    order.first_assigned_at = first_assigned(current=order.first_assigned_at, assignee_id=assignee, at=at)
     after = status_after_assign(status=status, assignee_id=assignee)
     if after is not status:
         enter_status(order, after, at=at, reason=None)

@@ -18,6 +18,7 @@ from app.store.models import (
     OutboxEntry,
     PartUsage,
     Photo,
+    Schedule,
     Signature,
     Template,
     TimeLog,
@@ -74,6 +75,8 @@ def _undo(session: Session, entry: OutboxEntry) -> None:
                     restore(session, Conflict, conflict.id)
         case MutationType.TEMPLATE_SAVE:
             restore(session, Template, entry.entity_id)
+        case MutationType.SCHEDULE_SAVE:
+            restore(session, Schedule, entry.entity_id)
         case kind if kind in _ADDS:
             restore(session, _ADDS[kind], str(args.get("id")))
 

@@ -23,13 +23,15 @@ from app.store.models import (
     PartUsage,
     Photo,
     Rejection,
+    Schedule,
     Signature,
     Template,
     TimeLog,
     User,
 )
+from app.store.schedules import schedule_values
 
-_ORDER_TIMES = ("due_at", "created_at", "updated_at", *LIFECYCLE_FIELDS.values())
+_ORDER_TIMES = ("due_at", "created_at", "updated_at", *LIFECYCLE_FIELDS.values(), "first_assigned_at")
 
 
 def _time(value: Any) -> datetime | None:
@@ -63,6 +65,9 @@ def _order_values(data: Mapping[str, Any]) -> dict[str, Any]:
         "required_skills": _skills(data.get("required_skills")),
         "source": data.get("source") or "manual",
         "external_id": data.get("external_id"),
+        # The dashboard's facts (app.domain.measures); servers before them send none.
+        "reopen_count": int(data.get("reopen_count") or 0),
+        "follow_up_of": data.get("follow_up_of"),
     }
     for name in _ORDER_TIMES:
         values[name] = _time(data.get(name))
@@ -212,12 +217,15 @@ KINDS: dict[str, tuple[Any, Any, bool]] = {
     Entity.PART: (Part, _part_values, False),
     Entity.CHECKLIST_TEMPLATE: (Template, _template_values, True),
     Entity.DEVICE: (DeviceStatus, _device_values, False),
+    Entity.SCHEDULE: (Schedule, schedule_values, True),
 }
 
 # Rows that belong to one order (removed with it).
 ORDER_CHILDREN: tuple[Any, ...] = (ChecklistItem, Note, Photo, TimeLog, PartUsage, Signature, Conflict)
 # What a local mutation may have to put back to the server's version (see rebase).
-Restorable = Order | ChecklistItem | Note | Photo | TimeLog | PartUsage | Signature | Conflict | Template
+Restorable = (
+    Order | ChecklistItem | Note | Photo | TimeLog | PartUsage | Signature | Conflict | Template | Schedule
+)
 
 
 def apply_change(session: Session, change: Change) -> bool:
@@ -302,6 +310,7 @@ def restore(session: Session, model: type[Restorable], row_id: str) -> None:
         Signature: _signature_values,
         Conflict: _conflict_values,
         Template: _template_values,
+        Schedule: schedule_values,
     }[model](row.server_data)
     for name, value in values.items():
         setattr(row, name, value)
@@ -326,7 +335,8 @@ def delete_order(session: Session, *, order_id: str) -> None:
 
 def clear_server_rows(session: Session) -> None:
     """Forget every pulled row (another user's data); the outbox is not touched."""
-    for model in (*ORDER_CHILDREN, User, Part, Rejection, Order, Template, DeviceStatus, HistoryCache):
+    pulled = (User, Part, Rejection, Order, Template, Schedule, DeviceStatus, HistoryCache)
+    for model in (*ORDER_CHILDREN, *pulled):
         session.execute(delete(model))
 
 
@@ -343,5 +353,6 @@ def reset_server_rows(session: Session) -> None:
         session.execute(delete(model).where(or_(model.order_id.is_(None), model.order_id.not_in(kept))))
     session.execute(delete(Order).where(Order.id.not_in(kept)))
     session.execute(delete(Template).where(Template.id.not_in(kept)))
+    session.execute(delete(Schedule).where(Schedule.id.not_in(kept)))
     for model in (User, Part, DeviceStatus):
         session.execute(delete(model))

@@ -15,11 +15,16 @@ from app.store.access import device_user
 from app.store.models import Template
 
 
-def judge_template_save(*, role: Role | str | None) -> Verdict:
-    """Templates have no order to stand to: a dispatcher or admin stands to them as to every
-    order of the organisation, anyone else as a technician without a tie to it."""
+def judge_org_save(mutation: MutationType, *, role: Role | str | None) -> Verdict:
+    """What belongs to the organisation (templates, schedules) has no order to stand to: a
+    dispatcher or admin stands to it as to every order of the organisation, anyone else as a
+    technician without a tie to it."""
     relation = Relation.DISPATCH if is_dispatcher(role) else Relation.OTHER_TECHNICIAN
-    return access(MutationType.TEMPLATE_SAVE, relation)
+    return access(mutation, relation)
+
+
+def judge_template_save(*, role: Role | str | None) -> Verdict:
+    return judge_org_save(MutationType.TEMPLATE_SAVE, role=role)
 
 
 def apply_template_save(

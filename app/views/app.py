@@ -11,9 +11,11 @@ from app.views.account.login import LoginScreen
 from app.views.account.settings import SettingsScreen
 from app.views.desk.board import BoardScreen
 from app.views.desk.conflicts import ConflictsScreen
+from app.views.desk.dashboard import DashboardScreen
 from app.views.desk.history import HistoryScreen
 from app.views.desk.order_edit_screen import OrderEditScreen
 from app.views.desk.order_form import OrderFormScreen
+from app.views.desk.schedules import SchedulesScreen
 from app.views.desk.templates import TemplatesScreen
 from app.views.field.orders import OrdersScreen
 from app.views.field.sync_screen import SyncScreen
@@ -138,6 +140,8 @@ def OrdoApp(session: Session) -> list[ft.View]:
                 ft.Route(path="conflicts", component=ConflictsScreen),
                 ft.Route(path="conflicts/:number", component=ConflictsScreen),  # one order's
                 ft.Route(path="templates", component=TemplatesScreen),
+                ft.Route(path="dashboard", component=DashboardScreen),
+                ft.Route(path="schedules", component=SchedulesScreen),
                 ft.Route(path="sync", component=SyncScreen),
                 ft.Route(path="settings", component=SettingsScreen),
                 ft.Route(

@@ -4,7 +4,7 @@ pull cursor walks.
 
 One module per part, every name importable from here as before: `base` (Base, ID),
 `accounts` (who signs in), `orders` (work orders and what they hold), `ledger` (what
-the server keeps about changes), `links` (customers' status links)."""
+the server keeps about changes), `links` (customers' status links), `schedules` (preventive maintenance)."""
 
 from server_stub.models.accounts import (
     AccessToken,
@@ -38,6 +38,7 @@ from server_stub.models.orders import (
     TimeLog,
     WorkOrder,
 )
+from server_stub.models.schedules import Schedule, ScheduleOccurrence
 
 __all__ = [
     "ID",
@@ -61,6 +62,8 @@ __all__ = [
     "PartUsage",
     "Photo",
     "RefreshToken",
+    "Schedule",
+    "ScheduleOccurrence",
     "ScopeExit",
     "Signature",
     "StatusLink",

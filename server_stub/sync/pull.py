@@ -53,6 +53,7 @@ from server_stub.models import (
     Device,
     DeviceStatus,
     Part,
+    Schedule,
     ScopeExit,
     User,
     WorkOrder,
@@ -116,6 +117,7 @@ def _arms(user: User, *, resumed: bool) -> list[_Arm]:
             _Arm(entity.value, model, model.org_id == user.org_id, model.id)
             for entity, model in (
                 (Entity.CHECKLIST_TEMPLATE, ChecklistTemplate),
+                (Entity.SCHEDULE, Schedule),
                 (Entity.DEVICE, DeviceStatus),
             )
         ]

@@ -137,6 +137,21 @@ TEMPLATE_SAVE = table(
     },
     ("new", "own", "theirs"),
 )
+# Maintenance schedules (issue 13): the organisation's dispatchers and admins save them;
+# the default technician (the target) must be an active technician of their organisation.
+SCHEDULE_SAVE = table(
+    {
+        "anon": (U, U, U),
+        "tech1": (F, F, F),
+        "tech2": (F, F, F),
+        "disp": (A, A, UA),
+        "admin": (A, A, UA),
+        "outsider": (A, UA, A),
+        "key": (U, U, U),
+        "okey": (U, U, U),
+    },
+    ("nobody", "tech1", "otech"),
+)
 
 
 def test_every_mutation_type_has_a_table() -> None:
@@ -153,6 +168,7 @@ def test_every_mutation_type_has_a_table() -> None:
         "entry.void": ENTRY_VOID,
         "conflict.resolve": CONFLICT_RESOLVE,
         "template.save": TEMPLATE_SAVE,
+        "schedule.save": SCHEDULE_SAVE,
     }
     assert set(tables) == {t.value for t in MutationType}
     for cells in tables.values():
@@ -266,3 +282,16 @@ def test_template_save(matrix: Matrix, caller: str, target: str, want: str | int
         "items": [{"position": 1, "label": "Safe", "kind": "check"}],
     }
     assert _push(matrix, caller, "template.save", template_id, args) == want
+
+
+@pytest.mark.parametrize(("caller", "target", "want"), SCHEDULE_SAVE, ids=ids(SCHEDULE_SAVE))
+def test_schedule_save(matrix: Matrix, caller: str, target: str, want: str | int) -> None:
+    args = {
+        "name": f"Saved by {caller}",
+        "site": {"name": "Plant room"},
+        "every": {"n": 1, "unit": "month"},
+        "starts_on": "2027-01-31",
+        "template": {"title": "Monthly check"},
+        "assignee_id": None if target == "nobody" else matrix.users[target],
+    }
+    assert _push(matrix, caller, "schedule.save", str(uuid.uuid4()), args) == want

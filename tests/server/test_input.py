@@ -169,6 +169,10 @@ _SQL_CALLS = {"text", "exec_driver_sql", "execute", "executescript"}
 _ALLOWED = {("server_stub/db.py", "PRAGMA busy_timeout")}
 
 
+def _is_sqlalchemy(owner: ast.expr) -> bool:
+    return isinstance(owner, ast.Name) and owner.id in {"sa", "sqlalchemy", "sql"}
+
+
 def _built_strings() -> list[str]:
     found = []
     for path in sorted((ROOT / "server_stub").rglob("*.py")):
@@ -179,6 +183,12 @@ def _built_strings() -> list[str]:
             if not (isinstance(node, ast.Call) and node.args):
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if (
+                name == "text"
+                and isinstance(node.func, ast.Attribute)
+                and not _is_sqlalchemy(node.func.value)
+            ):
+                continue  # another library's text() (fpdf2 writes a PDF's words with pdf.text)
             arg = node.args[0]
             built = isinstance(arg, ast.JoinedStr | ast.BinOp) or (
                 isinstance(arg, ast.Call) and getattr(arg.func, "attr", "") == "format"

@@ -196,6 +196,7 @@ def test_the_same_push_twice_changes_nothing_for_every_type(
         update(disp, new, seq_of(disp, new), assignee_id=world.users["tech2"]),
         update(disp, a, 0, title="Renamed"),
         disp.mutation("template.save", new_id(), {"name": "Visit", "kind": "repair", "items": []}),
+        disp.mutation("schedule.save", new_id(), SCHEDULE),
     ]
     for dev, batch in ((tech, tech_batch), (disp, disp_batch)):
         first = dev.push(batch)
@@ -216,6 +217,14 @@ def test_the_same_push_twice_changes_nothing_for_every_type(
     assert covered == {t.value for t in MutationType}
 
 
+# A maintenance schedule (issue 13), as schedule.save sends it.
+SCHEDULE: dict[str, Any] = {
+    "name": "Boiler service",
+    "site": {"name": "Hall 2"},
+    "every": {"n": 3, "unit": "month"},
+    "starts_on": "2027-01-31",
+    "template": {"title": "Quarterly boiler service"},
+}
 MALFORMED: dict[str, list[dict[str, Any]]] = {
     "order.create": [{}, {"title": 5}, {"title": "x", "checklist": "none"}, {"title": "x", "site": []}],
     "order.update": [{}, {"fields": None}, {"fields": {"title": None}}, {"fields": {"due_at": 5}}],
@@ -238,6 +247,10 @@ MALFORMED: dict[str, list[dict[str, Any]]] = {
         {}, {"name": "T", "kind": "repair", "items": [{"position": 1, "label": "x", "kind": "video"}]},
         {"name": "T", "kind": "repair", "archived": None},
     ],
+    "schedule.save": [
+        {}, SCHEDULE | {"every": {"n": 0, "unit": "month"}}, SCHEDULE | {"starts_on": "2027-02-30"},
+        SCHEDULE | {"timezone": "Nowhere/Else"},
+    ],
 }  # fmt: skip
 
 
@@ -245,7 +258,9 @@ def test_malformed_args_are_rejected_for_every_type(client: TestClient, world: W
     assert set(MALFORMED) == {t.value for t in MutationType}
     tech, disp = sign_in(client, "tech1"), sign_in(client, "disp")
     for type_, cases in MALFORMED.items():
-        dev = disp if type_ in ("order.create", "order.update", "conflict.resolve", "template.save") else tech
-        entity = new_id() if type_ in ("order.create", "template.save") else world.orders["a"]
+        dispatched = ("order.create", "order.update", "conflict.resolve", "template.save", "schedule.save")
+        dev = disp if type_ in dispatched else tech
+        not_an_order = ("order.create", "template.save", "schedule.save")
+        entity = new_id() if type_ in not_an_order else world.orders["a"]
         result = dev.push([dev.mutation(type_, entity, args, base_seq=0) for args in cases])
         assert codes(result) == ["invalid_args"] * len(cases), type_

@@ -51,6 +51,10 @@ def test_the_new_order_names_its_source_and_the_source_gets_a_note(signed_in):
     create = _outbox(rig)[0][2]
     assert (create["status"], create["assignee_id"], create["source"]) == ("new", None, "manual")
     assert create["description"] == made.description
+    # The dashboard's link (its first-time fix): sent, and kept on the order here at once.
+    assert create["follow_up_of"] == rig.order
+    with rig.ordo._store.read() as s:
+        assert s.get(Order, str(made.summary.id)).follow_up_of == rig.order
 
 
 def test_an_empty_description_is_the_link_alone(signed_in):

@@ -20,7 +20,7 @@ from .kit import DESKTOP, PHONE, SCREENSHOTS, ClientProcess, pull_everything, us
 pytestmark = pytest.mark.ui
 
 NAMES = {username: name for username, name, _skills in TECHNICIANS}
-MISSING = ("/board", "/dashboard", "/orders/WO-999999/nonsense")
+MISSING = ("/board", "/reports", "/orders/WO-999999/nonsense")
 
 
 def orders_of(server: ServerProcess) -> list[dict[str, Any]]:
@@ -122,7 +122,7 @@ def test_an_unknown_screen_says_so_and_leads_home_for_every_role(
     desk = start_client(server.url)
     ui = open_ui(desk.url, viewport=DESKTOP)
     # Signed out: the way home is the sign-in.
-    _expect_missing(ui, path="/dashboard", home="/login", words="sign in")
+    _expect_missing(ui, path="/reports", home="/login", words="sign in")
     sign_in_desk(ui)
     for path in MISSING:
         _expect_missing(ui, path=path, home="/desk", words="board")
@@ -138,6 +138,9 @@ def test_an_unknown_screen_says_so_and_leads_home_for_every_role(
     # The board is not a technician's screen: it says so rather than showing someone else's work.
     tech.open("/desk")
     tech.wait_id("desk-not-offered", timeout_ms=30_000)
+    # Nor is the dashboard (every technician's figures): never offered, and refused here.
+    tech.open("/dashboard")
+    tech.wait_id("dashboard-not-offered", timeout_ms=30_000)
 
 
 def test_the_dispatcher_assigns_from_the_top_suggestion(

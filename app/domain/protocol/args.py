@@ -139,6 +139,9 @@ class OrderCreateArgs(_Wire):
     external_id: str | None = Field(default=None, max_length=MAX_EXTERNAL_ID)
     checklist: list[ChecklistItemDef] = Field(default_factory=list, max_length=MAX_CHECKLIST_ITEMS)
     required_skills: RequiredSkills = Field(default_factory=list)
+    # The order this follow-up work was found on (one its creator may see): the dashboard's
+    # first-time fix counts an order with a follow-up as not fixed on the first visit.
+    follow_up_of: uuid.UUID | None = None
 
 
 class OrderUpdateArgs(_Wire):
@@ -199,3 +202,36 @@ class TemplateSaveArgs(_Wire):
     kind: WorkKind
     items: list[TemplateItemDef] = Field(default_factory=list, max_length=MAX_CHECKLIST_ITEMS)
     archived: bool = Field(default=False, strict=True)
+
+
+class ScheduleEvery(_Wire):
+    n: int = Field(ge=1, le=999, strict=True)
+    unit: Literal["day", "week", "month"]
+
+
+class ScheduleTemplate(_Wire):
+    """What each order a schedule makes is: its fields and its checklist's definition."""
+
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
+    kind: WorkKind = "maintenance"
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"
+    requires_signature: bool = False
+    checklist: list[TemplateItemDef] = Field(default_factory=list, max_length=MAX_CHECKLIST_ITEMS)
+
+
+class ScheduleSaveArgs(_Wire):
+    """schedule.save: the whole schedule but `next_due_on` (the server's). `timezone` is an
+    addition to the protocol page's shape: the IANA zone its dates are counted in."""
+
+    name: str = Field(min_length=1, max_length=MAX_NAME)
+    site: SiteArgs = Field(default_factory=SiteArgs)
+    asset: str | None = Field(default=None, max_length=MAX_ASSET)
+    every: ScheduleEvery
+    anchor: Literal["fixed", "completion"] = "fixed"
+    starts_on: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    lead_days: int = Field(default=0, ge=0, le=365, strict=True)
+    template: ScheduleTemplate
+    assignee_id: uuid.UUID | None = None
+    paused: bool = Field(default=False, strict=True)
+    timezone: str = Field(default="UTC", min_length=1, max_length=64)

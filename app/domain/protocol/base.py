@@ -25,6 +25,8 @@ class MutationType(StrEnum):
     CONFLICT_RESOLVE = "conflict.resolve"
     # Not about an order: entity_id is the template's id (dispatchers and admins).
     TEMPLATE_SAVE = "template.save"
+    # Not about an order: entity_id is the schedule's id (dispatchers and admins).
+    SCHEDULE_SAVE = "schedule.save"
 
 
 class ResultStatus(StrEnum):
@@ -47,6 +49,7 @@ class Entity(StrEnum):
     PART = "part"
     # Pulled by dispatchers and admins only (the desk).
     CHECKLIST_TEMPLATE = "checklist_template"
+    SCHEDULE = "schedule"  # preventive maintenance schedules
     DEVICE = "device"  # "sync truth": how far each technician's device has pulled
 
 

@@ -25,11 +25,13 @@ SOURCE_WORDS: dict[str, str] = {
     "request": "From a request",
     "alert": "From an alert",
     "schedule": "From a schedule",
+    "import": "From an import",
 }
 SOURCE_ICON: dict[str, ft.IconData] = {
     "request": ft.Icons.MARK_EMAIL_UNREAD_OUTLINED,
     "alert": ft.Icons.NOTIFICATIONS_ACTIVE_OUTLINED,
     "schedule": ft.Icons.EVENT_REPEAT,
+    "import": ft.Icons.UPLOAD_FILE,
 }
 
 LATE_TONE: dict[Lateness, Tone] = {

@@ -21,6 +21,7 @@ import flet as ft
 
 from app.domain import Status
 from app.services.types import BlobState, OrderDetail, PartUsageView, SyncState, TimeLogView
+from app.views.desk.customer_link import customer_section
 from app.views.desk.evidence_words import completed_by, evidence_summary, part_line, parts_words
 from app.views.desk.history import HistoryLoad, arrowed, loading_row, use_history
 from app.views.desk.history_words import byline, result_word, spoken, stale_text
@@ -263,6 +264,9 @@ def EvidenceLayout(*, parts: OrderParts, detail: OrderDetail, session: Session) 
     if parts.refusals is not None:
         order_col.append(parts.refusals)
     order_col.append(panel("Next step", parts.steps))
+    customer = customer_section(detail=detail, session=session)
+    if customer is not None:
+        order_col.append(panel("Customer", customer))
     if parts.error is not None:
         order_col.append(parts.error)
     activity_panel = panel(

@@ -45,6 +45,7 @@ SOURCE_WORD: dict[str, str] = {
     Source.REQUEST.value: "Request",
     Source.ALERT.value: "Alert",
     Source.SCHEDULE.value: "Schedule",
+    Source.IMPORT.value: "Import",
 }
 SOURCE_CHOICES: tuple[tuple[str, str], ...] = ((ANY, "Any source"), *SOURCE_WORD.items())
 SORT_WORD: dict[SortKey, str] = {

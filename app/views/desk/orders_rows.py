@@ -35,6 +35,7 @@ _SOURCE_ICON: dict[str, ft.IconData] = {
     "request": ft.Icons.SUPPORT_AGENT,
     "alert": ft.Icons.NOTIFICATION_IMPORTANT_OUTLINED,
     "schedule": ft.Icons.EVENT_REPEAT,
+    "import": ft.Icons.UPLOAD_FILE,
 }
 
 

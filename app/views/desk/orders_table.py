@@ -22,6 +22,7 @@ import flet as ft
 
 from app.services.desk_types import OrderPage, SortKey
 from app.views.desk.fields import dropdown
+from app.views.desk.import_report import ImportPanel
 from app.views.desk.order_filters import (
     ANY,
     DUE_CHOICES,
@@ -36,6 +37,7 @@ from app.views.desk.order_filters import (
     sort_direction_words,
     to_query,
 )
+from app.views.desk.orders_bulk import BulkActions, PickedFile
 from app.views.desk.orders_rows import header_row, phone_card, table_row
 from app.views.desk.shell import DESK_WIDE, desk_view
 from app.views.shared.state import Session
@@ -89,6 +91,7 @@ def OrdersTable(*, session: Session) -> ft.Control:
     technicians, set_technicians = ft.use_state(cast(list[tuple[str, str]], []))
     last_text = ft.use_ref(ask.text)
     show_filters, set_show_filters = ft.use_state(False)  # on a phone, where they fold away
+    picked, set_picked = ft.use_state(cast(PickedFile | None, None))  # a CSV file being imported
     wide = session.width >= DESK_WIDE or session.width == 0
 
     def load_technicians() -> None:
@@ -145,6 +148,7 @@ def OrdersTable(*, session: Session) -> ft.Control:
         label="New order",
         button=True,
     )
+    bulk = BulkActions(session=session, ask=ask, on_picked=set_picked)
     width = 180 if wide else 170
 
     def filter_by(field: str, label: str, choices: tuple[tuple[str, str], ...], px: float) -> ft.Control:
@@ -172,7 +176,7 @@ def OrdersTable(*, session: Session) -> ft.Control:
     ]
     if wide:
         body: list[ft.Control] = [
-            ft.Row([search_box, create], spacing=12, vertical_alignment=ft.CrossAxisAlignment.CENTER),
+            ft.Row([search_box, create, bulk], spacing=12, vertical_alignment=ft.CrossAxisAlignment.CENTER),
             ft.Row(filters, spacing=8, run_spacing=8, wrap=True),
         ]
     else:  # a phone keeps the list in view: the filters fold away behind one button
@@ -189,10 +193,13 @@ def OrdersTable(*, session: Session) -> ft.Control:
             label=f"{'Hide' if show_filters else 'Show'} filters and sorting, {active} in use",
             button=True,
         )
-        body = [ft.Row([search_box]), ft.Row([create, toggle], spacing=8)]
+        body = [ft.Row([search_box]), ft.Row([create, toggle], spacing=8), bulk]
         if show_filters:
             body.append(ft.Row(filters, spacing=8, run_spacing=8, wrap=True))
-    body += _results(found, ask=ask, wide=wide, set_ask=set_ask, on_open=open_order)
+    if picked is not None:  # the import's report takes the table's place until closed
+        body.append(ImportPanel(session=session, picked=picked, on_close=lambda: set_picked(None)))
+    else:
+        body += _results(found, ask=ask, wide=wide, set_ask=set_ask, on_open=open_order)
     return ft.Column(body, spacing=10, expand=True)
 
 

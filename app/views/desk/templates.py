@@ -24,6 +24,7 @@ from app.services.types import ServiceError
 from app.views.desk.checklist_editor import ChecklistEditor
 from app.views.desk.checklist_rows import Rows, items_from_rows, rows_from_items
 from app.views.desk.fields import dropdown
+from app.views.desk.list_editor import editor_footer, list_beside_editor
 from app.views.desk.order_form_parts import dispatchers_only
 from app.views.desk.shell import DESK_WIDE, desk_view
 from app.views.desk.template_tools import items_word
@@ -199,18 +200,9 @@ def TemplatesPanel(*, session: Session) -> ft.Control:
         wide=wide,
         roomy=session.width >= ROOMY,
     )
-    if wide:
-        return ft.Row(
-            [
-                ft.Container(list_pane, width=LIST_WIDTH),
-                ft.VerticalDivider(width=1),
-                ft.Container(editor, expand=True),
-            ],
-            spacing=12,
-            expand=True,
-            vertical_alignment=ft.CrossAxisAlignment.STRETCH,
-        )
-    return editor if editing is not None else ft.Column([list_pane], expand=True)
+    return list_beside_editor(
+        list_pane=list_pane, editor=editor, wide=wide, editing=editing is not None, list_width=LIST_WIDTH
+    )
 
 
 def _editor(
@@ -231,7 +223,6 @@ def _editor(
             alignment=ft.Alignment.CENTER,
             expand=True,
         )
-    words, is_error = message
     head: list[ft.Control] = []
     if not wide:
         head.append(ft.TextButton("Back to the templates", icon=ft.Icons.ARROW_BACK, on_click=on_back))
@@ -305,14 +296,7 @@ def _editor(
                 button=True,
             )
         )
-    footer: list[ft.Control] = []
-    if words:
-        footer.append(
-            message_box(
-                identifier="template-error" if is_error else "template-message", text=words, error=is_error
-            )
-        )
-    footer.append(ft.Row(actions, spacing=8))
+    footer = editor_footer(prefix="template", message=message, actions=actions)
     return ft.Column(
         [ft.ListView([*head, body], spacing=12, expand=True, padding=ft.Padding.only(right=12)), *footer],
         spacing=8,

@@ -16,7 +16,9 @@ from server_stub.sync.apply.common import lock_rows
 from server_stub.sync.apply.void import VOIDABLE
 
 # A create's order does not exist yet; a template is not an order.
-_NOT_ON_AN_ORDER = frozenset({MutationType.ORDER_CREATE.value, MutationType.TEMPLATE_SAVE.value})
+_NOT_ON_AN_ORDER = frozenset(
+    {MutationType.ORDER_CREATE.value, MutationType.TEMPLATE_SAVE.value, MutationType.SCHEDULE_SAVE.value}
+)
 
 
 def lock_ahead(session: Session, mutations: Iterable[Mutation]) -> None:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import StrictBool, StringConstraints, TypeAdapter, ValidationError
 
-from app.domain import LIFECYCLE_FIELDS, Kind, Priority, Status, limits, rules
+from app.domain import LIFECYCLE_FIELDS, Kind, Priority, Status, limits, measures, rules
 from app.domain.codes import Code
 from app.domain.protocol import CustomerArgs, RequiredSkills, SiteArgs
 from server_stub import policy
@@ -180,6 +180,9 @@ def _assign(ctx: Context, *, order: WorkOrder, assignee_id: str | None, seq: int
     to = rules.status_after_assign(status=current, assignee_id=assignee_id)
     if assignee_id is not None and assignee_id not in (order.past_assignees or []):
         order.past_assignees = [*(order.past_assignees or []), assignee_id]
+    order.first_assigned_at = measures.first_assigned(
+        current=order.first_assigned_at, assignee_id=assignee_id, at=to_db(ctx.now)
+    )
     if to is not current:
         ctx.changed("status", current.value, to.value)
         order.status = to.value

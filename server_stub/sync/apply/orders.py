@@ -19,7 +19,7 @@ import json
 
 from sqlalchemy import select
 
-from app.domain import LIFECYCLE_FIELDS, Priority, Status, default_due, format_number
+from app.domain import LIFECYCLE_FIELDS, Priority, Status, default_due, format_number, measures, rules
 from app.domain.codes import Code
 from app.domain.protocol import Mutation, MutationResult, MutationType, OrderCreateArgs, ResultStatus
 from server_stub import policy
@@ -45,6 +45,8 @@ def _digest(args: OrderCreateArgs) -> str:
     if not dumped["required_skills"]:
         # As before the field existed: a create queued then and sent again now is the same.
         del dumped["required_skills"]
+    if dumped["follow_up_of"] is None:
+        del dumped["follow_up_of"]  # likewise
     canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -86,6 +88,11 @@ def _check(ctx: Context, m: Mutation, args: OrderCreateArgs) -> tuple[str | None
         and ctx.session.execute(select(ChecklistItem.id).where(ChecklistItem.id.in_(ids))).first()
     ):
         raise Rejected(Code.ID_CONFLICT, "checklist: an item id already exists")
+    if args.follow_up_of is not None:
+        source = ctx.session.get(WorkOrder, str(args.follow_up_of))
+        same_org = source is not None and source.org_id == ctx.user.org_id
+        relation = policy.order_access(user=ctx.user, order=source) if same_org and source else None
+        settled(rules.judge_follow_up_of(relation=relation))
     return assignee, status
 
 
@@ -132,9 +139,9 @@ def order_create(ctx: Context, m: Mutation) -> MutationResult:
         past_assignees=[assignee] if assignee else [],
         created_by=ctx.user.id,
         create_digest=digest,
-        first_assigned_at=now if assignee else None,
+        first_assigned_at=measures.first_assigned(current=None, assignee_id=assignee, at=now),
         reopen_count=0,
-        follow_up_of=None,
+        follow_up_of=None if args.follow_up_of is None else str(args.follow_up_of),
     )
     if ctx.bold:  # a batch that fails is applied again carefully: the ORM's insert there
         order = new_rows.add_held(ctx.session, WorkOrder, order_row, people=(assignee, ctx.user.id))

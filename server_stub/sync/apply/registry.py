@@ -11,6 +11,7 @@ from server_stub.sync.apply.common import Context, Rejected
 from server_stub.sync.apply.evidence import note_add, part_use, photo_add, signature_add, time_add
 from server_stub.sync.apply.orders import order_create
 from server_stub.sync.apply.resolve import conflict_resolve
+from server_stub.sync.apply.schedule import schedule_save
 from server_stub.sync.apply.template import template_save
 from server_stub.sync.apply.transition import order_transition
 from server_stub.sync.apply.update import order_update
@@ -31,6 +32,7 @@ APPLIERS: dict[MutationType, Applier] = {
     MutationType.ENTRY_VOID: entry_void,
     MutationType.CONFLICT_RESOLVE: conflict_resolve,
     MutationType.TEMPLATE_SAVE: template_save,
+    MutationType.SCHEDULE_SAVE: schedule_save,
 }
 
 

@@ -21,10 +21,31 @@ from server_stub.sync.apply.common import Context, Rejected, parse_args, settled
 from server_stub.timeutil import to_db
 
 
-def _relation(ctx: Context) -> rules.Relation:
-    # An organisation's template stands to its people as the organisation's orders do
-    # before anyone is assigned: dispatch for dispatchers and admins, nothing for others.
+def org_relation(ctx: Context) -> rules.Relation:
+    """How the sender stands to what belongs to the organisation, not to an order (its
+    templates, its schedules): as to its orders before anyone is assigned: dispatch for
+    dispatchers and admins, nothing for others."""
     return rules.relation_of(role=ctx.user.role, user_id=ctx.user.id, same_org=True, assignee_id=None)
+
+
+def save_org_row(
+    ctx: Context, *, model: Any, row_id: str, content: dict[str, Any], what: str
+) -> tuple[Any, bool]:
+    """Write `content` over the organisation's row `row_id` of `model` (made if new) with a
+    new seq; the row, and False (nothing written) when it already held that content."""
+    row = ctx.session.get(model, row_id, with_for_update=True)
+    if row is not None and row.org_id != ctx.user.org_id:
+        raise Rejected(Code.ID_CONFLICT, f"{what} {row_id} belongs to someone else")
+    if row is not None and all(getattr(row, key) == value for key, value in content.items()):
+        return row, False
+    seq = next_seq(ctx.session)
+    if row is None:
+        row = model(id=row_id, org_id=ctx.user.org_id)
+        ctx.session.add(row)
+    for key, value in content.items():
+        setattr(row, key, value)
+    row.updated_at, row.updated_by, row.seq = to_db(ctx.now), ctx.user.id, seq
+    return row, True
 
 
 def _content(args: TemplateSaveArgs) -> dict[str, Any]:
@@ -46,19 +67,9 @@ def _content(args: TemplateSaveArgs) -> dict[str, Any]:
 
 
 def template_save(ctx: Context, m: Mutation) -> MutationResult:
-    settled(rules.access(MutationType.TEMPLATE_SAVE, _relation(ctx)))
+    settled(rules.access(MutationType.TEMPLATE_SAVE, org_relation(ctx)))
     content = _content(parse_args(TemplateSaveArgs, m.args))
-    template_id = str(m.entity_id)
-    row = ctx.session.get(ChecklistTemplate, template_id, with_for_update=True)
-    if row is not None and row.org_id != ctx.user.org_id:
-        raise Rejected(Code.ID_CONFLICT, f"checklist template {template_id} belongs to someone else")
-    if row is not None and all(getattr(row, key) == value for key, value in content.items()):
-        return ctx.result(ResultStatus.APPLIED, seq=row.seq)  # saved as it is: nothing changes
-    seq = next_seq(ctx.session)
-    if row is None:
-        row = ChecklistTemplate(id=template_id, org_id=ctx.user.org_id)
-        ctx.session.add(row)
-    for key, value in content.items():
-        setattr(row, key, value)
-    row.updated_at, row.updated_by, row.seq = to_db(ctx.now), ctx.user.id, seq
-    return ctx.result(ResultStatus.APPLIED, seq=seq)
+    row, _ = save_org_row(
+        ctx, model=ChecklistTemplate, row_id=str(m.entity_id), content=content, what="checklist template"
+    )
+    return ctx.result(ResultStatus.APPLIED, seq=row.seq)  # saved as it was: the seq it has

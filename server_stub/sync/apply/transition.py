@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from app.domain import LIFECYCLE_FIELDS, ChecklistState, Status, completion_blockers, rules
+from app.domain import LIFECYCLE_FIELDS, ChecklistState, Status, completion_blockers, measures, rules
 from app.domain.protocol import Entity, Mutation, MutationResult, MutationType, ResultStatus, TransitionArgs
 from server_stub.db import next_seq
 from server_stub.models import ChecklistItem, Signature, WorkOrder
@@ -95,6 +95,7 @@ def _write(ctx: Context, *, order: WorkOrder, to: Status, at: datetime, reason: 
     before = scope.seeing(ctx, order)
     seq = next_seq(ctx.session)
     ctx.changed("status", order.status, to.value)
+    order.reopen_count = measures.reopens_after(count=order.reopen_count, frm=Status(order.status), to=to)
     order.status = to.value
     order.status_reason = reason
     if to in LIFECYCLE_FIELDS:

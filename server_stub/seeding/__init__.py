@@ -1,0 +1,1 @@
+"""Demo data beyond the demo organisation's current work (server_stub.seed)."""
