@@ -49,7 +49,7 @@ from app.domain import ChecklistKind, Role, Status
 from server_stub.db import open_database
 from server_stub.migrate import migrate
 from server_stub.models import ChecklistItem, LedgerEntry, Note
-from server_stub.records import ItemSpec, OrderSpec, create_order, create_organisation, create_user
+from server_stub.seeding.records import ItemSpec, OrderSpec, create_order, create_organisation, create_user
 from server_stub.testing import ServerProcess, database_url_for, running_server
 
 API = "/api/v1"

@@ -69,7 +69,7 @@ from app.services.facade import Ordo
 from app.store.outbox import enqueue
 from server_stub.db import open_database
 from server_stub.migrate import migrate
-from server_stub.records import create_organisation, create_user
+from server_stub.seeding.records import create_organisation, create_user
 from server_stub.testing import database_url_for, running_server
 
 ROOT = Path(__file__).resolve().parents[1]

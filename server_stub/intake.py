@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.domain import SETTLED, Kind, Priority, Source, Status, default_due, format_number
 from app.domain.protocol import IntakeAlert, IntakeCustomer, IntakeRequest, IntakeResult, MutationType
 from server_stub.db import SEQ_COUNTER, Database, next_order_number, next_seq
-from server_stub.history import CREATED_FROM, record_server_change
+from server_stub.history.ledger import CREATED_FROM, record_server_change
 from server_stub.models import Counter, IntakeRecord, Note, User, WorkOrder
 from server_stub.timeutil import to_db
 

@@ -30,12 +30,12 @@ from server_stub.api.routes import (
     sync,
 )
 from server_stub.api.routes import imports as order_imports
-from server_stub.blobstore import BlobStore
+from server_stub.auth.security import signing_key
+from server_stub.blobs.store import BlobStore
 from server_stub.clock import Clock, SystemClock
 from server_stub.db import open_database
 from server_stub.live import Live
 from server_stub.schedules import ScheduleTimer
-from server_stub.security import signing_key
 from server_stub.settings import WORKER_LOG_LEVEL, Settings, get_settings
 from server_stub.sync.tombstones import TombstonePruner
 from server_stub.wal import WalCheckpointer

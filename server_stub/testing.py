@@ -31,7 +31,7 @@ from server_stub import serialize
 from server_stub.db import open_database
 from server_stub.migrate import migrate
 from server_stub.models import ChecklistItem, Note, Photo, Signature, WorkOrder
-from server_stub.seed import seed_demo
+from server_stub.seeding.demo import seed_demo
 from server_stub.settings import Settings
 
 

@@ -10,9 +10,9 @@ from pydantic_core import from_json
 
 from server_stub.api.errors import ApiError
 from server_stub.api.logging import record_caller
+from server_stub.auth.security import AuthFailure, Principal, authenticate, revoke_family, signing_key
 from server_stub.clock import Clock
 from server_stub.db import Database
-from server_stub.security import AuthFailure, Principal, authenticate, revoke_family, signing_key
 from server_stub.settings import Settings
 
 

@@ -42,8 +42,8 @@ def add_commands(sub: Any, common: Any) -> None:
 
 
 def cmd_import_orders(args: argparse.Namespace) -> int:
-    from server_stub.accounts import AccountError, find_organisation
-    from server_stub.cli_kit import open_migrated
+    from server_stub.auth.accounts import AccountError, find_organisation
+    from server_stub.cli.kit import open_migrated
     from server_stub.imports import ImportTooLarge, import_orders
     from server_stub.imports.service import UnknownZone
 

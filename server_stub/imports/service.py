@@ -34,7 +34,7 @@ from app.domain.protocol import MutationType
 from server_stub.announce import concerns
 from server_stub.bulk import insert_rows
 from server_stub.db import SEQ_COUNTER, Database, next_order_number, next_seq, seq_block
-from server_stub.history import CREATED_FROM
+from server_stub.history.ledger import CREATED_FROM
 from server_stub.models import Counter, IntakeRecord, OrderEvent, User, WorkOrder
 from server_stub.timeutil import to_db
 

@@ -42,7 +42,7 @@ class User(Base):
 
 
 class AccessToken(Base):
-    """A signed access token (server_stub.signing); the signature rejects garbage without a
+    """A signed access token (server_stub.auth.signing); the signature rejects garbage without a
     query, this row keeps it revocable. Only a SHA-256 of the token is kept: a leaked
     database holds no usable token."""
 

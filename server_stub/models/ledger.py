@@ -22,7 +22,7 @@ from server_stub.models.base import ID, Base
 
 class LedgerEntry(Base):
     """One row per mutation a device sent: replays answer from here, and an order's
-    history reads its changes from here (server_stub.history)."""
+    history reads its changes from here (server_stub.history.ledger)."""
 
     __tablename__ = "ledger"
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.device_id"), primary_key=True)
@@ -38,7 +38,7 @@ class LedgerEntry(Base):
     # for rows from before revision 0006 that it could not number).
     seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     # For the history, never sent in a push response: {"fields": {name: [before, after]},
-    # "brief": what the args said, in a few keys (server_stub.history.brief)}.
+    # "brief": what the args said, in a few keys (server_stub.history.ledger.brief)}.
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import rules
 from app.domain.protocol.links import STATUS_PAGE_PREFIX, TOKEN_BYTES, TOKEN_PATTERN
-from server_stub import policy
+from server_stub.auth import policy
 from server_stub.models import User, WorkOrder
 from server_stub.models.links import StatusLink
 from server_stub.timeutil import to_db

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from server_stub.blobstore import BlobStore
+from server_stub.blobs.store import BlobStore
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,7 @@ from typing import Any
 
 
 def cmd_schedules_run(args: argparse.Namespace) -> int:
-    from server_stub.cli import _settings, _where
-    from server_stub.cli_kit import open_migrated
+    from server_stub.cli.kit import open_migrated, settings_of, where
     from server_stub.schedules.generate import run_schedules
 
     now = datetime.now(UTC)
@@ -30,7 +29,7 @@ def cmd_schedules_run(args: argparse.Namespace) -> int:
         report = run_schedules(db, now=now)
     finally:
         db.dispose()
-    print(f"Schedules in {_where(_settings(args))}: {report.words()}.")
+    print(f"Schedules in {where(settings_of(args))}: {report.words()}.")
     for made in report.made:
         print(f"  made {made}")
     return 0

@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session
 from app.domain import LIFECYCLE_FIELDS, Source, Status, format_number
 from app.domain.protocol import MutationType
 from app.domain.schedules import dates_to_make, due_at, external_id
-from server_stub import policy
+from server_stub.auth import policy
 from server_stub.db import SEQ_COUNTER, Database, next_order_number, next_seq
-from server_stub.history import record_server_change
+from server_stub.history.ledger import record_server_change
 from server_stub.models import ChecklistItem, Counter, Schedule, ScheduleOccurrence, User, WorkOrder
 from server_stub.schedules import state
 from server_stub.timeutil import to_db

@@ -1,1 +1,1 @@
-"""Demo data beyond the demo organisation's current work (server_stub.seed)."""
+"""Demo data beyond the demo organisation's current work (server_stub.seeding.demo)."""

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from app.domain import Kind, Priority, Source, Status, default_due
 from server_stub.db import next_seq
 from server_stub.models import TimeLog, User, WorkOrder
-from server_stub.records import OrderSpec, create_order
-from server_stub.seed_data import CUSTOMERS, SITES, TITLES
+from server_stub.seeding.data import CUSTOMERS, SITES, TITLES
+from server_stub.seeding.records import OrderSpec, create_order
 from server_stub.seeding.schedules import schedule_id
 from server_stub.timeutil import to_db
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.domain.schedules import local_date
 from server_stub.db import next_seq
 from server_stub.models import Schedule, User
-from server_stub.seed_data import SITES, TEMPLATES
+from server_stub.seeding.data import SITES, TEMPLATES
 from server_stub.timeutil import to_db
 
 ZONE = "Europe/London"  # the demo's sites are in Bristol

@@ -44,7 +44,8 @@ from sqlalchemy.orm import Session
 
 from app.domain import rules
 from app.domain.protocol import Entity, PullResponse
-from server_stub import policy, serialize
+from server_stub import serialize
+from server_stub.auth import policy
 from server_stub.db import Database
 from server_stub.models import (
     ORDER_CHILDREN,

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from app.domain.codes import Code
 from app.domain.protocol import ErrorInfo, Mutation, MutationResult, PushResponse, ResultStatus
-from server_stub import history_words
 from server_stub.announce import concerns
-from server_stub.blobstore import BlobStore
+from server_stub.blobs.store import BlobStore
 from server_stub.bulk import insert_rows
 from server_stub.db import Database, next_seq, seq_block
+from server_stub.history import words as history_words
 from server_stub.models import Device, LedgerEntry, User
 from server_stub.sync import devices
 from server_stub.sync.apply import Context, Rejected, apply, new_rows

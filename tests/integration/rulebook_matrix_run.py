@@ -23,7 +23,7 @@ from app.store.models import OutboxEntry
 from app.store.outbox import queued, sync_state
 from server_stub.db import open_database
 from server_stub.models import Conflict, LedgerEntry, WorkOrder
-from server_stub.seed_data import PARTS
+from server_stub.seeding.data import PARTS
 from server_stub.testing import ServerProcess
 
 from .rulebook_cells import CELLS, Cell, Gate, Rel, status_after

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from app.domain import ChecklistKind, Role, Status
 from server_stub.db import next_seq, open_database
 from server_stub.models import ChecklistItem, Conflict, Note, Organisation, ScopeExit, User, WorkOrder
-from server_stub.records import ItemSpec, OrderSpec, create_order, create_user
-from server_stub.seed import DEMO_ORG, DISPATCHER, TECH_PASSWORD
+from server_stub.seeding.demo import DEMO_ORG, DISPATCHER, TECH_PASSWORD
+from server_stub.seeding.records import ItemSpec, OrderSpec, create_order, create_user
 from server_stub.timeutil import to_db
 
 from .rulebook_cells import APPLY, CONFLICT, Cell, Gate, Rel

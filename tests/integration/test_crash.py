@@ -34,7 +34,7 @@ from app.domain import Kind, Priority
 from app.domain.protocol import DEFAULT_PULL_LIMIT
 from server_stub.db import SEQ_COUNTER, open_database, order_number_counter
 from server_stub.models import Device, LedgerEntry, Note, Organisation, User, WorkOrder
-from server_stub.seed import DEMO_ORG
+from server_stub.seeding.demo import DEMO_ORG
 from server_stub.sync.cursor import decode
 from server_stub.testing import running_server
 from server_stub.timeutil import to_db

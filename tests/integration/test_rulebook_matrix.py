@@ -29,7 +29,7 @@ from PIL import Image
 
 from app.domain import Status
 from server_stub.migrate import migrate
-from server_stub.seed import seed_demo
+from server_stub.seeding.demo import seed_demo
 from server_stub.testing import database_url_for, running_server
 
 from .rulebook_cells import APPLY, CELLS, CONFLICT, GATED, Cell, Gate, Rel, status_after, verdict_of

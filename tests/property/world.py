@@ -25,12 +25,12 @@ from app.store import LocalStore
 from app.store import models as local
 from app.store.outbox import sync_state
 from server_stub import models as srv
-from server_stub.blobstore import BlobStore
+from server_stub.blobs.store import BlobStore
 from server_stub.clock import FakeClock
 from server_stub.db import Database, open_database
 from server_stub.main import create_app
 from server_stub.migrate import migrate
-from server_stub.records import (
+from server_stub.seeding.records import (
     ItemSpec,
     OrderSpec,
     create_order,

@@ -37,13 +37,13 @@ from sqlalchemy import select
 from app.domain import ChecklistKind, Role, Status
 from app.domain.blobs import UPLOAD_LENGTH, UPLOAD_OFFSET
 from app.domain.codes import Code
-from server_stub.apikeys import create_api_key
+from server_stub.auth.apikeys import create_api_key
 from server_stub.clock import FakeClock
 from server_stub.db import next_seq, open_database
 from server_stub.main import create_app
 from server_stub.migrate import migrate
 from server_stub.models import ChecklistItem, ChecklistTemplate, Part, User
-from server_stub.records import (
+from server_stub.seeding.records import (
     ItemSpec,
     OrderSpec,
     create_order,

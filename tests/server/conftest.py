@@ -29,7 +29,7 @@ from server_stub.db import Database, open_database  # noqa: E402
 from server_stub.main import create_app  # noqa: E402
 from server_stub.migrate import migrate  # noqa: E402
 from server_stub.models import Base, ChecklistItem  # noqa: E402
-from server_stub.records import (  # noqa: E402
+from server_stub.seeding.records import (  # noqa: E402
     ItemSpec,
     OrderSpec,
     create_order,

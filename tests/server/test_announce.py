@@ -18,7 +18,7 @@ from psycopg import sql
 from server_stub.db import LIVE_CHANNEL, Database, next_seq
 from server_stub.live.bridge import libpq_dsn
 from server_stub.models import Note, WorkOrder
-from server_stub.records import create_part
+from server_stub.seeding.records import create_part
 
 from .conftest import START, World, sign_in
 from .kit import new_id, seq_of, update

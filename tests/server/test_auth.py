@@ -8,8 +8,8 @@ import argon2
 import pytest
 from fastapi.testclient import TestClient
 
+from server_stub.auth.security import hash_password, verify_password
 from server_stub.clock import FakeClock
-from server_stub.security import hash_password, verify_password
 
 from .conftest import PASSWORD, World, sign_in
 

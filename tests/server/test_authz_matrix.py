@@ -265,7 +265,7 @@ def test_two_organisations_never_see_each_other(matrix: Matrix, caller: str, org
     assert matrix.client.head(f"{API}/blobs/{their_blob}", headers=headers).status_code == 404
 
 
-# --- found by this matrix, not fixed here (sign-in is server_stub.security's) ---------
+# --- found by this matrix, not fixed here (sign-in is server_stub.auth.security's) ---------
 
 
 def test_a_device_of_another_organisation_cannot_be_taken_over(matrix: Matrix) -> None:

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from app.domain.blobs import MAX_CHUNK, UPLOAD_LENGTH, UPLOAD_OFFSET
-from server_stub.blobstore import BlobStore
+from server_stub.blobs.store import BlobStore
 from server_stub.cli import main as server_cli
 from server_stub.clock import FakeClock
 from server_stub.main import create_app

@@ -1,5 +1,5 @@
 """The blob rules both sides share (app.domain.blobs) and the on-disk store
-(server_stub.blobstore), on real files: names, sniffing, locks, verification
+(server_stub.blobs.store), on real files: names, sniffing, locks, verification
 before the final name, pruning of abandoned partials."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.domain.blobs import is_sha256, sniff_content_type
-from server_stub.blobstore import BlobKind, BlobStore, HashMismatch, NotAnImage, UploadBusy
+from server_stub.blobs.store import BlobKind, BlobStore, HashMismatch, NotAnImage, UploadBusy
 from server_stub.cli import main as server_cli
 
 from .test_blobs import noise_image, sha

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from server_stub.cli import main
-from server_stub.seed_data import INTAKE
+from server_stub.seeding.data import INTAKE
 from server_stub.testing import database_url_for, read_order
 
 

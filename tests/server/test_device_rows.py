@@ -15,7 +15,7 @@ from app.domain import Role
 from server_stub.clock import FakeClock
 from server_stub.db import Database
 from server_stub.models import DeviceStatus, User
-from server_stub.records import create_user
+from server_stub.seeding.records import create_user
 from server_stub.sync import devices
 from server_stub.sync.cursor import decode
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.domain.protocol import HistoryPage
-from server_stub.apikeys import create_api_key
+from server_stub.auth.apikeys import create_api_key
 from server_stub.clock import FakeClock
 from server_stub.db import Database
 from server_stub.models import User

@@ -1,4 +1,4 @@
-"""The history's words for every kind of change (server_stub.history_words), on hand-made
+"""The history's words for every kind of change (server_stub.history.words), on hand-made
 ledger details: pure, no database."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from server_stub.history_words import brief, summary
+from server_stub.history.words import brief, summary
 
 NAMES = {"u1": "Alex Novak", "u2": "Bea Lindqvist"}
 LABELS = {"i1": "Pressure", "i2": "Isolate supply", "i3": "Findings"}

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.domain.protocol import IntakeAlert
-from server_stub.apikeys import KEY_PREFIX, IssuedKey, create_api_key, revoke_api_key
+from server_stub.auth.apikeys import KEY_PREFIX, IssuedKey, create_api_key, revoke_api_key
 from server_stub.cli import main as server_cli
 from server_stub.db import Database
 from server_stub.intake import take_alert

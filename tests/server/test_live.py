@@ -16,11 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.domain import Role
+from server_stub.auth.security import revoke_device_tokens
 from server_stub.clock import FakeClock
 from server_stub.db import Database
 from server_stub.live.hub import Hub
-from server_stub.records import create_user
-from server_stub.security import revoke_device_tokens
+from server_stub.seeding.records import create_user
 
 from .conftest import START, Device, World, _password_hash, sign_in
 from .kit import AT, new_id, seq_of, update

@@ -35,7 +35,7 @@ def test_first_assigned_at_is_set_by_the_first_assignment_and_never_moved(
         [disp.mutation("order.create", made, {"id": made, "title": "T", "assignee_id": world.users["tech1"]})]
     )
     assert pulled(disp, "work_order")[made]["first_assigned_at"] == "2026-11-25T09:15:00Z"
-    # Seeded with an assignee (server_stub.records): its assigned time.
+    # Seeded with an assignee (server_stub.seeding.records): its assigned time.
     assert pulled(disp, "work_order")[world.orders["a"]]["first_assigned_at"] == "2026-11-25T09:00:00Z"
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import inspect, select, text
 
 from server_stub.clock import FakeClock
 from server_stub.db import Database
-from server_stub.history import order_history
+from server_stub.history.ledger import order_history
 from server_stub.migrate import alembic_config, migrate
 from server_stub.models import Base, Conflict, LedgerEntry, WorkOrder
 

@@ -29,7 +29,7 @@ from sqlalchemy import event, text
 
 from app.domain.protocol import Mutation
 from server_stub.db import SEQ_COUNTER, Database
-from server_stub.records import OrderSpec, create_order
+from server_stub.seeding.records import OrderSpec, create_order
 from server_stub.sync.cursor import decode
 from server_stub.sync.pull import pull
 from server_stub.sync.push import push

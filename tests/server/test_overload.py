@@ -30,7 +30,7 @@ from server_stub.db import WriteGate, open_database
 from server_stub.main import create_app
 from server_stub.migrate import migrate
 from server_stub.models import ChecklistItem, LedgerEntry, Note
-from server_stub.records import ItemSpec, OrderSpec, create_order, create_organisation, create_user
+from server_stub.seeding.records import ItemSpec, OrderSpec, create_order, create_organisation, create_user
 from server_stub.settings import Settings
 from server_stub.testing import database_url_for, running_server
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from app.domain import Role
 from server_stub.db import Database
-from server_stub.records import create_user
+from server_stub.seeding.records import create_user
 
 from .conftest import World, _password_hash, sign_in
 

@@ -24,7 +24,7 @@ from PIL import Image
 from starlette.types import Receive, Scope, Send
 
 from server_stub.api.logging import ACCESS_LOGGER, RequestLogMiddleware, log_requests_to
-from server_stub.apikeys import create_api_key
+from server_stub.auth.apikeys import create_api_key
 from server_stub.db import Database
 from server_stub.migrate import migrate
 from server_stub.testing import database_url_for, free_port

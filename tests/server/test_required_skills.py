@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
 from app.domain.protocol import OrderCreateArgs
-from server_stub.apikeys import create_api_key
+from server_stub.auth.apikeys import create_api_key
 from server_stub.db import Database
 from server_stub.migrate import migrate
 from server_stub.sync.apply.orders import _digest

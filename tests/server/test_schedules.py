@@ -21,7 +21,7 @@ from server_stub.db import Database, open_database
 from server_stub.migrate import migrate
 from server_stub.models import ChecklistItem, OrderEvent, Schedule, ScheduleOccurrence, WorkOrder
 from server_stub.schedules import run_schedules
-from server_stub.seed import seed_demo
+from server_stub.seeding.demo import seed_demo
 
 from .conftest import START, World, sign_in
 from .kit import codes, new_id, pulled, statuses

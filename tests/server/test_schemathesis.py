@@ -29,12 +29,12 @@ from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
 from app.domain import Role, Status
-from server_stub.apikeys import create_api_key
+from server_stub.auth.apikeys import create_api_key
 from server_stub.clock import FakeClock
 from server_stub.db import open_database
 from server_stub.main import create_app
 from server_stub.migrate import migrate
-from server_stub.records import OrderSpec, create_order, create_organisation, create_part, create_user
+from server_stub.seeding.records import OrderSpec, create_order, create_organisation, create_part, create_user
 from server_stub.settings import Settings
 from server_stub.sync.cursor import encode
 

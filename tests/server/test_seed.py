@@ -19,7 +19,7 @@ from server_stub.models import (
     User,
     WorkOrder,
 )
-from server_stub.seed import seed_demo
+from server_stub.seeding.demo import seed_demo
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 INTAKE = 4  # requests and alerts waiting in the desk's queue

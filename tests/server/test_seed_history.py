@@ -12,7 +12,7 @@ from app.domain.kpi import OrderFacts, Period, Rate, Technician, TimeLogFacts, c
 from server_stub.db import Database, open_database
 from server_stub.migrate import migrate
 from server_stub.models import Schedule, TimeLog, User, WorkOrder
-from server_stub.seed import seed_demo
+from server_stub.seeding.demo import seed_demo
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

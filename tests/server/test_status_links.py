@@ -17,7 +17,7 @@ from server_stub.clock import FakeClock
 from server_stub.db import Database
 from server_stub.main import create_app
 from server_stub.models import WorkOrder
-from server_stub.records import OrderSpec, create_order, create_user
+from server_stub.seeding.records import OrderSpec, create_order, create_user
 from server_stub.settings import Settings
 
 from .conftest import PASSWORD, Device, World, sign_in

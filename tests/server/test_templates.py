@@ -13,7 +13,7 @@ from app.domain.limits import MAX_CHECKLIST_ITEMS, MAX_CHECKLIST_LABEL, MAX_CHEC
 from app.domain.protocol import MutationType
 from app.domain.rules import Relation
 from server_stub.db import Database
-from server_stub.records import create_user
+from server_stub.seeding.records import create_user
 
 from .conftest import World, _password_hash, sign_in, snapshot
 from .kit import codes, new_id, pulled, statuses

@@ -14,13 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
-from server_stub.accounts import disable_user, enable_user, reset_password, revoke_device
+from server_stub.auth.accounts import disable_user, enable_user, reset_password, revoke_device
+from server_stub.auth.signing import SecretKeyError, TokenKind, load_key, sign
 from server_stub.clock import FakeClock
 from server_stub.db import Database
 from server_stub.main import create_app
 from server_stub.models import AccessToken, RefreshToken
 from server_stub.settings import Settings
-from server_stub.signing import SecretKeyError, TokenKind, load_key, sign
 
 from .conftest import PASSWORD, START, World
 

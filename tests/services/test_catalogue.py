@@ -12,7 +12,7 @@ from app.services.types import InvalidInput, OrderId, PartChoice
 from app.store.outbox import queued
 from app.store.rows import apply_change
 
-# The seeded server's catalogue (server_stub/seed_data.py), and one name only Unicode folds.
+# The seeded server's catalogue (server_stub/seeding/data.py), and one name only Unicode folds.
 CATALOGUE = [
     ("FLT-G4-592", "Air filter G4 592×592", "pcs"),
     ("BLT-SPA-1250", "V-belt SPA 1250", "pcs"),

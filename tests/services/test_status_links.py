@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from server_stub.db import open_database  # noqa: E402
 from server_stub.main import create_app  # noqa: E402
 from server_stub.migrate import migrate  # noqa: E402
-from server_stub.records import OrderSpec, create_order, create_organisation, create_user  # noqa: E402
+from server_stub.seeding.records import OrderSpec, create_order, create_organisation, create_user  # noqa: E402
 from server_stub.settings import Settings  # noqa: E402
 
 ORDER = uuid.UUID("33333333-3333-4333-8333-333333333333")

@@ -18,7 +18,7 @@ import httpx
 from PIL import Image
 from playwright.sync_api import Locator
 
-from server_stub.seed import DEMO_ORG
+from server_stub.seeding.demo import DEMO_ORG
 from server_stub.testing import ServerProcess
 
 from .flutter import STEP_MS, FlutterPage

@@ -19,7 +19,7 @@ from .test_happy_path import sign_in
 
 pytestmark = pytest.mark.ui
 
-# tech1, tech2 and tech5 list hvac among their skills (server_stub/seed_data.py); tech3 and tech4 do not.
+# tech1, tech2 and tech5 list hvac among their skills (server_stub/seeding/data.py); tech3 and tech4 do not.
 HVAC = ("tech1", "tech2", "tech5")
 NOT_HVAC = ("tech3", "tech4")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from server_stub.seed_data import TECHNICIANS
+from server_stub.seeding.data import TECHNICIANS
 from server_stub.testing import ServerProcess, read_order
 
 from .desk_kit import card_in, open_card, picture, reveal_in_lane, sign_in_desk, sign_in_field, wait_until

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 from zones import morning_zone
 
-from server_stub.seed_data import TECHNICIANS
+from server_stub.seeding.data import TECHNICIANS
 from server_stub.testing import ServerProcess
 
 from .desk_kit import (

@@ -21,7 +21,7 @@ from .test_reconnect import notice_offline
 
 pytestmark = pytest.mark.ui
 
-SKU = "PIPE-CU-15"  # "Copper pipe 15 mm", sold by the metre (server_stub/seed_data.py)
+SKU = "PIPE-CU-15"  # "Copper pipe 15 mm", sold by the metre (server_stub/seeding/data.py)
 LINE = "2.5 m × Copper pipe 15 mm (PIPE-CU-15)"
 REASON = "Logged on the wrong order"
 

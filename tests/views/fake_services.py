@@ -47,7 +47,7 @@ from .fake_core import refused
 from .fake_desk_edit import FakeDeskEdit
 from .fake_seed import THUMB, jpeg, new_order, signature_png
 
-# A few parts of the seeded server's catalogue (server_stub/seed_data.py), for search_parts.
+# A few parts of the seeded server's catalogue (server_stub/seeding/data.py), for search_parts.
 FAKE_CATALOGUE = (
     PartChoice(sku="FUSE-10A", name="Fuse 10 A, type gG", unit="pcs"),
     PartChoice(sku="PIPE-CU-15", name="Copper pipe 15 mm", unit="m"),

@@ -1,7 +1,7 @@
 """The managers' measures (issue 13), pure: facts in, figures out. See `compute` for the
 definitions, `pm` for PM compliance, `types` for the inputs, answers and reference values."""
 
-from app.domain.kpi.compute import AGE_BUCKETS, LOGGED_KINDS, completion, compute, durations
+from app.domain.kpi.compute import AGE_BUCKETS, LOGGED_KINDS, compute, durations
 from app.domain.kpi.pm import interval_of, occurrence, parse_unit
 from app.domain.kpi.ranges import RANGE_WORDS, RangeChoice, period_of, period_words
 from app.domain.kpi.types import (
@@ -23,6 +23,7 @@ from app.domain.kpi.types import (
     Technician,
     TechnicianFigures,
     TimeLogFacts,
+    completion,
 )
 
 __all__ = [

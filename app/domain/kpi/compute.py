@@ -36,6 +36,7 @@ from app.domain.kpi.types import (
     Technician,
     TechnicianFigures,
     TimeLogFacts,
+    completion,
 )
 from app.domain.orders import Priority
 from app.domain.states import OPEN, Status
@@ -51,15 +52,6 @@ AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
 # Time logged on orders for utilisation: work and travel to it, not breaks.
 LOGGED_KINDS: frozenset[str] = frozenset({"work", "travel"})
 DEFAULT_AVAILABILITY = Availability()
-
-
-def completion(order: OrderFacts) -> datetime | None:
-    """When the order was (last) completed, if it stands completed now."""
-    if order.status not in (Status.COMPLETED, Status.CLOSED) or order.completed_at is None:
-        return None
-    if order.cannot_complete_at is not None and order.cannot_complete_at > order.completed_at:
-        return None  # closed after a later cannot_complete
-    return order.completed_at
 
 
 def durations(values: Iterable[timedelta]) -> Durations:

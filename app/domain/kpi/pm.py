@@ -15,7 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
-from app.domain.kpi.types import DAYS_PER_UNIT, EveryUnit, Interval, OrderFacts, Period, PmCompliance, Rate
+from app.domain.kpi.types import (
+    DAYS_PER_UNIT,
+    EveryUnit,
+    Interval,
+    OrderFacts,
+    Period,
+    PmCompliance,
+    Rate,
+    completion,
+)
 from app.domain.orders import Source
 from app.domain.states import Status
 
@@ -59,8 +68,6 @@ def window(*, due: date, interval: Interval, period: Period) -> tuple[datetime, 
 def pm_compliance(
     orders: Iterable[OrderFacts], *, period: Period, now: datetime, schedules: Mapping[str, Interval]
 ) -> PmCompliance:
-    # Imported here: compute imports this module.
-    from app.domain.kpi.compute import completion
 
     done = missed = pending = cancelled = unknown = 0
     for order in orders:

@@ -218,3 +218,12 @@ class Dashboard:
     first_time_fix: Rate
     pm: PmCompliance | None  # None: no schedules known
     technicians: tuple[TechnicianFigures, ...] = field(default=())
+
+
+def completion(order: OrderFacts) -> datetime | None:
+    """When the order was (last) completed, if it stands completed now."""
+    if order.status not in (Status.COMPLETED, Status.CLOSED) or order.completed_at is None:
+        return None
+    if order.cannot_complete_at is not None and order.cannot_complete_at > order.completed_at:
+        return None  # closed after a later cannot_complete
+    return order.completed_at

@@ -9,11 +9,10 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from app.domain.protocol import RefreshRequest, TokenRequest, TokenResponse, UserInfo
-from server_stub import throttle
 from server_stub.api.deps import ClockDep, DbDep, SettingsDep, unauthorized
 from server_stub.api.errors import ApiError
-from server_stub.models import User
-from server_stub.security import (
+from server_stub.auth import throttle
+from server_stub.auth.security import (
     AuthFailure,
     Denied,
     DeviceTaken,
@@ -23,7 +22,8 @@ from server_stub.security import (
     signing_key,
     verify_password,
 )
-from server_stub.signing import TokenKind, verify
+from server_stub.auth.signing import TokenKind, verify
+from server_stub.models import User
 
 router = APIRouter(tags=["auth"])
 

@@ -15,12 +15,12 @@ from starlette.requests import ClientDisconnect
 
 from app.domain.blobs import MAX_CHUNK, UPLOAD_LENGTH, UPLOAD_OFFSET, is_sha256, sniff_content_type
 from app.domain.protocol import SHA256_PATTERN
-from server_stub import policy
 from server_stub.api.deps import ClockDep, DbDep, SettingsDep, current_principal
 from server_stub.api.errors import ApiError, error_response
-from server_stub.blobstore import BlobKind, BlobStore, HashMismatch, NotAnImage, Upload, UploadBusy
+from server_stub.auth import policy
+from server_stub.auth.security import Principal
+from server_stub.blobs.store import BlobKind, BlobStore, HashMismatch, NotAnImage, Upload, UploadBusy
 from server_stub.db import Database
-from server_stub.security import Principal
 from server_stub.sync.apply.evidence import blob_stored
 
 router = APIRouter(prefix="/blobs", tags=["blobs"])

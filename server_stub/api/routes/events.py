@@ -18,11 +18,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from app.domain import rules
-from server_stub import policy
 from server_stub.api.deps import CurrentUser, DbDep
 from server_stub.api.errors import ApiError
+from server_stub.auth import policy
+from server_stub.auth.signing import token_digest
 from server_stub.live import Live, scope
-from server_stub.signing import token_digest
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 

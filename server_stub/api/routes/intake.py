@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, Request, Response, Security
 from fastapi.security import APIKeyHeader
 
 from app.domain.protocol import API_KEY_HEADER, ErrorBody, IntakeAlert, IntakeRequest, IntakeResult
-from server_stub import policy
 from server_stub.api.deps import ClockDep, DbDep
 from server_stub.api.errors import ApiError
 from server_stub.api.logging import record_caller
-from server_stub.apikeys import KeyPrincipal, authenticate_key
+from server_stub.auth import policy
+from server_stub.auth.apikeys import KeyPrincipal, authenticate_key
 from server_stub.intake import Taken, take_alert, take_request
 
 router = APIRouter(prefix="/intake", tags=["intake"])

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Query
 
 from app.domain.limits import MAX_CURSOR
 from app.domain.protocol import DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, HistoryPage
-from server_stub import policy
 from server_stub.api.deps import CurrentUser, DbDep
 from server_stub.api.errors import ApiError
 from server_stub.api.routes.sync import CURSOR_DOC
-from server_stub.history import NoSuchOrder, order_history
+from server_stub.auth import policy
+from server_stub.history.ledger import NoSuchOrder, order_history
 from server_stub.sync.cursor import BadCursor
 
 router = APIRouter(prefix="/orders", tags=["orders"])

@@ -11,9 +11,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from app.domain import rules
-from server_stub import policy
 from server_stub.api.deps import ClockDep, CurrentUser, DbDep, SettingsDep
 from server_stub.api.errors import ApiError
+from server_stub.auth import policy
 from server_stub.models import WorkOrder
 from server_stub.reports.pdf import report_pdf
 from server_stub.reports.pictures import blob_reader

@@ -13,10 +13,10 @@ from pydantic import ValidationError
 
 from app.domain.limits import MAX_CURSOR
 from app.domain.protocol import MAX_BATCH, PROTOCOL, PullResponse, PushRequest, PushResponse
-from server_stub import policy
 from server_stub.api.deps import ClockDep, CurrentUser, DbDep, JsonBody, SettingsDep
 from server_stub.api.errors import ApiError
-from server_stub.security import Principal
+from server_stub.auth import policy
+from server_stub.auth.security import Principal
 from server_stub.sync.cursor import BadCursor
 from server_stub.sync.pull import read_page
 from server_stub.sync.push import push

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from app.domain import Status, rules
 from app.domain.codes import Code
 from app.domain.protocol import Entity, MutationResult, MutationType, ResultStatus
-from server_stub import policy
-from server_stub.blobstore import BlobStore
+from server_stub.auth import policy
+from server_stub.blobs.store import BlobStore
 from server_stub.db import next_seq
 from server_stub.models import Base, Conflict, User, WorkOrder
 from server_stub.timeutil import parse_wire, to_db

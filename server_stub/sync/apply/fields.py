@@ -15,7 +15,7 @@ from pydantic import StrictBool, StringConstraints, TypeAdapter, ValidationError
 from app.domain import LIFECYCLE_FIELDS, Kind, Priority, Status, limits, measures, rules
 from app.domain.codes import Code
 from app.domain.protocol import CustomerArgs, RequiredSkills, SiteArgs
-from server_stub import policy
+from server_stub.auth import policy
 from server_stub.models import WorkOrder
 from server_stub.sync.apply import checklist_def, scope
 from server_stub.sync.apply.common import Context, Rejected, parse_time, person

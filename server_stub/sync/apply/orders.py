@@ -22,7 +22,7 @@ from sqlalchemy import select
 from app.domain import LIFECYCLE_FIELDS, Priority, Status, default_due, format_number, measures, rules
 from app.domain.codes import Code
 from app.domain.protocol import Mutation, MutationResult, MutationType, OrderCreateArgs, ResultStatus
-from server_stub import policy
+from server_stub.auth import policy
 from server_stub.db import next_order_number, next_seq
 from server_stub.models import ChecklistItem, LedgerEntry, WorkOrder
 from server_stub.sync.apply import new_rows

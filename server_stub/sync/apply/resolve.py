@@ -19,7 +19,7 @@ from app.domain.protocol import (
     MutationType,
     ResultStatus,
 )
-from server_stub import policy
+from server_stub.auth import policy
 from server_stub.db import next_seq
 from server_stub.models import ChecklistItem, Conflict, TimeLog, WorkOrder
 from server_stub.sync.apply import fields

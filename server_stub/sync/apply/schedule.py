@@ -16,7 +16,7 @@ from app.domain import rules
 from app.domain.codes import Code
 from app.domain.protocol import Mutation, MutationResult, MutationType, ResultStatus, ScheduleSaveArgs
 from app.domain.schedules import schedule_problems
-from server_stub import policy
+from server_stub.auth import policy
 from server_stub.models import Schedule
 from server_stub.schedules import state
 from server_stub.sync.apply.common import Context, Rejected, parse_args, person, settled

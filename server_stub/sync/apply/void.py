@@ -6,7 +6,7 @@ from typing import Any
 
 from app.domain.codes import Code
 from app.domain.protocol import EntryVoidArgs, Mutation, MutationResult, MutationType, ResultStatus
-from server_stub import policy
+from server_stub.auth import policy
 from server_stub.db import next_seq
 from server_stub.models import Note, PartUsage, Photo, TimeLog
 from server_stub.sync.apply.common import (

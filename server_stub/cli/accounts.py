@@ -18,7 +18,7 @@ from typing import Any
 
 from app.domain import Role
 from app.domain.rules import SYNC_ROLES
-from server_stub.cli_kit import Common, Refused, in_transaction
+from server_stub.cli.kit import Common, Refused, in_transaction
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -36,13 +36,13 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def _run(args: argparse.Namespace, action: Callable[[Any, datetime], str]) -> int:
-    from server_stub.accounts import AccountError
+    from server_stub.auth.accounts import AccountError
 
     return in_transaction(args, action, refusals=(AccountError,))
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
-    from server_stub.accounts import check_password, check_username, create_account
+    from server_stub.auth.accounts import check_password, check_username, create_account
 
     try:
         check_username(args.username)
@@ -69,7 +69,7 @@ def cmd_user_create(args: argparse.Namespace) -> int:
 
 
 def cmd_user_reset_password(args: argparse.Namespace) -> int:
-    from server_stub.accounts import check_password, reset_password
+    from server_stub.auth.accounts import check_password, reset_password
 
     try:
         password = check_password(_read_password(args))
@@ -88,7 +88,7 @@ def cmd_user_reset_password(args: argparse.Namespace) -> int:
 
 
 def cmd_user_disable(args: argparse.Namespace) -> int:
-    from server_stub.accounts import disable_user
+    from server_stub.auth.accounts import disable_user
 
     def action(session: Any, now: datetime) -> str:
         revoked = disable_user(session, username=args.username, now=now)
@@ -98,7 +98,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 
 
 def cmd_user_enable(args: argparse.Namespace) -> int:
-    from server_stub.accounts import enable_user
+    from server_stub.auth.accounts import enable_user
 
     def action(session: Any, _now: datetime) -> str:
         was = enable_user(session, username=args.username)
@@ -112,7 +112,7 @@ def _when(at: datetime | None) -> str:
 
 
 def cmd_device_list(args: argparse.Namespace) -> int:
-    from server_stub.accounts import list_devices
+    from server_stub.auth.accounts import list_devices
 
     def action(session: Any, now: datetime) -> str:
         rows = list_devices(session, username=args.user, now=now)
@@ -131,7 +131,7 @@ def cmd_device_list(args: argparse.Namespace) -> int:
 
 
 def cmd_device_revoke(args: argparse.Namespace) -> int:
-    from server_stub.accounts import revoke_device
+    from server_stub.auth.accounts import revoke_device
 
     def action(session: Any, now: datetime) -> str:
         owner, live = revoke_device(session, device_id=args.device_id, wipe=args.wipe, now=now)

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from app.domain import Source, rules
 from app.domain.protocol import HistoryEntry, HistoryPage, MutationType, ResultStatus
-from server_stub import history_words, policy
+from server_stub.auth import policy
 from server_stub.db import Database, next_seq
+from server_stub.history import words as history_words
 from server_stub.models import ChecklistItem, Conflict, LedgerEntry, OrderEvent, User, WorkOrder
 from server_stub.sync.cursor import decode, encode
 from server_stub.timeutil import to_db, to_wire

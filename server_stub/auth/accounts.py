@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain import Role, rules
+from server_stub.auth.security import hash_password, revoke_device_tokens, revoke_user_tokens
 from server_stub.db import next_seq
 from server_stub.models import AccessToken, Device, Organisation, User
-from server_stub.records import create_organisation, create_user
-from server_stub.security import hash_password, revoke_device_tokens, revoke_user_tokens
+from server_stub.seeding.records import create_organisation, create_user
 from server_stub.timeutil import to_db
 
 # People sign in with these roles (the rulebook's syncing roles, in Role's order);

@@ -1,4 +1,4 @@
-"""Passwords (argon2) and tokens: signed (server_stub.signing), stored only as SHA-256,
+"""Passwords (argon2) and tokens: signed (server_stub.auth.signing), stored only as SHA-256,
 short-lived access tokens renewed with single-use refresh tokens, all revocable."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from server_stub.auth.signing import TokenKind, load_key, sign, token_digest, verify
 from server_stub.models import AccessToken, Device, RefreshToken, User
 from server_stub.settings import Settings
-from server_stub.signing import TokenKind, load_key, sign, token_digest, verify
 from server_stub.timeutil import to_db
 
 __all__ = [

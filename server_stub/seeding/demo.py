@@ -21,17 +21,9 @@ from sqlalchemy.orm import Session
 from app.domain import ChecklistKind, Kind, Priority, Role, Source, Status, default_due
 from app.domain.protocol import MutationType
 from server_stub.db import next_seq, open_database, seq_block
-from server_stub.history import CREATED_FROM, record_server_change
+from server_stub.history.ledger import CREATED_FROM, record_server_change
 from server_stub.models import ChecklistTemplate, IntakeRecord, Organisation
-from server_stub.records import (
-    ItemSpec,
-    OrderSpec,
-    create_order,
-    create_organisation,
-    create_part,
-    create_user,
-)
-from server_stub.seed_data import (
+from server_stub.seeding.data import (
     CHECKLISTS,
     CUSTOMERS,
     INTAKE,
@@ -43,6 +35,14 @@ from server_stub.seed_data import (
     TITLES,
 )
 from server_stub.seeding.history import seed_history
+from server_stub.seeding.records import (
+    ItemSpec,
+    OrderSpec,
+    create_order,
+    create_organisation,
+    create_part,
+    create_user,
+)
 from server_stub.seeding.schedules import seed_schedules
 from server_stub.timeutil import to_db
 

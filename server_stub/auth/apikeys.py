@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import Role
 from server_stub.models import ApiKey, User
-from server_stub.records import create_user
+from server_stub.seeding.records import create_user
 from server_stub.timeutil import to_db
 
 KEY_PREFIX = "ordo_ik_"

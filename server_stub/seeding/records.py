@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain import ChecklistKind, Kind, Priority, Role, Source, Status, format_number, measures
+from server_stub.auth.security import hash_password
 from server_stub.db import next_order_number, next_seq, order_number_counter
 from server_stub.models import ChecklistItem, Counter, Organisation, Part, User, WorkOrder
-from server_stub.security import hash_password
 from server_stub.timeutil import to_db
 
 IdMaker = Callable[[], str]

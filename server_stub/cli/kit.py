@@ -6,24 +6,42 @@ import argparse
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from server_stub.settings import Settings
+
 Common = Callable[[argparse.ArgumentParser], None]
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The server's settings, with the command's --data-dir and --database-url over them."""
+    overrides: dict[str, Any] = {}
+    if args.data_dir is not None:
+        overrides["data_dir"] = Path(args.data_dir)
+    if args.database_url is not None:
+        overrides["database_url"] = args.database_url
+    return Settings(**overrides)
+
+
+def where(settings: Settings) -> str:
+    """The database, as a command says it: never with its password."""
+    url = settings.database_url
+    return url.split("@")[-1] if "@" in url else url
 
 
 def open_migrated(args: argparse.Namespace) -> Any:
     """The command's database (server_stub.db.Database), migrated first; None, with one
     line on stderr and no traceback, for a wrong URL or an unreachable database."""
-    from server_stub.cli import _settings, _where
     from server_stub.db import open_database
     from server_stub.migrate import migrate
 
-    settings = _settings(args)
+    settings = settings_of(args)
     try:
         migrate(settings.database_url)
         return open_database(settings.database_url)
     except Exception as exc:
-        print(f"error: cannot open the database {_where(settings)}: {exc}", file=sys.stderr)
+        print(f"error: cannot open the database {where(settings)}: {exc}", file=sys.stderr)
         return None
 
 

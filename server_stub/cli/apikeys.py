@@ -10,12 +10,12 @@ import argparse
 from datetime import datetime
 from typing import Any
 
-from server_stub.cli_kit import Common, Refused, in_transaction
+from server_stub.cli.kit import Common, Refused, in_transaction
 
 
 def cmd_apikey_create(args: argparse.Namespace) -> int:
-    from server_stub.accounts import AccountError, find_organisation
-    from server_stub.apikeys import create_api_key
+    from server_stub.auth.accounts import AccountError, find_organisation
+    from server_stub.auth.apikeys import create_api_key
 
     def action(session: Any, now: datetime) -> str:
         try:
@@ -35,7 +35,7 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
 
 
 def cmd_apikey_revoke(args: argparse.Namespace) -> int:
-    from server_stub.apikeys import revoke_api_key
+    from server_stub.auth.apikeys import revoke_api_key
 
     def action(session: Any, now: datetime) -> str:
         if not revoke_api_key(session, key_id=args.key_id, now=now):

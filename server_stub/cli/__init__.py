@@ -8,63 +8,48 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
-from server_stub.settings import WORKER_LOG_LEVEL, Settings
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {}
-    if args.data_dir is not None:
-        overrides["data_dir"] = Path(args.data_dir)
-    if args.database_url is not None:
-        overrides["database_url"] = args.database_url
-    return Settings(**overrides)
-
-
-def _where(settings: Settings) -> str:
-    url = settings.database_url
-    return url.split("@")[-1] if "@" in url else url  # never print a password
+from server_stub.cli.kit import settings_of, where
+from server_stub.settings import WORKER_LOG_LEVEL
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from server_stub.migrate import migrate
 
-    settings = _settings(args)
+    settings = settings_of(args)
     migrate(settings.database_url)
-    print(f"Database is up to date: {_where(settings)}")
+    print(f"Database is up to date: {where(settings)}")
     return 0
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
     from server_stub.migrate import migrate
-    from server_stub.seed import DEMO_ORG, seed_demo
+    from server_stub.seeding.demo import DEMO_ORG, seed_demo
 
     if not args.demo:
         print("Nothing to seed: pass --demo for the demo organisation.", file=sys.stderr)
         return 2
-    settings = _settings(args)
+    settings = settings_of(args)
     migrate(settings.database_url)
     report = seed_demo(database_url=settings.database_url, now=datetime.now(UTC), history=args.history)
     if report.created:
-        print(f"Seeded {DEMO_ORG!r}: {report.users} users, {report.orders} orders in {_where(settings)}")
+        print(f"Seeded {DEMO_ORG!r}: {report.users} users, {report.orders} orders in {where(settings)}")
         print("Sign in as dispatcher / demo-dispatcher, or tech1…tech5 / demo-tech.")
     else:
-        print(f"{DEMO_ORG!r} is already in {_where(settings)}; nothing changed.")
+        print(f"{DEMO_ORG!r} is already in {where(settings)}; nothing changed.")
     return 0
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from server_stub.blobstore import BlobStore
+    from server_stub.blobs.store import BlobStore
     from server_stub.db import open_database
     from server_stub.migrate import migrate
     from server_stub.sync.apply.evidence import settle_held_blobs
     from server_stub.sync.tombstones import prune_tombstones
 
-    settings = _settings(args)
+    settings = settings_of(args)
     migrate(settings.database_url)
     retention = (
         timedelta(seconds=args.older_than) if args.older_than is not None else settings.tombstone_retention
@@ -83,7 +68,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     partials = store.prune_partials(older_than=now - settings.blob_partial_retention)
     print(
         f"Pruned {report.deleted} out-of-scope tombstones older than {report.cutoff:%Y-%m-%d %H:%M} UTC"
-        f" in {_where(settings)}; devices with a cursor below seq {report.pruned_through} will re-pull."
+        f" in {where(settings)}; devices with a cursor below seq {report.pruned_through} will re-pull."
     )
     days = settings.blob_partial_retention / timedelta(days=1)
     print(
@@ -97,11 +82,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server_stub import collector
+    from server_stub.auth.security import signing_key
     from server_stub.main import create_app
     from server_stub.migrate import migrate
-    from server_stub.security import signing_key
 
-    settings = _settings(args)
+    settings = settings_of(args)
     workers = args.workers
     if workers < 1:
         print("--workers must be at least 1.", file=sys.stderr)
@@ -114,7 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return 2
     migrate(settings.database_url)
-    print(f"Ordo server on http://{args.host}:{args.port} (database: {_where(settings)})", flush=True)
+    print(f"Ordo server on http://{args.host}:{args.port} (database: {where(settings)})", flush=True)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal
     # to whatever handler was there before; with ours there, the process ends
     # normally (exit 0) instead of dying by the signal it was asked to stop with.
@@ -199,11 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prune.set_defaults(func=cmd_prune)
 
-    from server_stub.cli_accounts import add_commands as add_account_commands
+    from server_stub.cli.accounts import add_commands as add_account_commands
 
     add_account_commands(sub, common)
 
-    from server_stub.cli_apikeys import add_commands as add_apikey_commands
+    from server_stub.cli.apikeys import add_commands as add_apikey_commands
 
     add_apikey_commands(sub, common)
 
