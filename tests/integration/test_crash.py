@@ -351,6 +351,7 @@ def scope_size(database_url: str) -> int:
     """Every row a dispatcher's first pull brings (one organisation: every row with a seq)."""
     tables = ["work_orders", "checklist_items", "notes", "photos", "time_logs", "part_usages"]
     tables += ["signatures", "users", "parts", "conflicts", "checklist_templates", "device_status"]
+    tables += ["schedules"]
     db = open_database(database_url)
     try:
         with db.read() as s:
