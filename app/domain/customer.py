@@ -7,9 +7,11 @@ words here, and the desk asks `report_ready` before it offers the download.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
+from urllib.parse import quote, urlencode
 
 from app.domain.states import Status
 
@@ -103,3 +105,22 @@ def first_name(display_name: str | None) -> str:
     """The technician as the customer reads them: the first word of their name only."""
     words = (display_name or "").split()
     return words[0] if words else ""
+
+
+# A customer contact is free text ("Pat, 0151 …", "pat@example.com"): an address is taken
+# from it only when one is plainly there; otherwise the mail opens with no recipient.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def status_mail(*, url: str, number: str, title: str, contact: str | None) -> str:
+    """A `mailto:` link with the status link in a short message, to the contact's email
+    address when the contact holds one: the desk's "Send by email"."""
+    found = _EMAIL.search(contact or "")
+    to = found.group(0) if found else ""
+    subject = f"Your job {number}: {title}"
+    body = (
+        f"Hello,\n\nYou can follow your job {number} ({title}) here, with no sign-in:\n{url}\n\n"
+        "The page shows where the job stands, and the report once the work is done."
+    )
+    query = urlencode({"subject": subject, "body": body}, quote_via=quote)
+    return f"mailto:{quote(to, safe='@')}?{query}"

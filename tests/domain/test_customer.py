@@ -5,11 +5,20 @@ ended, and the report exists only for completed work."""
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import parse_qs
 
 import pytest
 
 from app.domain import Status, rules
-from app.domain.customer import STAGE_SENTENCES, STAGE_WORDS, Stage, first_name, report_ready, stage_of
+from app.domain.customer import (
+    STAGE_SENTENCES,
+    STAGE_WORDS,
+    Stage,
+    first_name,
+    report_ready,
+    stage_of,
+    status_mail,
+)
 from app.domain.rules import Relation
 
 T1 = datetime(2026, 11, 25, 9, 0)
@@ -60,3 +69,23 @@ def test_dispatch_manages_links_the_assignee_reads_reports_no_one_else() -> None
         assert rules.may_manage_status_link(relation) is (relation is Relation.DISPATCH)
         assert rules.offers_customer_tools(relation) is (relation is Relation.DISPATCH)
         assert rules.may_read_report(relation) is (relation in (Relation.DISPATCH, Relation.ASSIGNEE))
+
+
+def test_the_mail_goes_to_the_address_in_the_contact_and_carries_the_link() -> None:
+    mail = status_mail(
+        url="https://ordo.example/s/Wq8EhGmSMQPAAV3kGwlYA_",
+        number="WO-000065",
+        title="Boiler & pump",
+        contact="Pat Customer, pat.customer@example.com, 0151 222",
+    )
+    to, _, query = mail.removeprefix("mailto:").partition("?")
+    fields = parse_qs(query)
+    assert to == "pat.customer@example.com"
+    assert fields["subject"] == ["Your job WO-000065: Boiler & pump"]
+    assert "https://ordo.example/s/Wq8EhGmSMQPAAV3kGwlYA_" in fields["body"][0]
+
+
+@pytest.mark.parametrize("contact", [None, "", "0151 222 333", "ask at the desk @ reception"])
+def test_no_address_in_the_contact_opens_a_mail_with_no_recipient(contact: str | None) -> None:
+    mail = status_mail(url="https://ordo.example/s/x", number="WO-1", title="T", contact=contact)
+    assert mail.startswith("mailto:?subject=")

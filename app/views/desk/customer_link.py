@@ -1,7 +1,8 @@
 """The desk's customer tools on an order: its status link and its completion report.
 
 `status-link-copy` makes the link when the order has none (the server does), shows the URL
-(`status-link-url`) and copies it to the clipboard, ready to send. `status-link-renew` and
+(`status-link-url`) and copies it to the clipboard, ready to send; `status-link-send` opens
+a mail with it, to the customer's address when their contact holds one. `status-link-renew` and
 `status-link-revoke` replace or end it, after a confirmation: the customer's old link stops
 working at once. `report-download` (completed orders) fetches the PDF and saves it
 (app.views.shared.save_file). Both need the server: offline (or signed in on this device
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 import flet as ft
 
+from app.domain.customer import status_mail
 from app.services.customer_api import CustomerTools
 from app.services.status_links import StatusLink
 from app.services.types import OrderDetail, ServiceError, SyncState
@@ -87,6 +89,7 @@ def customer_section(*, detail: OrderDetail, session: Session) -> ft.Control | N
 def CustomerPanel(*, detail: OrderDetail, session: Session, tools: CustomerTools) -> ft.Control:
     order_id = detail.summary.id
     services = session.services
+    page = ft.context.page
     link, set_link = ft.use_state(None)  # StatusLink | None, as the server last said
     asked, set_asked = ft.use_state(False)  # the server was asked for the current link
     busy, set_busy = ft.use_state("")  # what is being done: the buttons wait
@@ -131,6 +134,20 @@ def CustomerPanel(*, detail: OrderDetail, session: Session, tools: CustomerTools
             set_said(_failure(err))
         finally:
             set_busy("")
+
+    async def send(shown: StatusLink) -> None:
+        mail = status_mail(
+            url=shown.url,
+            number=detail.summary.number,
+            title=detail.summary.title,
+            contact=str(detail.customer.get("contact") or ""),
+        )
+        try:
+            await ft.UrlLauncher().launch_url(mail)
+        except Exception as err:  # no mail program: the link is on screen to copy
+            set_said(Said(f"Could not open a mail ({err}): copy the link and send it.", error=True))
+            return
+        set_said(Said("A mail with the link is open in your mail program."))
 
     async def confirmed() -> None:
         what = confirming
@@ -227,7 +244,20 @@ def CustomerPanel(*, detail: OrderDetail, session: Session, tools: CustomerTools
             )
         ]
         if link is not None:
+            shown_link = link
             buttons += [
+                tagged(
+                    "status-link-send",
+                    ft.OutlinedButton(
+                        "Send by email",
+                        icon=ft.Icons.EMAIL_OUTLINED,
+                        on_click=lambda: page.run_task(send, shown_link),
+                        height=MIN_TOUCH,
+                        disabled=bool(busy),
+                    ),
+                    label="Send the link by email",
+                    button=True,
+                ),
                 tagged(
                     "status-link-renew",
                     ft.OutlinedButton(
