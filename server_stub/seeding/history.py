@@ -138,11 +138,14 @@ def seed_history(session: Session, *, org_id: str, technicians: list[User], now:
 
 # Past occurrences of the demo's schedules (server_stub.seeding.schedules, by name): the
 # fortnightly fire alarm test and the quarterly boiler service, so PM compliance has a
-# figure. (schedule name, every n days, technician index, days late of each occurrence)
-PAST_PM: tuple[tuple[str, int, int, tuple[float, ...]], ...] = (
-    ("Fire alarm test, Riverside School", 14, 2, (0.2, -0.5, 0.0, 3.5, 0.3, 1.0)),
-    ("Boiler service, Harbour View", 91, 0, (2.0,)),
-)
+# figure. Each made as the generator makes it: the template's title, the schedule's site and
+# asset. (schedule name, title, site, asset, every n days, technician index, days late of
+# each occurrence)
+PAST_PM: tuple[tuple[str, str, dict[str, object], str, int, int, tuple[float, ...]], ...] = (
+    ("Fire alarm test, Riverside School", "Fortnightly fire alarm test", SITES[3], "FIRE-PANEL-RS", 14, 2,
+     (0.2, -0.5, 0.0, 3.5, 0.3, 1.0)),
+    ("Boiler service, Harbour View", "Quarterly boiler service", SITES[0], "BOILER-HV-1", 91, 0, (2.0,)),
+)  # fmt: skip
 
 
 def _past_occurrences(
@@ -158,7 +161,7 @@ def _past_occurrences(
     completed some days from its due date (one fire alarm test 3.5 days late: missed)."""
     made = 0
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    for name, every, who, lateness in PAST_PM:
+    for name, title, site, asset, every, who, lateness in PAST_PM:
         sid = schedule_id(name)
         tech = technicians[who % len(technicians)]
         for k, late in enumerate(lateness, start=1):
@@ -174,7 +177,9 @@ def _past_occurrences(
                 "closed_at": done + timedelta(days=1),
             }
             spec = OrderSpec(
-                title=f"{name} (scheduled)",
+                title=title,
+                site=dict(site),
+                asset=asset,
                 kind=Kind.INSPECTION if every < 30 else Kind.MAINTENANCE,
                 priority=Priority.NORMAL,
                 status=Status.CLOSED,
