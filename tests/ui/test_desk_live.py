@@ -112,6 +112,8 @@ def test_the_desk_and_the_phone_see_each_other_live(
     # The dispatcher keeps the order open on the desk; the technician writes a note on the phone.
     open_card(ui, number=number, within="desk-lanes")
     ui.wait_path(f"/orders/{number}")
+    ui.wait_id("status-link-copy")  # the customer panel has asked the server: the screen is whole
+    ui.settle()
     ui.reveal_words("Notes", x_fraction=0.6)
     tech.click(f"order-card-{number}", within="order-list")
     tech.wait_path(f"/orders/{number}")
