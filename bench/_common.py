@@ -166,7 +166,7 @@ def cpu_seconds_of(pids: list[int]) -> float | None:
             continue
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         read = True
-    return round(total, 1) if read else None
+    return round(total, 2) if read else None
 
 
 def push_outbox(ordo: Ordo) -> tuple[int, int, Counter[str]]:

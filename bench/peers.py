@@ -22,11 +22,16 @@ line with the ratios Ordo seconds / peer seconds per op (below 1: Ordo is faster
 Ordo's ops (the spans of the peers' README):
 - push: client A's outbox holds the records (create + 2 notes each); the engine's push
   phase sends it all and writes each result onto its outbox row;
-- ack_pull: A's next sync (the pull that acknowledges the push and brings the rows back);
 - initial_pull: fresh client B pulls every page and upserts each change into one SQLite
-  table (like the Kinto client's store);
+  table (like the Kinto client's store); the scope's first walk, every page read from
+  the database;
+- initial_pull_shared: the same by a second client B2 of the same organisation, served
+  the full pages B's walk left kept (server_stub.sync.shared_pages);
+- ack_pull: A's next sync (the pull that acknowledges the push and brings the rows back);
 - initial_pull_engine: a fresh device's first sync through the client engine into its
-  store (rows, indexes, search index), in a process of its own: its peak RSS is reported;
+  store (rows, indexes, search index), in a process of its own (its peak RSS is
+  reported), from a second server process on the same database that keeps no pages;
+- initial_pull_engine_shared: the same from the first server, its pages kept;
 - incremental_push / incremental_pull(_engine): the 100 updates, and B pulling the delta.
 
     .venv/bin/python bench/peers.py [--orders 10000] [--runs 1] [--backend sqlite|postgres|both]
@@ -45,19 +50,24 @@ import sys
 import tempfile
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from _common import (
     BodyBytes,
     RawClient,
     backends_of,
+    cpu_seconds_of,
     database,
     device,
     engine_first_sync,
     now,
     peak_rss_mib,
+    process_tree,
     push_outbox,
     timed,
 )
@@ -70,11 +80,12 @@ from app.store.outbox import enqueue
 from server_stub.db import open_database
 from server_stub.migrate import migrate
 from server_stub.seeding.records import create_organisation, create_user
-from server_stub.testing import database_url_for, running_server
+from server_stub.testing import ServerProcess, database_url_for, free_port, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 PEERS_DIR = ROOT.parent / "shared" / "peers"
 SEED = 42
+SHARED_MB = "ORDO_SERVER_PULL_SHARED_MB"
 PEER_OPS = ("push", "initial_pull", "incremental_push", "incremental_pull")
 PEER_TIMEOUT_S = 3600  # first run installs Node packages and a venv
 ORDER_CREATE, NOTE_ADD = MutationType.ORDER_CREATE.value, MutationType.NOTE_ADD.value
@@ -194,6 +205,56 @@ def _pushed(ordo: Ordo, counter: BodyBytes, *, queued: int, n: int) -> dict[str,
     return {"seconds": seconds, "n": n, "mutations": sent, **counter.figures()}
 
 
+def _raw_walk(
+    path: Path, server: ServerProcess, *, counter: BodyBytes, n: int
+) -> tuple[RawClient, dict[str, Any]]:
+    """A bare client's pull of the whole scope into one table; the client and its figures
+    (with the server's CPU seconds for the walk)."""
+    raw = RawClient(path, server.url, counter=counter, **DISPATCHER)
+    counter.reset()
+    cpu = server_cpu(server)
+    seconds, changes = timed(raw.pull)
+    check(raw.count("work_order") == n, f"raw pull stored {raw.count('work_order')} orders")
+    figures = {"seconds": seconds, "n": n, "changes": changes, **counter.figures()}
+    return raw, figures | {"server_cpu_s": round(server_cpu(server) - cpu, 2)}
+
+
+def server_cpu(server: ServerProcess) -> float:
+    """CPU seconds the server process has used so far."""
+    return cpu_seconds_of(process_tree(server.pid)) or 0.0
+
+
+def analyze(database_url: str) -> None:
+    """What PostgreSQL's autovacuum does within a minute or so of a bulk load: fresh
+    planner statistics. Taken right after the push, they still said the tables were nearly
+    empty, and a pull page's feed query took 31-41 ms instead of 1.4-2.4 ms (a plan that
+    scans and sorts whole tables instead of walking their seq indexes)."""
+    with psycopg.connect(
+        database_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+    ) as conn:
+        conn.execute("ANALYZE")
+
+
+@contextmanager
+def unshared_server(data_dir: Path, *, database_url: str) -> Iterator[ServerProcess]:
+    """A second server process on the same database that keeps no pages: what a scope's
+    first walk costs, for a device's first sync through the engine."""
+    saved = os.environ.get(SHARED_MB)
+    os.environ[SHARED_MB] = "0"
+    server = ServerProcess(data_dir=data_dir, port=free_port(), database_url=database_url)
+    try:
+        server.start()
+    finally:
+        if saved is None:
+            os.environ.pop(SHARED_MB)
+        else:
+            os.environ[SHARED_MB] = saved
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 def ordo_once(*, backend: str, workload: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """One run of every op on a fresh server; {op: figures}."""
     records, updates = workload["records"], workload["updates"]
@@ -208,22 +269,30 @@ def ordo_once(*, backend: str, workload: dict[str, Any]) -> dict[str, dict[str, 
             a = device(root / "a", server.url, counter=bytes_a, **DISPATCHER)
             mutations = queue_records(a, records=records, technicians=techs)  # untimed, as the peers
             ops["push"] = _pushed(a, bytes_a, queued=mutations, n=n)
+            if pg_url is not None:
+                analyze(pg_url)
 
+            # The scope's first walk: every page read from the database.
+            bytes_b = BodyBytes()
+            raw, ops["initial_pull"] = _raw_walk(root / "b.sqlite", server, counter=bytes_b, n=n)
+            # Another desk of the organisation: the full pages the first walk left kept
+            # (server_stub.sync.shared_pages), the last one read afresh.
+            raw2, ops["initial_pull_shared"] = _raw_walk(root / "b2.sqlite", server, counter=BodyBytes(), n=n)
+            raw2.close()
+
+            # A's next sync walks the pages B's walk left kept.
             bytes_a.reset()
             seconds, report = timed(a.sync_blocking)
             check(report.dropped == mutations, f"ack pull dropped {report.dropped}")
             ops["ack_pull"] = {"seconds": seconds, "n": n, "changes": report.changes, **bytes_a.figures()}
 
-            bytes_b = BodyBytes()
-            raw = RawClient(root / "b.sqlite", server.url, counter=bytes_b, **DISPATCHER)
-            bytes_b.reset()
-            seconds, changes = timed(raw.pull)
-            check(raw.count("work_order") == n, f"raw pull stored {raw.count('work_order')} orders")
-            ops["initial_pull"] = {"seconds": seconds, "n": n, "changes": changes, **bytes_b.figures()}
-
-            first = engine_first_sync(root / "c", server.url, **DISPATCHER)
+            with unshared_server(root / "server-cold", database_url=url) as cold:
+                first = engine_first_sync(root / "c0", cold.url, **DISPATCHER)
             check(first["orders_stored"] == n, f"engine pull stored {first['orders_stored']} orders")
             ops["initial_pull_engine"] = {"n": n, **first}
+            first = engine_first_sync(root / "c", server.url, **DISPATCHER)
+            check(first["orders_stored"] == n, f"engine pull stored {first['orders_stored']} orders")
+            ops["initial_pull_engine_shared"] = {"n": n, **first}
 
             queued = queue_updates(a, updates=updates, records=records)
             ops["incremental_push"] = _pushed(a, bytes_a, queued=queued, n=u)
@@ -336,7 +405,7 @@ def ratios(lines: list[dict[str, Any]]) -> dict[str, Any]:
     for x in lines:
         if x.get("system") != "ordo" or "seconds" not in x:
             continue
-        base_op = x["op"].removesuffix("_engine")
+        base_op = x["op"].removesuffix("_shared").removesuffix("_engine")
         for (peer, op), seconds in peer_s.items():
             if op == base_op:
                 out[x["backend"]].setdefault(peer, {})[x["op"]] = round(x["seconds"] / seconds, 3)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections import deque
@@ -11,10 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic_core import PydanticSerializationError, to_json
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.protocol.jsontext import json_text
 
 SEQ_COUNTER = "seq"
 # session.info key: the seqs the session's transaction has taken (server_stub.announce).
@@ -137,21 +137,11 @@ def make_engine(database_url: str, *, gate: WriteGate | None = None) -> Engine:
             connect_args={"check_same_thread": False, "timeout": gate.wait},
             pool_size=SQLITE_POOL_SIZE,
             max_overflow=-1,
-            json_serializer=_json_text,
+            json_serializer=json_text,
         )
         _configure_sqlite(engine, gate=gate)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, json_serializer=_json_text)
-
-
-def _json_text(value: Any) -> str:
-    """A JSON column's text, written by pydantic-core: the json module took a tenth of a
-    push (a work order has five JSON columns, a ledger row two). A lone surrogate, which
-    only the json module writes (escaped), goes to it."""
-    try:
-        return to_json(value).decode()
-    except PydanticSerializationError:
-        return json.dumps(value)
+    return create_engine(database_url, pool_pre_ping=True, json_serializer=json_text)
 
 
 def _is_sqlite(database_url: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from anyio import to_thread
@@ -37,6 +38,7 @@ from server_stub.db import open_database
 from server_stub.live import Live
 from server_stub.schedules import ScheduleTimer
 from server_stub.settings import WORKER_LOG_LEVEL, Settings, get_settings
+from server_stub.sync.shared_pages import SharedPages
 from server_stub.sync.tombstones import TombstonePruner
 from server_stub.wal import WalCheckpointer
 
@@ -79,6 +81,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         clock=app.state.clock,
         retention=settings.tombstone_retention,
         interval=settings.tombstone_prune_interval,
+    )
+    app.state.shared_pages = SharedPages(
+        max_bytes=settings.pull_shared_mb * 1024 * 1024,
+        max_age=timedelta(seconds=settings.pull_shared_seconds),
+        now=app.state.clock.now,
     )
     api = APIRouter(prefix=API_PREFIX)
     for module in (health, auth, sync, events, blobs, intake, orders, status_links, reports, order_imports):

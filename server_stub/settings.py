@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     # A first pull of a large scope takes fewer, larger pages (issue 11): a page of 5,000
     # changes is about 2 MB of JSON, some 300 KB gzipped.
     pull_max_limit: int = Field(default=MAX_PULL_LIMIT, ge=1)
+    # Full pull pages kept, gzipped, for callers with the same scope and cursor
+    # (sync.shared_pages): a desk's first sync of a 10,000-order organisation is some
+    # 6 MB of them. 0 keeps none. Pages older than pull_shared_seconds are read afresh.
+    pull_shared_mb: int = Field(default=64, ge=0)
+    pull_shared_seconds: float = Field(default=600.0, gt=0)
     # Out-of-scope tombstones older than this are pruned; a device whose cursor is
     # behind a pruned one re-pulls its scope (`reset`). ISO 8601 ("P30D") or seconds.
     tombstone_retention: timedelta = Field(default=timedelta(days=30), gt=timedelta(0))

@@ -29,7 +29,6 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from operator import itemgetter
 from typing import Any
 
@@ -38,6 +37,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import sqltypes
 
 from app.domain.protocol import Change, Entity
+from app.domain.protocol.jsontext import json_text
 from app.store.rows import KINDS, apply_change
 from app.store.search import index_quiet
 
@@ -52,35 +52,17 @@ class _Statements:
     upsert: str
 
 
-# json.dumps(value) with its defaults, from one encoder made once: json.dumps makes an
-# encoder per call, a fifth of the cost of a small value (and there are ~2 a row). No
-# check for circular values: these come from parsed JSON, which cannot hold one.
-_ENCODE = (
-    c_make_encoder(
-        None, json.JSONEncoder().default, encode_basestring_ascii, None, ": ", ", ", False, False, True
-    )
-    if c_make_encoder is not None
-    else None
-)
-
-
-def _json_text(value: Any) -> str:
-    assert _ENCODE is not None
-    return "".join(_ENCODE(value, 0))
-
-
 def _conversion(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     """The column type's own conversion (UTC text for times, JSON text, 0/1): the ORM path
-    binds through the same ones, so the stored text is the same. A JSON column's is
-    `json.dumps` when the engine names no serializer of its own: the same text, faster."""
+    binds through the same ones, so the stored text is the same. A JSON column's is the
+    engine's serializer itself, without SQLAlchemy's wrapper, when that is the store's."""
     impl = column_type.dialect_impl(dialect)
     if (
         isinstance(impl, sqltypes.JSON)
-        and _ENCODE is not None
-        and getattr(dialect, "_json_serializer", None) is None
+        and getattr(dialect, "_json_serializer", None) is json_text
         and not impl.none_as_null
     ):
-        return _json_text
+        return json_text
     return impl.bind_processor(dialect)
 
 

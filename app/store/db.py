@@ -14,6 +14,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.domain.protocol.jsontext import json_text
 from app.store.models import SyncState
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -79,7 +80,7 @@ class LocalStore:
         # (the WAL and shared-memory files SQLite makes beside it take the same mode).
         path.touch(mode=0o600, exist_ok=True)
         os.chmod(path, 0o600)
-        engine = create_engine(f"sqlite+pysqlite:///{path}")
+        engine = create_engine(f"sqlite+pysqlite:///{path}", json_serializer=json_text)
         event.listen(engine, "connect", _on_connect)
         event.listen(engine, "begin", _on_begin)
         store = cls(engine=engine, path=path)

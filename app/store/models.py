@@ -36,6 +36,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
+        if value.tzinfo is UTC:  # most are (every time pulled): no new object to make
+            return value.isoformat(timespec="microseconds")
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: the store keeps aware datetimes only")
         return value.astimezone(UTC).isoformat(timespec="microseconds")

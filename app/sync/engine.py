@@ -94,6 +94,10 @@ def _keep_refusal(s: Session, entry: OutboxEntry, *, code: str, message: str, at
     row.order_number = order.number if order is not None else row.order_number or ""
 
 
+# Pull pages at least this large let go of the page cache before they are written.
+SHRINK_FROM = 500
+
+
 class SyncEngine:
     """Talks to one server through the httpx.Client it is given (it never builds one:
     tests hand it a client over a MockTransport or a fault-injecting transport)."""
@@ -283,6 +287,13 @@ class SyncEngine:
             ) from exc
 
     def _apply_page_in(self, s: Session, page: PullResponse) -> int | None:
+        if len(page.changes) >= SHRINK_FROM:
+            # Let go of the page cache the pages before filled: a first sync otherwise
+            # grows it to its cap (32 MiB, app.store.db) on top of everything else, which
+            # took the process past 150 MiB (issue 11). Each page then costs a few percent
+            # more (index pages read again from the file system's cache); small everyday
+            # pages keep what they have.
+            s.connection().exec_driver_sql("PRAGMA shrink_memory")
         state = sync_state(s)
         if _behind(page, high_seq=state.high_seq):
             # Its rows could bring back what a later page removed, its last_mid could be old:

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from app.domain import LIFECYCLE_FIELDS, Source, Status, default_due, format_number
@@ -41,6 +41,9 @@ from server_stub.timeutil import to_db
 IMPORT_KIND = "import"  # intake_records.kind of an imported order
 CHUNK = 1000  # orders per executemany (and per IN list when looking for those here)
 SCAN_ABOVE = 2000  # external ids looked for: above, the organisation's orders are read once
+ANALYZE_AFTER = 1000  # orders imported at once: PostgreSQL's statistics are taken afresh (_analyze)
+# The tables an import fills (WorkOrder, OrderEvent, IntakeRecord).
+_ANALYZE = text("ANALYZE work_orders, order_events, intake_records")
 _LIFECYCLE_COLUMNS = tuple(LIFECYCLE_FIELDS.values())
 
 
@@ -111,7 +114,19 @@ def import_orders(
                 line.number = numbers[line.row]
         report.imported = len(numbers)
         report.committed = True
+    if report.imported >= ANALYZE_AFTER and db.engine.dialect.name == "postgresql":
+        _analyze(db)
     return report
+
+
+def _analyze(db: Database) -> None:
+    """Fresh planner statistics for the tables an import fills. PostgreSQL's autovacuum
+    takes them within a minute or so; until then it plans for the tables as they were, and
+    right after 30,000 rows a pull page's feed query took 31-41 ms instead of 1.4-2.4 ms
+    (whole tables scanned and sorted instead of their seq indexes walked; issue 11)."""
+    with db.engine.connect() as conn:
+        conn.execute(_ANALYZE)
+        conn.commit()
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache, lru_cache, partial
 from typing import Any, cast
@@ -61,6 +61,7 @@ from server_stub.models import (
 )
 from server_stub.sync import devices, page_json
 from server_stub.sync.cursor import Position, decode_position, encode
+from server_stub.sync.shared_pages import SharedPage, SharedPages
 from server_stub.sync.tombstones import pruned_mark, pruned_through
 from server_stub.timeutil import to_wire
 
@@ -122,9 +123,11 @@ def _arms(user: User, *, resumed: bool) -> list[_Arm]:
                 (Entity.DEVICE, DeviceStatus),
             )
         ]
-    if resumed:
+    if resumed and policy.role_of(user) not in rules.DISPATCH_ROLES:
         # A device pulling from the beginning holds nothing to remove. An order that
-        # came back into scope since is sent as itself, not as a tombstone.
+        # came back into scope since is sent as itself, not as a tombstone. Dispatch
+        # roles see every order of the organisation: none ever leaves their scope (and
+        # without this arm their feed names no user, so their pages are shared).
         gone = (ScopeExit.user_id == user.id) & ScopeExit.order_id.not_in(orders)
         arms.append(_Arm(_OUT_OF_SCOPE, ScopeExit, gone, ScopeExit.order_id))
     if policy.sees_all_conflicts(user):
@@ -178,6 +181,21 @@ def _feed(*, role: str, resumed: bool, limit_each: bool) -> Executable:
     arms = [query.order_by(query.selected_columns.seq).limit(limit).subquery() for query in queries]
     feed = union_all(*(select(arm) for arm in arms)).subquery()
     return select(feed).order_by(feed.c.seq).limit(limit)
+
+
+@cache
+def _names_user(*, role: str, resumed: bool) -> bool:
+    """Whether the feed of `role` names its caller, not only their organisation."""
+    compiled = _feed(role=role, resumed=resumed, limit_each=False).compile()
+    return "pull_user" in compiled.params
+
+
+def _share_key(user: User, *, after: int, floor: int, limit: int, dialect: str) -> Hashable:
+    """Callers who get the same page: the same feed statement with the same parameters
+    (shared_pages). A dispatch role's feed names only the organisation; a technician's
+    names them."""
+    who = user.id if _names_user(role=user.role, resumed=after > 0) else user.org_id
+    return (who, user.role, after, floor, limit, dialect)
 
 
 def _page_rows(session: Session, user: User, *, after: int, limit: int) -> Sequence[Any]:
@@ -289,20 +307,27 @@ class Page:
     last_mid: int
     server_time: str
     reset: bool
+    # The page as kept for callers with the same scope and cursor (its changes then empty).
+    shared: SharedPage | None = None
+
+    def head(self) -> bytes:
+        """The body up to the per-caller fields: the changes as they are, the rest by
+        pydantic-core's encoder, the one FastAPI's PullResponse path used; nothing is
+        made into models and checked again."""
+        rest = to_json({"cursor": self.cursor, "has_more": self.has_more})
+        return b'{"changes":[%b],%b,' % (b",".join(self.changes), rest[1:-1])
+
+    def _tail(self) -> bytes:
+        return to_json({"last_mid": self.last_mid, "server_time": self.server_time, "reset": self.reset})[1:]
 
     def json(self) -> bytes:
-        """The body: the changes as they are, the rest by pydantic-core's encoder, the
-        one FastAPI's PullResponse path used; nothing is made into models and checked again."""
-        rest = to_json(
-            {
-                "cursor": self.cursor,
-                "has_more": self.has_more,
-                "last_mid": self.last_mid,
-                "server_time": self.server_time,
-                "reset": self.reset,
-            }
-        )
-        return b'{"changes":[%b],%b' % (b",".join(self.changes), rest[1:])
+        if self.shared is not None:
+            return self.shared.json(self._tail())
+        return self.head() + self._tail()
+
+    def gzip(self) -> bytes | None:
+        """The body gzipped from the kept page, or None when it is not one."""
+        return None if self.shared is None else self.shared.gzip(self._tail())
 
     def response(self) -> PullResponse:
         return PullResponse.model_validate_json(self.json())
@@ -327,6 +352,7 @@ def read_page(
     now: Callable[[], datetime],
     later: Callable[[Callable[[], None]], None] | None = None,
     user: User | None = None,
+    shared: SharedPages | None = None,
 ) -> Page:
     """One page of changes after `cursor` (raises cursor.BadCursor for a bad one).
 
@@ -336,11 +362,19 @@ def read_page(
     handed to `later` when given (the route runs it once the answer is sent: on SQLite
     that write queues at the write gate behind pushes, and under load the device
     waited seconds for it), else written before returning. `user` is the caller's row when
-    already read (by authentication), saving a query.
+    already read (by authentication), saving a query. `shared`: full pages kept for
+    callers with the same scope and cursor (shared_pages), taken from and added to.
     """
     position = decode_position(cursor)
     answer, user, before = _read(
-        db=db, user_id=user_id, device_id=device_id, position=position, limit=limit, now=now, user=user
+        db=db,
+        user_id=user_id,
+        device_id=device_id,
+        position=position,
+        limit=limit,
+        now=now,
+        user=user,
+        shared=shared,
     )
     if devices.tracked(user):
         pulled_seq = decode_position(answer.cursor).seq
@@ -365,6 +399,7 @@ def _read(
     limit: int,
     now: Callable[[], datetime],
     user: User | None,
+    shared: SharedPages | None,
 ) -> tuple[Page, User, devices.Seen | None]:
     """The page, the caller, and the caller's device row as it was (sync truth)."""
     with db.read() as session:
@@ -383,6 +418,21 @@ def _read(
         fresh = position.seq == 0 or reset
         after = 0 if reset else position.seq
         floor = mark if fresh else position.floor
+        key = None
+        if shared is not None and shared.enabled:
+            key = _share_key(user, after=after, floor=floor, limit=limit, dialect=_dialect(session))
+            kept = shared.get(key)
+            if kept is not None:
+                answer = Page(
+                    changes=[],
+                    cursor=kept.cursor,
+                    has_more=True,
+                    last_mid=last_mid,
+                    server_time=to_wire(now()) or "",
+                    reset=reset,
+                    shared=kept,
+                )
+                return answer, user, before if devices.tracked(user) else None
         rows = _page_rows(session, user, after=after, limit=limit)
         page = rows[:limit]
         changes = _changes(session, page)
@@ -394,6 +444,11 @@ def _read(
             server_time=to_wire(now()) or "",
             reset=reset,
         )
+        if key is not None and answer.has_more:
+            assert shared is not None
+            made = SharedPage.of(answer.head(), cursor=answer.cursor, changes=len(changes), made_at=now())
+            shared.put(key, made)
+            answer = replace(answer, changes=[], shared=made)
         return answer, user, before if devices.tracked(user) else None
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.domain import Source
 from app.domain.csv_cells import csv_bytes
@@ -19,6 +19,7 @@ from app.domain.order_import import MAX_BYTES
 from server_stub.cli import main
 from server_stub.db import Database
 from server_stub.imports import import_orders
+from server_stub.imports.service import ANALYZE_AFTER
 from server_stub.models import IntakeRecord, OrderEvent, WorkOrder
 
 from .conftest import START, World, sign_in, snapshot
@@ -290,3 +291,20 @@ def test_two_imports_of_one_file_at_once_make_it_once(world: World, db: Database
     assert sorted(r.imported for r in reports) == [0, 300]
     assert sorted(r.already for r in reports) == [0, 300]
     assert len(imported(db)) == 300
+
+
+def test_a_large_import_leaves_postgres_planning_with_its_rows(world: World, db: Database) -> None:
+    """Right after a bulk load, PostgreSQL plans as if the tables were still as they were
+    (autovacuum takes fresh statistics only later): a large import takes them itself."""
+    lines = ["external_id,title"] + [f"STAT-{n},Order {n}" for n in range(ANALYZE_AFTER)]
+    report = import_orders(
+        db, org_id=world.org_id, data="\n".join(lines).encode(), mode=ImportMode.ALL, now=START
+    )
+    assert report.imported == ANALYZE_AFTER
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.read() as session:
+        planned = session.execute(
+            text("SELECT reltuples FROM pg_class WHERE relname = :name"), {"name": WorkOrder.__tablename__}
+        ).scalar_one()
+    assert planned >= ANALYZE_AFTER  # what the planner believes the table holds

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import sqltypes
 
 from app.domain.protocol import Change, Entity
+from app.domain.protocol.jsontext import json_text
 from app.store import LocalStore, rows
-from app.store.bulk import _json_text, apply_changes
+from app.store.bulk import apply_changes
 from app.store.models import Base, ChecklistItem, Note, Order, Part
 from app.store.outbox import enqueue
 from app.store.rows import apply_change, reset_server_rows
@@ -420,7 +422,17 @@ def test_a_page_that_fails_leaves_the_triggers_loud(tmp_path):
         {},
         {"nested": [1, 2.0, None, {"deep": ["x", False]}], "": "empty key"},
         [{"b": 1, "a": 2}],
+        "lone \ud800 surrogate",
     ],
 )
-def test_json_text_is_what_json_dumps_writes(value):
-    assert _json_text(value) == json.dumps(value)
+def test_json_text_reads_back_as_the_value_and_is_what_sqlalchemy_binds(value, tmp_path):
+    text = json_text(value)
+    assert json.loads(text) == value
+    assert text == json.dumps(value, separators=(",", ":"), ensure_ascii=False) or "\ud800" in value
+    # The ORM path binds JSON columns through the engine's serializer: the same text.
+    store = LocalStore.open(tmp_path / "json.sqlite")
+    try:
+        bind = sqltypes.JSON().dialect_impl(store.engine.dialect).bind_processor(store.engine.dialect)
+        assert bind is not None and bind(value) == text
+    finally:
+        store.close()
