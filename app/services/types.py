@@ -6,7 +6,7 @@ This module is the contract between `app/services` and `app/views`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -308,7 +308,7 @@ class OrderDetail:
     refusals: list[RefusalView] = field(default_factory=list)  # not dismissed, newest first
     time_logs: list[TimeLogView] = field(default_factory=list)  # not voided, oldest first
     parts: list[PartUsageView] = field(default_factory=list)  # not voided
-    open_conflicts: int = 0  # see Services.list_conflicts
+    open_conflicts: int = 0  # see DeskApi.list_open_conflicts
     photos: list[PhotoView] = field(default_factory=list)  # not voided, oldest first
     signatures: list[SignatureView] = field(default_factory=list)  # newest last
     offers: Offers = field(default_factory=Offers)
@@ -403,8 +403,8 @@ class Services(Protocol):
         kind: str,
         photo_ids: Sequence[uuid.UUID] = (),
     ) -> OrderDetail: ...
+
     # A dispatcher's edit of dispatcher-owned fields (title, priority, assignee_id, due_at, ...).
-    def update_order(self, order_id: OrderId, fields: Mapping[str, Any]) -> OrderDetail: ...
 
     # Photos and signatures. add_photos is blocking CPU work (Pillow, ~1 s a photo): views run
     # it off the UI event. progress(done, total, name) is called before each file and at the end.
@@ -449,7 +449,6 @@ class Services(Protocol):
 
     # One order's conflicts, decided ones too, open ones first (the desk's list_open_conflicts
     # reads the same model: app.services.conflicts).
-    def list_conflicts(self, order_id: OrderId) -> list[ConflictView]: ...
     # choice: mine, theirs, or value (with `value`); returns the conflict's order
     def resolve_conflict(self, conflict_id: uuid.UUID, *, choice: str, value: Any = None) -> OrderDetail: ...
 

@@ -8,16 +8,15 @@ queues its mutation; then the worker is poked and listeners hear it) or one read
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from app.domain import Status
-from app.services import catalogue, conflicts, dispatch, entries, picker, refusals, timer, waiting, writes
+from app.services import catalogue, dispatch, entries, picker, refusals, timer, waiting, writes
 from app.services.types import (
-    ConflictView,
     CurrentUser,
     ItemId,
     OrderDetail,
@@ -138,11 +137,6 @@ class WorkApi:
             )
         return self._after_write(OrderId(uuid.UUID(entry.entity_id)))
 
-    def update_order(self, order_id: OrderId, fields: Mapping[str, Any]) -> OrderDetail:
-        return self._write(
-            order_id, lambda s, now: dispatch.update_order(s, order_id=order_id, fields=fields, now=now)
-        )
-
     # --- assigning and refusals ------------------------------------------------
 
     def list_technicians(self, order_id: OrderId, *, query: str = "") -> list[TechnicianChoice]:
@@ -176,16 +170,6 @@ class WorkApi:
             return waiting.waiting(s)
 
     # --- conflicts ---------------------------------------------------------------
-
-    def list_conflicts(self, order_id: OrderId) -> list[ConflictView]:
-        """One order's conflicts, decided ones too: the conflicts desk's read model
-        (app.services.conflicts.conflict_rows), its views only."""
-        user = self.current_user()
-        if user is None:
-            return []
-        with self._store.read() as s:
-            rows = conflicts.conflict_rows(s, user_id=str(user.id), order_id=str(order_id), open_only=False)
-        return [row.conflict for row in rows]
 
     def resolve_conflict(self, conflict_id: uuid.UUID, *, choice: str, value: Any = None) -> OrderDetail:
         self._who()

@@ -418,37 +418,30 @@ def _read(
         fresh = position.seq == 0 or reset
         after = 0 if reset else position.seq
         floor = mark if fresh else position.floor
-        key = None
-        if shared is not None and shared.enabled:
-            key = _share_key(user, after=after, floor=floor, limit=limit, dialect=_dialect(session))
-            kept = shared.get(key)
-            if kept is not None:
-                answer = Page(
-                    changes=[],
-                    cursor=kept.cursor,
-                    has_more=True,
-                    last_mid=last_mid,
-                    server_time=to_wire(now()) or "",
-                    reset=reset,
-                    shared=kept,
-                )
-                return answer, user, before if devices.tracked(user) else None
-        rows = _page_rows(session, user, after=after, limit=limit)
-        page = rows[:limit]
-        changes = _changes(session, page)
         answer = Page(
-            changes=changes,
-            cursor=encode(page[-1].seq if page else after, floor=floor),
-            has_more=len(rows) > limit,
+            changes=[],
+            cursor=encode(after, floor=floor),
+            has_more=False,
             last_mid=last_mid,
             server_time=to_wire(now()) or "",
             reset=reset,
         )
-        if key is not None and answer.has_more:
-            assert shared is not None
-            made = SharedPage.of(answer.head(), cursor=answer.cursor, changes=len(changes), made_at=now())
-            shared.put(key, made)
-            answer = replace(answer, changes=[], shared=made)
+        key = kept = None
+        if shared is not None and shared.enabled:
+            key = _share_key(user, after=after, floor=floor, limit=limit, dialect=_dialect(session))
+            kept = shared.get(key)
+        if kept is not None:  # only full pages are kept: there is more after it
+            answer = replace(answer, cursor=kept.cursor, has_more=True, shared=kept)
+        else:
+            rows = _page_rows(session, user, after=after, limit=limit)
+            page = rows[:limit]
+            answer = replace(answer, changes=_changes(session, page), has_more=len(rows) > limit)
+            if page:
+                answer = replace(answer, cursor=encode(page[-1].seq, floor=floor))
+            if shared is not None and key is not None and answer.has_more:
+                made = SharedPage.of(answer.head(), cursor=answer.cursor, changes=len(page), made_at=now())
+                shared.put(key, made)
+                answer = replace(answer, changes=[], shared=made)
         return answer, user, before if devices.tracked(user) else None
 
 

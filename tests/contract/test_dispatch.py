@@ -177,11 +177,11 @@ def test_dismissing_an_unknown_refusal_is_refused(open_as: Callable[[str], Side]
 def test_no_conflicts_and_an_unknown_one_cannot_be_resolved(open_as: Callable[[str], Side]) -> None:
     # The double keeps no conflicts: only what both hold is compared.
     desk = open_as("dispatcher")
-    assert desk.services.list_conflicts(desk.order("WO-000003").summary.id) == []
+    assert desk.services.list_open_conflicts(order_id=desk.order("WO-000003").summary.id) == []
     with pytest.raises(InvalidInput):
         desk.services.resolve_conflict(uuid.uuid4(), choice="theirs")
     assert desk.order("WO-000003").open_conflicts == 0
-    assert desk.services.list_conflicts(OrderId(uuid.uuid4())) == []
+    assert desk.services.list_open_conflicts(order_id=OrderId(uuid.uuid4())) == []
 
 
 # --- other writes read alike ------------------------------------------------------------

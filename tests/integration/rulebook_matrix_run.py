@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from servicekit import conflicts_of, update_fields
 from sqlalchemy import func, select
 
 from app.services.facade import Ordo
@@ -203,12 +204,12 @@ class Matrix:
             return None, lambda: ordo.void_entry(oid, entity="note", entry_id=note, reason=REASON)
         if action.startswith("resolve_"):
             conflict = uuid.UUID(self._target(cell, ""))
-            views = {c.id: c for c in ordo.list_conflicts(oid)}
+            views = {c.id: c for c in conflicts_of(ordo, oid)}
             shown = views[conflict].may_resolve if conflict in views else False
             return shown, lambda: ordo.resolve_conflict(conflict, choice="theirs")
         if action == "edit":
             name = EDITED.get(cell.rel, "title")
-            return None, lambda: ordo.update_order(oid, {name: f"Edited by {cell.id}"})
+            return None, lambda: update_fields(ordo, oid, {name: f"Edited by {cell.id}"})
         if action == "checklist":
             item = uuid.UUID(self._target(cell, ""))
             return offers.checklist, lambda: ordo.set_checklist(oid, item, value=None, done=True)
@@ -386,6 +387,6 @@ class Matrix:
             for oid in self.world.stale_moves.values()
             if not any(
                 c.field == "status" and c.status == "open" and c.may_resolve
-                for c in desk.list_conflicts(OrderId(uuid.UUID(oid)))
+                for c in conflicts_of(desk, OrderId(uuid.UUID(oid)))
             )
         ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from servicekit import conflicts_of, update_fields
 
 from app.domain import Status
 from app.store.models import Part, PartUsage, TimeLog
@@ -72,14 +73,14 @@ def test_two_dispatchers_edit_one_title_and_the_loser_decides_the_conflict(tmp_p
                 ordo.sign_in(server_url=server.url, username="dispatcher", password="demo-dispatcher")
                 ordo.sync_blocking()
             oid = _pick(first).summary.id
-            first.update_order(oid, {"title": "Title from desk A"})
-            second.update_order(oid, {"title": "Title from desk B"})
+            update_fields(first, oid, {"title": "Title from desk A"})
+            update_fields(second, oid, {"title": "Title from desk B"})
             first.sync_blocking()
             second.sync_blocking()  # B's base_seq is older than A's change: a conflict, not an overwrite
 
             detail = second.get_order(oid)
             assert detail.summary.title == "Title from desk A" and detail.open_conflicts == 1
-            [conflict] = second.list_conflicts(oid)
+            [conflict] = conflicts_of(second, oid)
             assert (conflict.field, conflict.mine, conflict.theirs) == (
                 "title",
                 "Title from desk B",
@@ -92,7 +93,7 @@ def test_two_dispatchers_edit_one_title_and_the_loser_decides_the_conflict(tmp_p
             first.sync_blocking()
             for ordo in (first, second):
                 assert ordo.get_order(oid).summary.title == "Title from desk B"
-            assert [c.status for c in first.list_conflicts(oid)] == ["resolved"]
+            assert [c.status for c in conflicts_of(first, oid)] == ["resolved"]
         finally:
             first.close()
             second.close()

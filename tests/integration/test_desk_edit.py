@@ -9,6 +9,7 @@ import dataclasses
 
 import httpx
 import pytest
+from servicekit import conflicts_of
 
 from app.services.desk_types import ChecklistDraftItem, OrderDraft
 from app.services.facade import Ordo
@@ -137,7 +138,7 @@ def test_an_edit_reaches_the_phone_and_a_concurrent_one_is_a_conflict(tmp_path, 
                 "Desk one's title",
                 "Desk two's title",
             )
-            assert [c.field for c in desk.list_conflicts(oid)] == ["title"]
+            assert [c.field for c in conflicts_of(desk, oid)] == ["title"]
             # Everyone converges on the server's definition.
             other.sync_blocking()
             phone.sync_blocking()

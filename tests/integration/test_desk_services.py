@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import httpx
 import pytest
+from servicekit import update_fields
 from zones import local_zone, morning_zone
 
 from app.services.desk_types import Lane, OrderDraft
@@ -97,7 +98,7 @@ def test_create_assign_on_the_phone_and_history(tmp_path, server_database):
             assert all(e.summary for e in view.entries)
 
             network.cut = True
-            desk.update_order(oid, {"priority": "urgent"})
+            update_fields(desk, oid, {"priority": "urgent"})
             offline = desk.order_history(oid)
             assert not offline.live and "network cut by the test" in offline.message
             assert [(e.type, e.result, e.unsent) for e in offline.entries] == [

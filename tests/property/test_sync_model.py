@@ -40,6 +40,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from servicekit import conflicts_of
 from sqlalchemy import select
 
 from app.domain import Status
@@ -195,7 +196,7 @@ class SyncModel(PhotoRules, RuleBasedStateMachine):
         device = self.dev(n)
         open_ones = [
             (order.id, c) for order in self._orders(device)
-            for c in device.ordo.list_conflicts(uuid.UUID(order.id))
+            for c in conflicts_of(device.ordo, uuid.UUID(order.id))
             if c.status == "open" and c.may_resolve and not c.pending
         ]  # fmt: skip
         if open_ones:

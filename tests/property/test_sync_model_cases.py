@@ -6,6 +6,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from servicekit import conflicts_of, update_fields
 from sqlalchemy import select
 
 from app.domain import Status
@@ -30,12 +31,12 @@ def test_a_conflict_lost_on_an_order_reassigned_away_stays_like_on_a_fresh_devic
             device.ordo.sync_blocking()
         a1 = _order_titled(tech, "A1")
         tech.ordo.transition(a1, Status.EN_ROUTE)  # offline: not pushed yet
-        disp.ordo.update_order(a1, {"assignee_id": world.users["tech2"]})
+        update_fields(disp.ordo, a1, {"assignee_id": world.users["tech2"]})
         disp.ordo.sync_blocking()
         tech.ordo.sync_blocking()  # the move comes too late: a conflict for the dispatcher
         disp.ordo.sync_blocking()
 
-        assert [c.field for c in disp.ordo.list_conflicts(a1)] == ["status"]
+        assert [c.field for c in conflicts_of(disp.ordo, a1)] == ["status"]
         assert tech.ordo.get_order(a1) is None  # left tech1's scope, with its children...
         [kept] = world.server_view("tech1")["conflicts"].values()
         assert kept[1:3] == ("status", "en_route")  # ...but for the conflict tech1 lost
@@ -70,7 +71,7 @@ def test_an_untick_sent_after_the_order_was_completed_does_not_reopen_a_required
 
         assert world.required_open().get(str(a2)) is None
         assert world.ledger()[(tech.device_id, 3)][0] == "rejected"  # the untick
-        assert not [c for c in tech.ordo.list_conflicts(a2) if c.field == "value"]
+        assert not [c for c in conflicts_of(tech.ordo, a2) if c.field == "value"]
         assert device_view(tech) == world.server_view("tech1")
     finally:
         world.close()

@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from servicekit import update_fields
 from sqlalchemy import select
 from store.kit import DISPATCHER, T0, TECH, change, item_data, new_id, order_data, wire
 
@@ -158,7 +159,7 @@ def test_a_change_made_here_is_not_on_the_phone_until_sent_and_pulled(desk):
     rig = desk
     target = read_board(rig).lanes[0].cards[0]
     assert target.on_device is True
-    rig.ordo.update_order(target.summary.id, {"priority": "urgent"})
+    update_fields(rig.ordo, target.summary.id, {"priority": "urgent"})
     card = read_board(rig).lanes[0].cards[0]
     assert (card.summary.pending, card.on_device) == (True, False)
 

@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from servicekit import conflicts_of, update_fields
 from store.kit import DISPATCHER, T0, TECH, change
 
 from app.domain import Status
@@ -65,33 +66,33 @@ def test_update_order_sends_only_changed_fields_with_the_orders_seq(dispatcher):
     rig = dispatcher
     oid = OrderId(uuid.UUID(rig.order))
     due = T0 + timedelta(days=2)
-    detail = rig.ordo.update_order(oid, {"title": "Fix pump 3", "priority": "normal", "due_at": due})
+    detail = update_fields(rig.ordo, oid, {"title": "Fix pump 3", "priority": "normal", "due_at": due})
     assert detail.summary.title == "Fix pump 3" and detail.summary.due_at == due
     assert _outbox(rig) == [
         ("order.update", rig.order, {"fields": {"title": "Fix pump 3", "due_at": "2026-11-27T09:00:00Z"}}, 1)
     ]
-    rig.ordo.update_order(oid, {"title": "Fix pump 3"})  # nothing differs: nothing queued
+    update_fields(rig.ordo, oid, {"title": "Fix pump 3"})  # nothing differs: nothing queued
     assert len(_outbox(rig)) == 1
 
 
 def test_assigning_and_unassigning_follow_the_rules(dispatcher):
     rig = dispatcher
     oid = OrderId(uuid.UUID(rig.order))
-    detail = rig.ordo.update_order(oid, {"assignee_id": None})
+    detail = update_fields(rig.ordo, oid, {"assignee_id": None})
     assert detail.summary.status is Status.NEW
-    detail = rig.ordo.update_order(oid, {"assignee_id": TECH["id"]})
+    detail = update_fields(rig.ordo, oid, {"assignee_id": TECH["id"]})
     assert detail.summary.status is Status.ASSIGNED
     with pytest.raises(InvalidInput, match="no such user"):
-        rig.ordo.update_order(oid, {"assignee_id": str(uuid.uuid4())})
+        update_fields(rig.ordo, oid, {"assignee_id": str(uuid.uuid4())})
     with rig.ordo._store.transaction() as s:
         s.get(Order, rig.order).status = "in_progress"
     with pytest.raises(InvalidInput, match="cannot be unassigned now"):
-        rig.ordo.update_order(oid, {"assignee_id": None})
+        update_fields(rig.ordo, oid, {"assignee_id": None})
     with rig.ordo._store.transaction() as s:
         s.get(Order, rig.order).status = "completed"
     _pull(rig, "user", {**DISPATCHER, "skills": []}, 60)
     with pytest.raises(InvalidInput, match="cannot be reassigned"):
-        rig.ordo.update_order(oid, {"assignee_id": DISPATCHER["id"]})
+        update_fields(rig.ordo, oid, {"assignee_id": DISPATCHER["id"]})
 
 
 @pytest.mark.parametrize(
@@ -113,13 +114,13 @@ def test_assigning_and_unassigning_follow_the_rules(dispatcher):
 )
 def test_bad_updates_are_refused(dispatcher, fields, says):
     with pytest.raises(InvalidInput, match=says):
-        dispatcher.ordo.update_order(OrderId(uuid.UUID(dispatcher.order)), fields)
+        update_fields(dispatcher.ordo, OrderId(uuid.UUID(dispatcher.order)), fields)
     assert _outbox(dispatcher) == []
 
 
 def test_a_technician_cannot_edit_dispatcher_fields(signed_in):
     with pytest.raises(InvalidInput, match="Only a dispatcher"):
-        signed_in.ordo.update_order(OrderId(uuid.UUID(signed_in.order)), {"title": "mine"})
+        update_fields(signed_in.ordo, OrderId(uuid.UUID(signed_in.order)), {"title": "mine"})
 
 
 def _conflict(rig, **fields):
@@ -154,7 +155,7 @@ def test_conflicts_of_an_order_and_who_may_decide_them(signed_in):
         theirs={"value": 4, "done": True},
     )
     assert rig.ordo.get_order(OrderId(uuid.UUID(rig.order))).open_conflicts == 2
-    views = {v.id: v for v in rig.ordo.list_conflicts(OrderId(uuid.UUID(rig.order)))}
+    views = {v.id: v for v in conflicts_of(rig.ordo, OrderId(uuid.UUID(rig.order)))}
     assert (views[title].label, views[title].may_resolve) == ("title", False)
     assert (views[item].label, views[item].may_resolve) == ("checklist: Pressure", True)
     with pytest.raises(InvalidInput, match="Only a dispatcher can decide the title"):
@@ -168,7 +169,7 @@ def test_conflicts_of_an_order_and_who_may_decide_them(signed_in):
         {"conflict_id": str(item), "choice": "value", "value": {"value": 3.5, "done": True}},
     )
     assert rig.ordo.get_order(OrderId(uuid.UUID(rig.order))).checklist[1].value == 3.5
-    decided = {v.id: v for v in rig.ordo.list_conflicts(OrderId(uuid.UUID(rig.order)))}[item]
+    decided = {v.id: v for v in conflicts_of(rig.ordo, OrderId(uuid.UUID(rig.order)))}[item]
     assert (decided.status, decided.pending, decided.may_resolve) == ("resolved", True, False)
     with pytest.raises(InvalidInput, match="already decided"):
         rig.ordo.resolve_conflict(item, choice="theirs")

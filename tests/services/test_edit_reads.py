@@ -5,6 +5,7 @@ import dataclasses
 import uuid
 
 import httpx
+from servicekit import conflicts_of
 from store.kit import change, new_id, order_data
 
 from app.services.desk_types import ChecklistDraftItem
@@ -86,7 +87,7 @@ def test_open_conflicts_of_one_order_and_all_of_its_conflicts_are_one_read(desk)
     )
     assert [str(r.conflict.id) for r in desk.ordo.list_open_conflicts(order_id=oid(desk))] == [mine]
     assert {str(r.conflict.id) for r in desk.ordo.list_open_conflicts()} == {mine, elsewhere}
-    views = desk.ordo.list_conflicts(oid(desk))
+    views = conflicts_of(desk.ordo, oid(desk))
     assert [(str(v.id), v.status) for v in views] == [(mine, "open"), (decided, "resolved")]
     [row] = desk.ordo.list_open_conflicts(order_id=oid(desk))
     assert row.conflict == views[0]  # one read model

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from servicekit import update_fields
 from store.kit import (
     DISPATCHER,
     T0,
@@ -219,7 +220,7 @@ def test_offline_the_copy_kept_last_and_the_unsent_changes(desk):
     rig.ordo.order_history(rig.oid)
     rig.clock.advance(hours=2)
     offline(rig)
-    rig.ordo.update_order(rig.oid, {"priority": "urgent"})
+    update_fields(rig.ordo, rig.oid, {"priority": "urgent"})
     rig.ordo.add_note(rig.oid, "Customer called")
     view = rig.ordo.order_history(rig.oid)
     assert (view.live, view.fetched_at) == (False, T0)
@@ -253,7 +254,7 @@ def test_online_the_unsent_changes_follow_the_servers(desk):
 def test_offline_before_any_fetch(desk):
     rig = desk
     offline(rig)
-    rig.ordo.update_order(rig.oid, {"title": "Fix pump 3"})
+    update_fields(rig.ordo, rig.oid, {"title": "Fix pump 3"})
     view = rig.ordo.order_history(rig.oid)
     assert (view.live, view.fetched_at) == (False, None)
     assert view.message.endswith("never fetched on this device: only its unsent changes show.")
@@ -263,7 +264,7 @@ def test_offline_before_any_fetch(desk):
 def test_sent_changes_are_no_longer_unsent(desk):
     rig = desk
     offline(rig)
-    rig.ordo.update_order(rig.oid, {"title": "Fix pump 3"})
+    update_fields(rig.ordo, rig.oid, {"title": "Fix pump 3"})
     with rig.ordo._store.transaction() as s:
         for e in s.query(OutboxEntry):
             e.result_status = "applied"  # pushed, not yet confirmed by a pull: in the ledger

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from PIL import Image
+from servicekit import conflicts_of
 from store.kit import DISPATCHER, TECH, change
 
 from app.domain import Status
@@ -170,7 +171,7 @@ def _status_conflict(rig):
 def test_a_technician_cannot_resolve_a_status_conflict(signed_in):
     rig = signed_in
     cid = _status_conflict(rig)
-    [view] = rig.ordo.list_conflicts(_oid(rig))
+    [view] = conflicts_of(rig.ordo, _oid(rig))
     assert view.may_resolve is False
     with pytest.raises(InvalidInput, match="Only a dispatcher can decide the status"):
         rig.ordo.resolve_conflict(cid, choice="mine")
@@ -181,7 +182,7 @@ def test_a_dispatcher_resolves_a_status_conflict(dispatcher):
     rig = dispatcher
     _set(rig, status="on_hold")
     cid = _status_conflict(rig)
-    [view] = rig.ordo.list_conflicts(_oid(rig))
+    [view] = conflicts_of(rig.ordo, _oid(rig))
     assert view.may_resolve is True
     detail = rig.ordo.resolve_conflict(cid, choice="mine")
     assert detail.summary.status is Status.IN_PROGRESS and _outbox(rig) == ["conflict.resolve"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,6 @@ from app.services.desk_types import ConflictRow, OrderPage, OrderQuery, OrderRow
 from app.services.storage import FreedReport, Pile, StorageReport
 from app.services.types import (
     BlobState,
-    ConflictView,
     InvalidInput,
     ItemId,
     NoteView,
@@ -388,22 +387,6 @@ class FakeServices(FakeDeskEdit):
             self._created_by[new.summary.id] = self._me().id
         return self._write(new.summary.id, lambda d: d)
 
-    def update_order(self, order_id: OrderId, fields: Mapping[str, Any]) -> OrderDetail:
-        d = self._order(order_id)
-        if not R.judge_field_edit(relation=self._relation(d)).allowed:
-            raise InvalidInput("Only a dispatcher edits the order's details.")
-        if "assignee_id" in fields:
-            raw = fields["assignee_id"]
-            d = self.assign(order_id, uuid.UUID(str(raw)) if raw else None)
-        summary_fields = {k: v for k, v in fields.items() if k in ("title", "priority", "due_at")}
-        return self._write(
-            order_id,
-            lambda d: dataclasses.replace(d, summary=dataclasses.replace(d.summary, **summary_fields)),
-        )
-
-    def list_conflicts(self, order_id: OrderId) -> list[ConflictView]:
-        return []
-
     def search_orders(self, query: OrderQuery) -> OrderPage:
         """Every word in the number, title, site, customer, description or notes (any case),
         and the filters; earliest due first. The real one is FTS5 (app.store.search)."""
@@ -427,7 +410,7 @@ class FakeServices(FakeDeskEdit):
         return OrderPage(rows=rows[query.offset : query.offset + query.limit], total=len(rows))
 
     def list_open_conflicts(self, *, order_id: OrderId | None = None) -> list[ConflictRow]:
-        return []  # the double keeps no conflicts (list_conflicts: none either)
+        return []  # the double keeps no conflicts
 
     def resolve_conflict(self, conflict_id: uuid.UUID, *, choice: str, value: Any = None) -> OrderDetail:
         raise InvalidInput("This conflict is not on this device.")

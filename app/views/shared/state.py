@@ -118,8 +118,14 @@ def use_order(session: Session, number: str) -> OrderLoad:
     loaded, set_loaded = ft.use_state(OrderLoad(state="loading"))
 
     def load() -> None:
+        held = loaded.detail
         try:
-            found = session.services.get_order_by_number(number)
+            if held is not None and held.summary.number == number:
+                # Read again by id: the same order, even once the server has given it its
+                # number in place of the provisional one the screen was opened on.
+                found = session.services.get_order(held.summary.id)
+            else:
+                found = session.services.get_order_by_number(number)
         except Exception as err:  # a broken local read is shown, never raised into the UI
             set_loaded(
                 OrderLoad(state="failed", problem=f"Could not read order {number} on this device: {err}")
