@@ -40,7 +40,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from servicekit import conflicts_of
+from servicekit import conflicts_of, update_fields
 from sqlalchemy import select
 
 from app.domain import Status
@@ -181,7 +181,7 @@ class SyncModel(PhotoRules, RuleBasedStateMachine):
         order = self._order(device, pick)
         if order is not None:
             assignee = None if who == len(TECHS) else self.world.users[TECHS[who]]
-            self._write(device, device.ordo.update_order, uuid.UUID(order.id), {"assignee_id": assignee})
+            self._write(device, update_fields, device.ordo, uuid.UUID(order.id), {"assignee_id": assignee})
 
     @rule(pick=picks, title=st.integers(0, 3), priority=st.sampled_from(["low", "normal", "high"]))
     def edit(self, pick: int, title: int, priority: str) -> None:
@@ -189,7 +189,7 @@ class SyncModel(PhotoRules, RuleBasedStateMachine):
         order = self._order(device, pick)
         if order is not None:
             fields = {"title": f"Title {title}", "priority": priority}
-            self._write(device, device.ordo.update_order, uuid.UUID(order.id), fields)
+            self._write(device, update_fields, device.ordo, uuid.UUID(order.id), fields)
 
     @rule(n=devices, pick=picks, choice=st.sampled_from(["mine", "theirs"]))
     def resolve(self, n: int, pick: int, choice: str) -> None:
