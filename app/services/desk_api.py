@@ -80,8 +80,8 @@ class DeskApi:
             return board.suggestions(s, order_id=order_id, now=self._clock().astimezone(), limit=limit)
 
     def list_open_conflicts(self, *, order_id: OrderId | None = None) -> list[ConflictRow]:
-        """Open conflicts, newest first: of every order on this device, or of `order_id`'s.
-        The same read model as list_conflicts (an order's page, decided ones too)."""
+        """Open conflicts, newest first: of every order on this device, or of `order_id`'s
+        (app.services.conflicts.conflict_rows)."""
         user = self._who()
         with self._store.read() as s:
             return conflicts.conflict_rows(
