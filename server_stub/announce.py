@@ -43,7 +43,7 @@ MAX_ORGS_NAMED = 16
 MAX_USERS_NAMED = 64
 # A transaction taking more seqs than this is a bulk job: its audience is not worked out.
 MAX_SEQS_FOLLOWED = 1000
-# Tables whose rows no technician pulls (server_stub/sync/pull.py): the ledger (the order
+# Tables whose rows no technician pulls (server_stub/sync/feed.py): the ledger (the order
 # history reads it; nobody pulls it) and what only dispatchers pull. A row of any table
 # not covered here or by the rules of _audience concerns everyone of its organisation.
 NOT_PULLED_BY_TECHNICIANS = frozenset(

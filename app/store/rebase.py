@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from app.domain.protocol import MutationType, ResultStatus
+from app.domain.protocol import Entity, MutationType, ResultStatus
 from app.store.apply import VOIDABLE, apply_local
 from app.store.checklist_def import item_ids
 from app.store.models import (
@@ -33,6 +33,13 @@ _ADDS: dict[str, type[Note | Photo | TimeLog | PartUsage | Signature]] = {
     MutationType.TIME_ADD: TimeLog,
     MutationType.PART_USE: PartUsage,
     MutationType.SIGNATURE_ADD: Signature,
+}
+
+# The child rows a decided conflict may have changed on this device (apply_resolve: an
+# item's value, a time log voided for an overlap), by the conflict's entity.
+_DECIDED_ROWS: dict[str, type[ChecklistItem | TimeLog]] = {
+    Entity.CHECKLIST_ITEM.value: ChecklistItem,
+    Entity.TIME_LOG.value: TimeLog,
 }
 
 # Results after which the server's row already holds the mutation's effect.
@@ -64,9 +71,10 @@ def _undo(session: Session, entry: OutboxEntry) -> None:
         case MutationType.CONFLICT_RESOLVE:
             conflict = session.get(Conflict, str(args.get("conflict_id")))
             if conflict is not None:
-                # The decided value may have been shown on the order or an item: put those back too.
-                if conflict.entity_id:
-                    restore(session, ChecklistItem, conflict.entity_id)
+                # The decided value may have been shown on the order or a child row: put those back too.
+                decided = _DECIDED_ROWS.get(conflict.entity)
+                if decided is not None and conflict.entity_id:
+                    restore(session, decided, conflict.entity_id)
                 if conflict.field == "checklist":  # a decided definition wrote item rows
                     for item_id in item_ids(conflict.mine) + item_ids(args.get("value")):
                         restore(session, ChecklistItem, item_id)

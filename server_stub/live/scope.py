@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.db import Database, current_seq
 from server_stub.models import AccessToken, User
-from server_stub.sync.pull import _scope_queries  # the pull's own scope: a poke never says more
+from server_stub.sync.feed import scope_queries  # the pull's own scope: a poke never says more
 from server_stub.timeutil import to_db
 
 # The answer for a user who is gone or disabled: their streams end.
@@ -42,7 +42,7 @@ def _newest(session: Session, *, user_id: str, after: int) -> int | None:
     user = session.get(User, user_id)
     if user is None or user.disabled_at is not None:
         return GONE
-    feed = union_all(*_scope_queries(user, after=after)).subquery()
+    feed = union_all(*scope_queries(user, after=after)).subquery()
     newest = session.execute(select(func.max(feed.c.seq))).scalar_one_or_none()
     return int(newest) if newest is not None else None
 

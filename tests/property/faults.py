@@ -9,7 +9,9 @@ Every fault is one the network really makes; none of them sleeps:
 - let the user write on the device while its sync is under way (the worker thread syncs
   while the screen takes input): `meanwhile` runs just before a pull goes out,
 - crash the device in the middle of a sync (after the server answered, before the
-  client read the answer), which the test turns into closing and reopening the device.
+  client read the answer), which the test turns into closing and reopening the device,
+- lose the connection between two chunks of a photo (`cut_upload_after`): where a random
+  draw would leave that to luck, a rule asks for it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import httpx
 
 PUSH_PATH = "/api/v1/sync/push"
+BLOB_PREFIX = "/api/v1/blobs/"
 FAULTS = ("drop_request", "drop_response", "duplicate", "hold", "crash")
 
 
@@ -57,9 +60,16 @@ class FaultTransport(httpx.BaseTransport):
     last_push: Push | None = None
     seen: dict[str, int] = field(default_factory=dict)
     meanwhile: Callable[[], None] | None = None
+    cut_upload_after: int | None = None  # photo chunks to deliver before the connection goes
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         content = request.read()
+        if self.cut_upload_after is not None and request.url.path.startswith(BLOB_PREFIX):
+            if request.method == "PATCH" and not self.cut_upload_after:
+                self.cut_upload_after = None
+                raise httpx.ConnectError("connection lost between two chunks", request=request)
+            if request.method == "PATCH":
+                self.cut_upload_after -= 1
         if self.meanwhile is not None and request.url.path != PUSH_PATH:
             write, self.meanwhile = self.meanwhile, None
             write()  # between the push and the pull: nothing of the sync is open in the store

@@ -11,15 +11,20 @@ from __future__ import annotations
 import hashlib
 import io
 import random
+from typing import TYPE_CHECKING
 
 from hypothesis import strategies as st
-from hypothesis.stateful import invariant, rule
+from hypothesis.stateful import invariant, precondition, rule
 from PIL import Image
 from sqlalchemy import select
 
 from app.store import models as local
+from app.sync import Offline
 from app.sync.blobs import UploadState
 from server_stub import models as srv
+
+if TYPE_CHECKING:
+    from .world import Device
 
 # Photos big enough to need several 64 KiB chunks (noise does not compress), few enough
 # shades that two devices often photograph "the same thing" (de-duplication by HEAD).
@@ -38,9 +43,9 @@ def photo_bytes(shade: int) -> bytes:
 
 class PhotoRules:
     """Rules and checks about blobs; the host class is SyncModel (world, dev, _write, _order).
-    `photo_events` names what an example exercised, for the run's figures."""
+    `events` names what an example exercised, for the run's figures."""
 
-    photo_events: set[str]
+    events: set[str]
 
     @rule(n=st.integers(0, 3), pick=st.integers(0, 50), shade=st.integers(0, SHADES - 1))
     def add_photo(self, n: int, pick: int, shade: int) -> None:
@@ -51,6 +56,30 @@ class PhotoRules:
         path = device.folder / f"shade-{shade}.jpg"
         path.write_bytes(photo_bytes(shade))
         self._write(device, device.ordo.add_photos, order.id, [path], caption=f"shade {shade}")
+
+    def _cuttable(self) -> list[Device]:
+        """Devices with a photo queued that has more than one chunk still to send."""
+
+        def left(up: local.BlobUpload) -> int:
+            return up.size - up.offset if up.state == UploadState.QUEUED else 0
+
+        return [d for d in self.world.devices if any(left(u) > UPLOAD_CHUNK for u in self._uploads(d))]
+
+    # The random faults cut an upload between chunks only by luck (a fault has to land on a
+    # PATCH that is not the first or the last), and a run's luck shifted with the load on the
+    # machine; this rule makes the cut itself, so every run resumes uploads from the middle.
+    @precondition(lambda self: bool(self._cuttable()))
+    @rule(pick=st.integers(0, 50), chunks=st.integers(1, 2))
+    def cut_upload(self, pick: int, chunks: int) -> None:
+        devices = self._cuttable()
+        device = devices[pick % len(devices)]
+        device.transport.cut_upload_after = chunks
+        try:
+            device.ordo.sync_blocking()
+        except Offline:
+            pass  # the cut: the next sync resumes from the offset the device recorded
+        finally:
+            device.transport.cut_upload_after = None
 
     def _uploads(self, device) -> list[local.BlobUpload]:
         with device.store.read() as s:
@@ -67,7 +96,7 @@ class PhotoRules:
                     f"{device.username} lost or damaged the bytes of {up.sha256[:12]}"
                 )
                 if up.state == UploadState.QUEUED and up.offset:
-                    self.photo_events.add("partial_upload")  # cut after a chunk: resumed later
+                    self.events.add("partial_upload")  # cut after a chunk: resumed later
                 if up.state == UploadState.DONE:
                     path = blobs.path(org_id=org, sha256=up.sha256)
                     assert path.exists(), (

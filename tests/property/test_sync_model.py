@@ -1,7 +1,8 @@
 """Issue 3's stateful test: one server, three technicians and a dispatcher, each on a real
 client, making random edits, transitions, appends (photos with their bytes too: see
-photos.py), reassignments and resolutions while the
-network drops, duplicates, delays and reorders requests and devices crash and reopen.
+photos.py), reassignments and resolutions (two people deciding one conflict at once too:
+races.py) while the network drops, duplicates, delays and reorders requests and devices
+crash and reopen.
 
 After every step: no acknowledged mutation is lost, a replayed push changes nothing,
 cursors and last_mid only move forward, no order is in an illegal state. At the end, with
@@ -51,6 +52,7 @@ from app.sync import Offline, ServerUnavailable
 
 from .faults import FAULTS, DeviceCrash
 from .photos import PhotoRules
+from .races import RaceRules
 from .world import SKUS, TECHS, USERS, Device, World, device_view
 
 SEEN: Counter[str] = Counter()  # what the examples exercised, summed over a run
@@ -78,7 +80,7 @@ def _reachable(frm: Status) -> set[Status]:
 REACHABLE = {s: _reachable(s) for s in Status}
 
 
-class SyncModel(PhotoRules, RuleBasedStateMachine):
+class SyncModel(PhotoRules, RaceRules, RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.world = World.build(_BASE / uuid.uuid4().hex[:12], _BASE)
@@ -91,7 +93,7 @@ class SyncModel(PhotoRules, RuleBasedStateMachine):
         self.server_mids: dict[str, int] = {}
         self.seq = self.world.seq_counter()
         self.statuses = {o.id: Status(o.status) for o in self.world.orders()}
-        self.photo_events = set()
+        self.events = set()
 
     # --- helpers --------------------------------------------------------------
 
@@ -345,7 +347,7 @@ class SyncModel(PhotoRules, RuleBasedStateMachine):
                     SEEN[fault] += 1
             if device.crashes:
                 SEEN["crash"] += 1
-        for event in self.photo_events:
+        for event in self.events:
             SEEN[event] += 1
         SEEN["examples"] += 1
         SEEN["mutations"] += len(self.sent)
@@ -394,4 +396,5 @@ def test_sync_model_ci() -> None:
     # example in 150), so requiring it would make the check depend on the draw, not the code.
     # The one that explores under `scripts/test.sh --explore` (the quick one stays fixed:
     # ten examples from a random seed need not meet every fault `must` names).
-    _run(CI, must=(*FAULTS, "applied", "conflict", "rejected", "photos", "partial_upload"), explore=True)
+    must = (*FAULTS, "applied", "conflict", "rejected", "photos", "partial_upload", "settled_twice")
+    _run(CI, must=must, explore=True)

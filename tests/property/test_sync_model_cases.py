@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.domain import Status
 from app.store import models as local
 
-from .world import World, device_view
+from .world import World, device_view, minutes
 
 
 def _order_titled(device, title: str) -> uuid.UUID:
@@ -72,6 +72,36 @@ def test_an_untick_sent_after_the_order_was_completed_does_not_reopen_a_required
         assert world.required_open().get(str(a2)) is None
         assert world.ledger()[(tech.device_id, 3)][0] == "rejected"  # the untick
         assert not [c for c in conflicts_of(tech.ordo, a2) if c.field == "value"]
+        assert device_view(tech) == world.server_view("tech1")
+    finally:
+        world.close()
+
+
+def test_a_decision_refused_as_made_already_is_undone_on_the_desk(tmp_path):
+    # Found by test_sync_model (its settle_twice race): the technician keeps their time log
+    # and the dispatcher, not knowing, voids it ("theirs"). The dispatcher's decision comes
+    # second and is refused; the desk had voided the log at once, and must show it again.
+    world = World.build(tmp_path / "world", Path(tempfile.mkdtemp(dir=tmp_path)))
+    try:
+        tech, disp = world.add_device("tech1", seed=1), world.add_device("disp", seed=2)
+        for device in (tech, disp):
+            device.ordo.sync_blocking()
+        a1 = _order_titled(tech, "A1")
+        end = world.clock()
+        tech.ordo.log_time(a1, kind="work", started_at=end - minutes(60), ended_at=end - minutes(10))
+        tech.ordo.log_time(a1, kind="work", started_at=end - minutes(30), ended_at=end)
+        for device in (tech, disp):
+            device.ordo.sync_blocking()
+        [conflict] = [c for c in conflicts_of(disp.ordo, a1) if c.status == "open"]
+        assert conflict.field == "overlap" and conflict.may_resolve
+        tech.ordo.resolve_conflict(conflict.id, choice="mine")
+        disp.ordo.resolve_conflict(conflict.id, choice="theirs")
+        for device in (tech, disp):
+            device.ordo.sync_blocking()
+
+        refused = [key for key, (status, kind, _) in world.ledger().items() if status == "rejected"]
+        assert [key[0] for key in refused] == [disp.device_id]
+        assert device_view(disp) == world.server_view("disp")
         assert device_view(tech) == world.server_view("tech1")
     finally:
         world.close()

@@ -20,6 +20,7 @@ from server_stub import serialize
 from server_stub.db import Database
 from server_stub.migrate import migrate
 from server_stub.models import ChecklistItem, User, WorkOrder
+from server_stub.sync import feed as feed_module
 from server_stub.sync import page_json
 from server_stub.sync import pull as pull_module
 from server_stub.timeutil import to_db
@@ -212,7 +213,7 @@ def test_any_page_size_gives_the_same_changes(client: TestClient, world: World) 
 
 def _reference(session: Session, user: User, *, after: int) -> list[tuple[str, str, int]]:
     """The scope as one plain union of every arm, ordered: what a page must walk."""
-    feed = union_all(*pull_module._scope_queries(user, after=after)).subquery()
+    feed = union_all(*feed_module.scope_queries(user, after=after)).subquery()
     return [tuple(r) for r in session.execute(select(feed).order_by(feed.c.seq)).all()]  # type: ignore[misc]
 
 
@@ -225,7 +226,7 @@ def test_the_cached_statement_walks_each_callers_own_scope(
             user = session.get(User, world.users[name])
             assert user is not None
             for start in (0, 5):
-                rows = pull_module._page_rows(session, user, after=start, limit=10_000)
+                rows = feed_module.page_rows(session, user, after=start, limit=10_000)
                 assert [tuple(r) for r in rows] == _reference(session, user, after=start), (name, start)
     # A caller whose role changes walks the new role's scope at once.
     with db.write() as session, session.begin():
