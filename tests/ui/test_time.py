@@ -26,6 +26,9 @@ def _see(ui: FlutterPage, identifier: str, predicate: Callable[[str], bool]) -> 
 
 
 def _type_entry(ui: FlutterPage, *, start: str, end: str, then_rows: int) -> None:
+    # The list above may still be growing by the last entry: a tap aimed before it moved
+    # the button lands beside it (a CI run on a slow machine lost one here).
+    ui.settle()
     ui.click("time-add")
     ui.wait_id("time-from")
     ui.settle()  # the dialog has finished opening: a field tapped while it animates loses the typing

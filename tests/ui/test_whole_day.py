@@ -152,6 +152,7 @@ def test_a_whole_job_done_offline_reaches_the_server_when_the_signal_returns(
         ui.page.keyboard.press("Enter")
         _done(ui, "checklist-item-3")
         ui.reveal("checklist-item-4")
+        ui.settle()  # item 3's "Done" line moves this one down: a tap aimed before it lands above
         ui.by_id("checklist-item-4").get_by_role("button", name=re.compile("Pass")).first.click()
         _done(ui, "checklist-item-4")
 
