@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from servicekit import conflicts_of, update_fields
 from sqlalchemy import select
 
 from app.domain import Status
 from app.store import models as local
 
-from .world import World, device_view, minutes
+from .world import Device, World, device_view, minutes
 
 
 def _order_titled(device, title: str) -> uuid.UUID:
@@ -20,32 +22,38 @@ def _order_titled(device, title: str) -> uuid.UUID:
         return uuid.UUID(s.scalar(select(local.Order.id).where(local.Order.title == title)))
 
 
-def test_a_conflict_lost_on_an_order_reassigned_away_stays_like_on_a_fresh_device(tmp_path):
-    # Found by test_sync_model: the server sends a technician the conflicts they lost even after
-    # the order left them, but the device swept them away with the order, so it disagreed with
-    # a fresh device of the same user, which pulls them.
+@pytest.fixture
+def synced_pair(tmp_path) -> Iterator[tuple[World, Device, Device, uuid.UUID]]:
+    """A world with tech1's and the dispatcher's devices, both synced, and order A1 (tech1's)."""
     world = World.build(tmp_path / "world", Path(tempfile.mkdtemp(dir=tmp_path)))
     try:
         tech, disp = world.add_device("tech1", seed=1), world.add_device("disp", seed=2)
         for device in (tech, disp):
             device.ordo.sync_blocking()
-        a1 = _order_titled(tech, "A1")
-        tech.ordo.transition(a1, Status.EN_ROUTE)  # offline: not pushed yet
-        update_fields(disp.ordo, a1, {"assignee_id": world.users["tech2"]})
-        disp.ordo.sync_blocking()
-        tech.ordo.sync_blocking()  # the move comes too late: a conflict for the dispatcher
-        disp.ordo.sync_blocking()
-
-        assert [c.field for c in conflicts_of(disp.ordo, a1)] == ["status"]
-        assert tech.ordo.get_order(a1) is None  # left tech1's scope, with its children...
-        [kept] = world.server_view("tech1")["conflicts"].values()
-        assert kept[1:3] == ("status", "en_route")  # ...but for the conflict tech1 lost
-        assert device_view(tech) == world.server_view("tech1")
-        fresh = world.add_device("tech1", seed=3)
-        fresh.ordo.sync_blocking()
-        assert device_view(fresh) == device_view(tech)
+        yield world, tech, disp, _order_titled(tech, "A1")
     finally:
         world.close()
+
+
+def test_a_conflict_lost_on_an_order_reassigned_away_stays_like_on_a_fresh_device(synced_pair):
+    # Found by test_sync_model: the server sends a technician the conflicts they lost even after
+    # the order left them, but the device swept them away with the order, so it disagreed with
+    # a fresh device of the same user, which pulls them.
+    world, tech, disp, a1 = synced_pair
+    tech.ordo.transition(a1, Status.EN_ROUTE)  # offline: not pushed yet
+    update_fields(disp.ordo, a1, {"assignee_id": world.users["tech2"]})
+    disp.ordo.sync_blocking()
+    tech.ordo.sync_blocking()  # the move comes too late: a conflict for the dispatcher
+    disp.ordo.sync_blocking()
+
+    assert [c.field for c in conflicts_of(disp.ordo, a1)] == ["status"]
+    assert tech.ordo.get_order(a1) is None  # left tech1's scope, with its children...
+    [kept] = world.server_view("tech1")["conflicts"].values()
+    assert kept[1:3] == ("status", "en_route")  # ...but for the conflict tech1 lost
+    assert device_view(tech) == world.server_view("tech1")
+    fresh = world.add_device("tech1", seed=3)
+    fresh.ordo.sync_blocking()
+    assert device_view(fresh) == device_view(tech)
 
 
 def test_an_untick_sent_after_the_order_was_completed_does_not_reopen_a_required_item(tmp_path):
@@ -77,31 +85,24 @@ def test_an_untick_sent_after_the_order_was_completed_does_not_reopen_a_required
         world.close()
 
 
-def test_a_decision_refused_as_made_already_is_undone_on_the_desk(tmp_path):
+def test_a_decision_refused_as_made_already_is_undone_on_the_desk(synced_pair):
     # Found by test_sync_model (its settle_twice race): the technician keeps their time log
     # and the dispatcher, not knowing, voids it ("theirs"). The dispatcher's decision comes
     # second and is refused; the desk had voided the log at once, and must show it again.
-    world = World.build(tmp_path / "world", Path(tempfile.mkdtemp(dir=tmp_path)))
-    try:
-        tech, disp = world.add_device("tech1", seed=1), world.add_device("disp", seed=2)
-        for device in (tech, disp):
-            device.ordo.sync_blocking()
-        a1 = _order_titled(tech, "A1")
-        end = world.clock()
-        tech.ordo.log_time(a1, kind="work", started_at=end - minutes(60), ended_at=end - minutes(10))
-        tech.ordo.log_time(a1, kind="work", started_at=end - minutes(30), ended_at=end)
-        for device in (tech, disp):
-            device.ordo.sync_blocking()
-        [conflict] = [c for c in conflicts_of(disp.ordo, a1) if c.status == "open"]
-        assert conflict.field == "overlap" and conflict.may_resolve
-        tech.ordo.resolve_conflict(conflict.id, choice="mine")
-        disp.ordo.resolve_conflict(conflict.id, choice="theirs")
-        for device in (tech, disp):
-            device.ordo.sync_blocking()
+    world, tech, disp, a1 = synced_pair
+    end = world.clock()
+    tech.ordo.log_time(a1, kind="work", started_at=end - minutes(60), ended_at=end - minutes(10))
+    tech.ordo.log_time(a1, kind="work", started_at=end - minutes(30), ended_at=end)
+    for device in (tech, disp):
+        device.ordo.sync_blocking()
+    [conflict] = [c for c in conflicts_of(disp.ordo, a1) if c.status == "open"]
+    assert conflict.field == "overlap" and conflict.may_resolve
+    tech.ordo.resolve_conflict(conflict.id, choice="mine")
+    disp.ordo.resolve_conflict(conflict.id, choice="theirs")
+    for device in (tech, disp):
+        device.ordo.sync_blocking()
 
-        refused = [key for key, (status, kind, _) in world.ledger().items() if status == "rejected"]
-        assert [key[0] for key in refused] == [disp.device_id]
-        assert device_view(disp) == world.server_view("disp")
-        assert device_view(tech) == world.server_view("tech1")
-    finally:
-        world.close()
+    refused = [key for key, (status, kind, _) in world.ledger().items() if status == "rejected"]
+    assert [key[0] for key in refused] == [disp.device_id]
+    assert device_view(disp) == world.server_view("disp")
+    assert device_view(tech) == world.server_view("tech1")
