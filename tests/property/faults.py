@@ -24,8 +24,10 @@ from typing import Any
 
 import httpx
 
+from app.sync.blobs import BLOB_PATH
+
 PUSH_PATH = "/api/v1/sync/push"
-BLOB_PREFIX = "/api/v1/blobs/"
+BLOB_PREFIX = BLOB_PATH.format(sha256="")
 FAULTS = ("drop_request", "drop_response", "duplicate", "hold", "crash")
 
 
@@ -64,12 +66,12 @@ class FaultTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         content = request.read()
-        if self.cut_upload_after is not None and request.url.path.startswith(BLOB_PREFIX):
-            if request.method == "PATCH" and not self.cut_upload_after:
+        chunk = request.method == "PATCH" and request.url.path.startswith(BLOB_PREFIX)
+        if chunk and self.cut_upload_after is not None:
+            if not self.cut_upload_after:
                 self.cut_upload_after = None
                 raise httpx.ConnectError("connection lost between two chunks", request=request)
-            if request.method == "PATCH":
-                self.cut_upload_after -= 1
+            self.cut_upload_after -= 1
         if self.meanwhile is not None and request.url.path != PUSH_PATH:
             write, self.meanwhile = self.meanwhile, None
             write()  # between the push and the pull: nothing of the sync is open in the store
